@@ -1,0 +1,216 @@
+//! The state of one case: an application and, once approved, its licence.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    countries::CountryCode,
+    ids::{ApplicationId, DocumentId, ItemId, OrgId, UserId},
+    party::Party,
+};
+
+/// Where an application is in its lifecycle (DOMAIN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationStatus {
+    Draft,
+    Submitted,
+    UnderReview,
+    Consultation,
+    PendingDecision,
+    OnHold,
+    Approved,
+    ApprovedWithConditions,
+    Denied,
+    Withdrawn,
+}
+
+impl ApplicationStatus {
+    pub const ALL: [ApplicationStatus; 10] = [
+        ApplicationStatus::Draft,
+        ApplicationStatus::Submitted,
+        ApplicationStatus::UnderReview,
+        ApplicationStatus::Consultation,
+        ApplicationStatus::PendingDecision,
+        ApplicationStatus::OnHold,
+        ApplicationStatus::Approved,
+        ApplicationStatus::ApprovedWithConditions,
+        ApplicationStatus::Denied,
+        ApplicationStatus::Withdrawn,
+    ];
+
+    /// Open = not yet decided or withdrawn.
+    pub fn is_open(&self) -> bool {
+        !matches!(
+            self,
+            ApplicationStatus::Approved
+                | ApplicationStatus::ApprovedWithConditions
+                | ApplicationStatus::Denied
+                | ApplicationStatus::Withdrawn
+        )
+    }
+
+    /// States from which a case can be put on hold: submitted and not yet decided.
+    pub fn can_hold(&self) -> bool {
+        matches!(
+            self,
+            ApplicationStatus::Submitted
+                | ApplicationStatus::UnderReview
+                | ApplicationStatus::Consultation
+                | ApplicationStatus::PendingDecision
+        )
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ApplicationStatus::Draft => "draft",
+            ApplicationStatus::Submitted => "submitted",
+            ApplicationStatus::UnderReview => "under_review",
+            ApplicationStatus::Consultation => "consultation",
+            ApplicationStatus::PendingDecision => "pending_decision",
+            ApplicationStatus::OnHold => "on_hold",
+            ApplicationStatus::Approved => "approved",
+            ApplicationStatus::ApprovedWithConditions => "approved_with_conditions",
+            ApplicationStatus::Denied => "denied",
+            ApplicationStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// The state of an issued licence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LicenceStatus {
+    Active,
+    Suspended,
+    Revoked,
+    Expired,
+    Surrendered,
+}
+
+/// A decision's outcome, as recommended by the officer and taken by the approver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Approve,
+    ApproveWithConditions,
+    Deny,
+}
+
+/// What kind of document was attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    EndUseUndertaking,
+    TechnicalSpecification,
+    Contract,
+    Correspondence,
+    Other,
+}
+
+/// An item line: what is exported, classified against a control-list entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Item {
+    pub id: ItemId,
+    /// A control-list code, or `CATCH-ALL` for an unlisted cyber-surveillance item.
+    pub control_code: String,
+    pub description: String,
+    pub quantity: u32,
+    /// Declared value in whole euros (commercial information: never published as such).
+    pub value_eur: u64,
+}
+
+/// A document attached to the case. The bytes live in blob storage under `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Document {
+    pub id: DocumentId,
+    pub kind: DocumentKind,
+    pub filename: String,
+    pub sha256: String,
+    pub size: u64,
+    pub uploaded_by: UserId,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// The case officer's recommendation (the first pair of eyes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Recommendation {
+    pub by: UserId,
+    pub outcome: Outcome,
+    pub reasoning: String,
+    pub conditions: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The approver's decision (the second pair of eyes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Decision {
+    pub by: UserId,
+    pub outcome: Outcome,
+    /// Criteria relied on (EU Common Position / UK numbering 1–8: 2 = human rights, 7 = diversion).
+    pub criteria: Vec<u8>,
+    /// Plain-language rationale for the public register.
+    pub public_rationale: String,
+    /// Confidential note, never published.
+    pub internal_note: String,
+    pub conditions: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A licence issued by an approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Licence {
+    pub number: String,
+    pub status: LicenceStatus,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub conditions: Vec<String>,
+}
+
+/// Why and from where a case was put on hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Hold {
+    pub reason: String,
+    pub resume_to: ApplicationStatus,
+    pub since: DateTime<Utc>,
+}
+
+/// One case, as folded from its events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Application {
+    pub id: ApplicationId,
+    pub org: OrgId,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub status: ApplicationStatus,
+    pub title: String,
+    pub end_use: String,
+    pub destination: CountryCode,
+    pub items: Vec<Item>,
+    pub parties: Vec<Party>,
+    pub documents: Vec<Document>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub assigned_officer: Option<UserId>,
+    pub consultation_with: Option<String>,
+    pub recommendation: Option<Recommendation>,
+    pub hold: Option<Hold>,
+    pub decision: Option<Decision>,
+    pub licence: Option<Licence>,
+    /// Number of events applied: the stream version used for optimistic concurrency.
+    pub version: u64,
+}

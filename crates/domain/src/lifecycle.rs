@@ -1,0 +1,911 @@
+//! The application lifecycle as a pure state machine.
+//!
+//! ```text
+//! draft → submitted → under_review ⇄ consultation
+//!                     under_review → pending_decision → approved | approved_with_conditions | denied
+//! any open state (not draft) → on_hold → back to where it was
+//! any open state → withdrawn (by the exporter)
+//! licence: active ⇄ suspended; active | suspended → revoked | surrendered | expired
+//! ```
+//!
+//! Who may do what:
+//!
+//! | command | role | state |
+//! |---|---|---|
+//! | create, edit, add/remove item or party, submit | exporter of the owning organisation | draft |
+//! | attach document | exporter of the owner, licensing officer | any open state |
+//! | withdraw | exporter of the owner | any open state |
+//! | assign | licensing officer (assignee must be a licensing officer) | submitted, under_review |
+//! | start / end consultation | licensing officer | under_review / consultation |
+//! | recommend | the assigned licensing officer | under_review |
+//! | decide | approver who did not draft the recommendation (four-eyes) | pending_decision |
+//! | put on hold / resume | licensing officer or approver | submitted … pending_decision / on_hold |
+//! | suspend, revoke licence | approver or enforcement officer | active (suspend); active, suspended (revoke) |
+//! | reinstate licence | approver | suspended |
+//! | surrender licence | exporter of the owner | active, suspended |
+//! | expire licence | licensing officer or administrator, once its expiry date has passed | active, suspended |
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    FieldError,
+    application::{
+        Application, ApplicationStatus as S, Decision, Document, DocumentKind, Hold, Item, Licence,
+        LicenceStatus, Outcome, Recommendation,
+    },
+    control_list::ControlList,
+    countries::CountryCode,
+    ids::{ApplicationId, DocumentId, ItemId, OrgId, PartyId, UserId},
+    parse_text,
+    party::{Party, PartyRole, Sector},
+    roles::{Actor, OrgKind, Role},
+};
+
+/// Everything `decide` needs besides the state and the command: who, when, against which list.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub actor: Actor,
+    pub now: DateTime<Utc>,
+    pub control_list: &'a ControlList,
+}
+
+/// A request to change a case. Fresh ids are chosen by the caller, so `decide` stays pure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    Create {
+        id: ApplicationId,
+        title: String,
+        end_use: String,
+        destination: String,
+    },
+    EditDraft {
+        title: Option<String>,
+        end_use: Option<String>,
+        destination: Option<String>,
+    },
+    AddItem {
+        id: ItemId,
+        control_code: String,
+        description: String,
+        quantity: u32,
+        value_eur: u64,
+    },
+    RemoveItem {
+        id: ItemId,
+    },
+    AddParty {
+        id: PartyId,
+        role: PartyRole,
+        name: String,
+        address: String,
+        country: String,
+        sector: Sector,
+    },
+    RemoveParty {
+        id: PartyId,
+    },
+    AttachDocument {
+        id: DocumentId,
+        kind: DocumentKind,
+        filename: String,
+        sha256: String,
+        size: u64,
+    },
+    Submit,
+    /// `officer_roles` are the assignee's roles, looked up by the caller.
+    Assign {
+        officer: UserId,
+        officer_roles: Vec<Role>,
+    },
+    StartConsultation {
+        with: String,
+        reason: String,
+    },
+    EndConsultation {
+        summary: String,
+    },
+    Recommend {
+        outcome: Outcome,
+        reasoning: String,
+        conditions: Vec<String>,
+    },
+    Decide {
+        outcome: Outcome,
+        criteria: Vec<u8>,
+        public_rationale: String,
+        internal_note: String,
+        conditions: Vec<String>,
+        licence_number: String,
+        licence_expires_at: DateTime<Utc>,
+    },
+    Withdraw {
+        reason: String,
+    },
+    PutOnHold {
+        reason: String,
+    },
+    Resume {
+        reason: String,
+    },
+    SuspendLicence {
+        reason: String,
+    },
+    ReinstateLicence {
+        reason: String,
+    },
+    RevokeLicence {
+        reason: String,
+    },
+    SurrenderLicence {
+        reason: String,
+    },
+    ExpireLicence,
+}
+
+impl Command {
+    /// A short name for messages ("cannot submit an application in state …").
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Create { .. } => "create",
+            Command::EditDraft { .. } => "edit",
+            Command::AddItem { .. } => "add an item to",
+            Command::RemoveItem { .. } => "remove an item from",
+            Command::AddParty { .. } => "add a party to",
+            Command::RemoveParty { .. } => "remove a party from",
+            Command::AttachDocument { .. } => "attach a document to",
+            Command::Submit => "submit",
+            Command::Assign { .. } => "assign",
+            Command::StartConsultation { .. } => "start a consultation on",
+            Command::EndConsultation { .. } => "end the consultation on",
+            Command::Recommend { .. } => "record a recommendation on",
+            Command::Decide { .. } => "decide",
+            Command::Withdraw { .. } => "withdraw",
+            Command::PutOnHold { .. } => "put on hold",
+            Command::Resume { .. } => "resume",
+            Command::SuspendLicence { .. } => "suspend the licence of",
+            Command::ReinstateLicence { .. } => "reinstate the licence of",
+            Command::RevokeLicence { .. } => "revoke the licence of",
+            Command::SurrenderLicence { .. } => "surrender the licence of",
+            Command::ExpireLicence => "expire the licence of",
+        }
+    }
+}
+
+/// Something that happened to a case. Stored as JSON; `type` is the event kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Created {
+        id: ApplicationId,
+        org: OrgId,
+        title: String,
+        end_use: String,
+        destination: CountryCode,
+    },
+    DraftEdited {
+        title: String,
+        end_use: String,
+        destination: CountryCode,
+    },
+    ItemAdded {
+        item: Item,
+    },
+    ItemRemoved {
+        id: ItemId,
+    },
+    PartyAdded {
+        party: Party,
+    },
+    PartyRemoved {
+        id: PartyId,
+    },
+    DocumentAttached {
+        document: Document,
+    },
+    Submitted,
+    Assigned {
+        officer: UserId,
+    },
+    ConsultationStarted {
+        with: String,
+        reason: String,
+    },
+    ConsultationEnded {
+        summary: String,
+    },
+    Recommended {
+        recommendation: Recommendation,
+    },
+    Decided {
+        decision: Decision,
+    },
+    LicenceIssued {
+        licence: Licence,
+    },
+    Withdrawn {
+        reason: String,
+    },
+    PutOnHold {
+        reason: String,
+    },
+    Resumed {
+        reason: String,
+    },
+    LicenceSuspended {
+        reason: String,
+    },
+    LicenceReinstated {
+        reason: String,
+    },
+    LicenceRevoked {
+        reason: String,
+    },
+    LicenceSurrendered {
+        reason: String,
+    },
+    LicenceExpired,
+}
+
+impl Event {
+    /// The event kind as stored (the serde tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Created { .. } => "created",
+            Event::DraftEdited { .. } => "draft_edited",
+            Event::ItemAdded { .. } => "item_added",
+            Event::ItemRemoved { .. } => "item_removed",
+            Event::PartyAdded { .. } => "party_added",
+            Event::PartyRemoved { .. } => "party_removed",
+            Event::DocumentAttached { .. } => "document_attached",
+            Event::Submitted => "submitted",
+            Event::Assigned { .. } => "assigned",
+            Event::ConsultationStarted { .. } => "consultation_started",
+            Event::ConsultationEnded { .. } => "consultation_ended",
+            Event::Recommended { .. } => "recommended",
+            Event::Decided { .. } => "decided",
+            Event::LicenceIssued { .. } => "licence_issued",
+            Event::Withdrawn { .. } => "withdrawn",
+            Event::PutOnHold { .. } => "put_on_hold",
+            Event::Resumed { .. } => "resumed",
+            Event::LicenceSuspended { .. } => "licence_suspended",
+            Event::LicenceReinstated { .. } => "licence_reinstated",
+            Event::LicenceRevoked { .. } => "licence_revoked",
+            Event::LicenceSurrendered { .. } => "licence_surrendered",
+            Event::LicenceExpired => "licence_expired",
+        }
+    }
+}
+
+/// An event with who recorded it and when: what `apply` folds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub actor: UserId,
+    pub at: DateTime<Utc>,
+    pub event: Event,
+}
+
+/// Why a command was refused. Nothing is appended when a command is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// No such case, or not visible to this actor (another organisation's case).
+    #[error("application not found")]
+    NotFound,
+    /// The actor lacks the role, or the four-eyes rule forbids it.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The command is not allowed in the case's current state.
+    #[error("cannot {action} an application that is {status}")]
+    InvalidTransition {
+        action: &'static str,
+        status: &'static str,
+    },
+    /// The command's content is invalid.
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// The case already exists.
+    #[error("application already exists")]
+    AlreadyExists,
+}
+
+fn forbidden(msg: &str) -> Rejection {
+    Rejection::Forbidden(msg.to_string())
+}
+
+fn invalid(field: &str, msg: &str) -> Rejection {
+    Rejection::Invalid(FieldError::new(field, msg))
+}
+
+fn require_authority(actor: &Actor, roles: &[Role], what: &str) -> Result<(), Rejection> {
+    if actor.org_kind == OrgKind::Authority && roles.iter().any(|r| actor.has(*r)) {
+        Ok(())
+    } else {
+        let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
+        Err(Rejection::Forbidden(format!(
+            "{what} requires the role {}",
+            names.join(" or ")
+        )))
+    }
+}
+
+/// The exporter who owns the case. Another organisation's exporter is told the case does not exist.
+fn require_owner(app: &Application, actor: &Actor) -> Result<(), Rejection> {
+    if actor.org_kind == OrgKind::Exporter && actor.org != app.org {
+        return Err(Rejection::NotFound);
+    }
+    if actor.org_kind != OrgKind::Exporter || !actor.has(Role::Exporter) || actor.org != app.org {
+        return Err(forbidden("only the applying exporter may do this"));
+    }
+    Ok(())
+}
+
+fn require_status(app: &Application, cmd: &Command, allowed: &[S]) -> Result<(), Rejection> {
+    if allowed.contains(&app.status) {
+        Ok(())
+    } else {
+        Err(Rejection::InvalidTransition {
+            action: cmd.name(),
+            status: app.status.as_str(),
+        })
+    }
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<String, Rejection> {
+    Ok(parse_text(field, value, max)?)
+}
+
+fn conditions(field: &str, list: &[String]) -> Result<Vec<String>, Rejection> {
+    if list.len() > 50 {
+        return Err(invalid(field, "at most 50 conditions"));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(i, c)| text(&format!("{field}[{i}]"), c, 2000))
+        .collect()
+}
+
+/// Decides what happens when `cmd` is applied to `state` (`None` = the case does not exist yet).
+pub fn decide(
+    state: Option<&Application>,
+    cmd: Command,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, Rejection> {
+    let actor = &ctx.actor;
+    let Some(app) = state else {
+        return match cmd {
+            Command::Create {
+                id,
+                title,
+                end_use,
+                destination,
+            } => {
+                if actor.org_kind != OrgKind::Exporter || !actor.has(Role::Exporter) {
+                    return Err(forbidden("only exporters create applications"));
+                }
+                Ok(vec![Event::Created {
+                    id,
+                    org: actor.org,
+                    title: text("title", &title, 200)?,
+                    end_use: text("end_use", &end_use, 5000)?,
+                    destination: CountryCode::parse(&destination)
+                        .map_err(|e| FieldError::new("destination", e.message))?,
+                }])
+            }
+            _ => Err(Rejection::NotFound),
+        };
+    };
+    // An exporter never learns anything about another organisation's case.
+    if actor.org_kind != OrgKind::Authority && actor.org != app.org {
+        return Err(Rejection::NotFound);
+    }
+    let open_submitted = [
+        S::Submitted,
+        S::UnderReview,
+        S::Consultation,
+        S::PendingDecision,
+    ];
+    match cmd {
+        Command::Create { .. } => Err(Rejection::AlreadyExists),
+        Command::EditDraft {
+            ref title,
+            ref end_use,
+            ref destination,
+        } => {
+            require_owner(app, actor)?;
+            require_status(app, &cmd, &[S::Draft])?;
+            Ok(vec![Event::DraftEdited {
+                title: match title {
+                    Some(t) => text("title", t, 200)?,
+                    None => app.title.clone(),
+                },
+                end_use: match end_use {
+                    Some(t) => text("end_use", t, 5000)?,
+                    None => app.end_use.clone(),
+                },
+                destination: match destination {
+                    Some(d) => CountryCode::parse(d)
+                        .map_err(|e| FieldError::new("destination", e.message))?,
+                    None => app.destination.clone(),
+                },
+            }])
+        }
+        Command::AddItem {
+            id,
+            ref control_code,
+            ref description,
+            quantity,
+            value_eur,
+        } => {
+            require_owner(app, actor)?;
+            require_status(app, &cmd, &[S::Draft])?;
+            let entry = ctx.control_list.get(control_code).ok_or_else(|| {
+                invalid(
+                    "control_code",
+                    &format!("{control_code:?} is not on the control list (use \"CATCH-ALL\" for an unlisted cyber-surveillance item)"),
+                )
+            })?;
+            if quantity == 0 {
+                return Err(invalid("quantity", "must be at least 1"));
+            }
+            if app.items.len() >= 100 {
+                return Err(invalid("items", "at most 100 items per application"));
+            }
+            Ok(vec![Event::ItemAdded {
+                item: Item {
+                    id,
+                    control_code: entry.code.clone(),
+                    description: text("description", description, 2000)?,
+                    quantity,
+                    value_eur,
+                },
+            }])
+        }
+        Command::RemoveItem { id } => {
+            require_owner(app, actor)?;
+            require_status(app, &cmd, &[S::Draft])?;
+            if !app.items.iter().any(|i| i.id == id) {
+                return Err(invalid("item_id", "no such item on this application"));
+            }
+            Ok(vec![Event::ItemRemoved { id }])
+        }
+        Command::AddParty {
+            id,
+            role,
+            ref name,
+            ref address,
+            ref country,
+            sector,
+        } => {
+            require_owner(app, actor)?;
+            require_status(app, &cmd, &[S::Draft])?;
+            if app.parties.len() >= 50 {
+                return Err(invalid("parties", "at most 50 parties per application"));
+            }
+            Ok(vec![Event::PartyAdded {
+                party: Party::new(id, role, name, address, country, sector)?,
+            }])
+        }
+        Command::RemoveParty { id } => {
+            require_owner(app, actor)?;
+            require_status(app, &cmd, &[S::Draft])?;
+            if !app.parties.iter().any(|p| p.id == id) {
+                return Err(invalid("party_id", "no such party on this application"));
+            }
+            Ok(vec![Event::PartyRemoved { id }])
+        }
+        Command::AttachDocument {
+            id,
+            kind,
+            ref filename,
+            ref sha256,
+            size,
+        } => {
+            if actor.org_kind == OrgKind::Authority {
+                require_authority(actor, &[Role::LicensingOfficer], "attaching a document")?;
+            } else {
+                require_owner(app, actor)?;
+            }
+            if !app.status.is_open() {
+                return Err(Rejection::InvalidTransition {
+                    action: cmd.name(),
+                    status: app.status.as_str(),
+                });
+            }
+            if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(invalid("sha256", "must be 64 hexadecimal characters"));
+            }
+            Ok(vec![Event::DocumentAttached {
+                document: Document {
+                    id,
+                    kind,
+                    filename: text("filename", filename, 255)?,
+                    sha256: sha256.to_ascii_lowercase(),
+                    size,
+                    uploaded_by: actor.user,
+                    uploaded_at: ctx.now,
+                },
+            }])
+        }
+        Command::Submit => {
+            require_owner(app, actor)?;
+            require_status(app, &cmd, &[S::Draft])?;
+            if app.items.is_empty() {
+                return Err(invalid("items", "an application needs at least one item"));
+            }
+            if !app.parties.iter().any(|p| p.role == PartyRole::EndUser) {
+                return Err(invalid("parties", "an application needs an end user"));
+            }
+            Ok(vec![Event::Submitted])
+        }
+        Command::Assign {
+            officer,
+            ref officer_roles,
+        } => {
+            require_authority(actor, &[Role::LicensingOfficer], "assigning a case")?;
+            require_status(app, &cmd, &[S::Submitted, S::UnderReview])?;
+            if !officer_roles.contains(&Role::LicensingOfficer) {
+                return Err(invalid(
+                    "officer",
+                    "the assignee must be a licensing officer",
+                ));
+            }
+            Ok(vec![Event::Assigned { officer }])
+        }
+        Command::StartConsultation {
+            ref with,
+            ref reason,
+        } => {
+            require_authority(actor, &[Role::LicensingOfficer], "starting a consultation")?;
+            require_status(app, &cmd, &[S::UnderReview])?;
+            Ok(vec![Event::ConsultationStarted {
+                with: text("with", with, 300)?,
+                reason: text("reason", reason, 2000)?,
+            }])
+        }
+        Command::EndConsultation { ref summary } => {
+            require_authority(actor, &[Role::LicensingOfficer], "ending a consultation")?;
+            require_status(app, &cmd, &[S::Consultation])?;
+            Ok(vec![Event::ConsultationEnded {
+                summary: text("summary", summary, 5000)?,
+            }])
+        }
+        Command::Recommend {
+            outcome,
+            ref reasoning,
+            conditions: ref conds,
+        } => {
+            require_authority(actor, &[Role::LicensingOfficer], "recommending a decision")?;
+            require_status(app, &cmd, &[S::UnderReview])?;
+            if app.assigned_officer != Some(actor.user) {
+                return Err(forbidden(
+                    "only the officer assigned to the case may recommend",
+                ));
+            }
+            let conds = conditions("conditions", conds)?;
+            check_conditions(outcome, &conds)?;
+            Ok(vec![Event::Recommended {
+                recommendation: Recommendation {
+                    by: actor.user,
+                    outcome,
+                    reasoning: text("reasoning", reasoning, 10_000)?,
+                    conditions: conds,
+                    at: ctx.now,
+                },
+            }])
+        }
+        Command::Decide {
+            outcome,
+            ref criteria,
+            ref public_rationale,
+            ref internal_note,
+            conditions: ref conds,
+            ref licence_number,
+            licence_expires_at,
+        } => {
+            require_authority(actor, &[Role::Approver], "deciding")?;
+            require_status(app, &cmd, &[S::PendingDecision])?;
+            if app.recommendation.as_ref().map(|r| r.by) == Some(actor.user) {
+                return Err(forbidden(
+                    "four-eyes rule: the approver must not be the officer who drafted the recommendation",
+                ));
+            }
+            let conds = conditions("conditions", conds)?;
+            check_conditions(outcome, &conds)?;
+            if criteria.iter().any(|c| !(1..=8).contains(c)) {
+                return Err(invalid("criteria", "criteria are numbered 1 to 8"));
+            }
+            if outcome == Outcome::Deny && criteria.is_empty() {
+                return Err(invalid(
+                    "criteria",
+                    "a denial must cite at least one criterion",
+                ));
+            }
+            let internal_note = if internal_note.trim().is_empty() {
+                String::new()
+            } else {
+                text("internal_note", internal_note, 10_000)?
+            };
+            let decision = Decision {
+                by: actor.user,
+                outcome,
+                criteria: criteria.clone(),
+                public_rationale: text("public_rationale", public_rationale, 10_000)?,
+                internal_note,
+                conditions: conds.clone(),
+                at: ctx.now,
+            };
+            let mut events = vec![Event::Decided { decision }];
+            if outcome != Outcome::Deny {
+                if licence_expires_at <= ctx.now {
+                    return Err(invalid("licence_expires_at", "must be in the future"));
+                }
+                events.push(Event::LicenceIssued {
+                    licence: Licence {
+                        number: text("licence_number", licence_number, 64)?,
+                        status: LicenceStatus::Active,
+                        issued_at: ctx.now,
+                        expires_at: licence_expires_at,
+                        conditions: conds,
+                    },
+                });
+            }
+            Ok(events)
+        }
+        Command::Withdraw { ref reason } => {
+            require_owner(app, actor)?;
+            if !app.status.is_open() {
+                return Err(Rejection::InvalidTransition {
+                    action: cmd.name(),
+                    status: app.status.as_str(),
+                });
+            }
+            Ok(vec![Event::Withdrawn {
+                reason: text("reason", reason, 2000)?,
+            }])
+        }
+        Command::PutOnHold { ref reason } => {
+            require_authority(
+                actor,
+                &[Role::LicensingOfficer, Role::Approver],
+                "putting a case on hold",
+            )?;
+            require_status(app, &cmd, &open_submitted)?;
+            Ok(vec![Event::PutOnHold {
+                reason: text("reason", reason, 2000)?,
+            }])
+        }
+        Command::Resume { ref reason } => {
+            require_authority(
+                actor,
+                &[Role::LicensingOfficer, Role::Approver],
+                "resuming a case",
+            )?;
+            require_status(app, &cmd, &[S::OnHold])?;
+            Ok(vec![Event::Resumed {
+                reason: text("reason", reason, 2000)?,
+            }])
+        }
+        Command::SuspendLicence { ref reason } => {
+            require_authority(
+                actor,
+                &[Role::Approver, Role::EnforcementOfficer],
+                "suspending a licence",
+            )?;
+            require_licence(app, &cmd, &[LicenceStatus::Active])?;
+            Ok(vec![Event::LicenceSuspended {
+                reason: text("reason", reason, 2000)?,
+            }])
+        }
+        Command::ReinstateLicence { ref reason } => {
+            require_authority(actor, &[Role::Approver], "reinstating a licence")?;
+            require_licence(app, &cmd, &[LicenceStatus::Suspended])?;
+            Ok(vec![Event::LicenceReinstated {
+                reason: text("reason", reason, 2000)?,
+            }])
+        }
+        Command::RevokeLicence { ref reason } => {
+            require_authority(
+                actor,
+                &[Role::Approver, Role::EnforcementOfficer],
+                "revoking a licence",
+            )?;
+            require_licence(
+                app,
+                &cmd,
+                &[LicenceStatus::Active, LicenceStatus::Suspended],
+            )?;
+            Ok(vec![Event::LicenceRevoked {
+                reason: text("reason", reason, 2000)?,
+            }])
+        }
+        Command::SurrenderLicence { ref reason } => {
+            require_owner(app, actor)?;
+            require_licence(
+                app,
+                &cmd,
+                &[LicenceStatus::Active, LicenceStatus::Suspended],
+            )?;
+            Ok(vec![Event::LicenceSurrendered {
+                reason: text("reason", reason, 2000)?,
+            }])
+        }
+        Command::ExpireLicence => {
+            require_authority(
+                actor,
+                &[Role::LicensingOfficer, Role::Administrator],
+                "expiring a licence",
+            )?;
+            let licence = require_licence(
+                app,
+                &cmd,
+                &[LicenceStatus::Active, LicenceStatus::Suspended],
+            )?;
+            if ctx.now < licence.expires_at {
+                return Err(invalid(
+                    "expires_at",
+                    "the licence has not reached its expiry date",
+                ));
+            }
+            Ok(vec![Event::LicenceExpired])
+        }
+    }
+}
+
+fn check_conditions(outcome: Outcome, conds: &[String]) -> Result<(), Rejection> {
+    match outcome {
+        Outcome::ApproveWithConditions if conds.is_empty() => Err(invalid(
+            "conditions",
+            "an approval with conditions needs at least one condition",
+        )),
+        Outcome::Approve | Outcome::Deny if !conds.is_empty() => Err(invalid(
+            "conditions",
+            "conditions only go with approve_with_conditions",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn require_licence<'a>(
+    app: &'a Application,
+    cmd: &Command,
+    allowed: &[LicenceStatus],
+) -> Result<&'a Licence, Rejection> {
+    match &app.licence {
+        Some(l) if allowed.contains(&l.status) => Ok(l),
+        Some(l) => Err(Rejection::InvalidTransition {
+            action: cmd.name(),
+            status: match l.status {
+                LicenceStatus::Active => "licensed (active)",
+                LicenceStatus::Suspended => "licensed (suspended)",
+                LicenceStatus::Revoked => "licensed (revoked)",
+                LicenceStatus::Expired => "licensed (expired)",
+                LicenceStatus::Surrendered => "licensed (surrendered)",
+            },
+        }),
+        None => Err(Rejection::InvalidTransition {
+            action: cmd.name(),
+            status: app.status.as_str(),
+        }),
+    }
+}
+
+/// Folds one recorded event into the state. Events are facts: `apply` never fails; an event that
+/// makes no sense for the state (which `decide` never produces) leaves the state unchanged.
+pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> {
+    let mut app = match (state, &rec.event) {
+        (
+            None,
+            Event::Created {
+                id,
+                org,
+                title,
+                end_use,
+                destination,
+            },
+        ) => {
+            return Some(Application {
+                id: *id,
+                org: *org,
+                created_by: rec.actor,
+                created_at: rec.at,
+                status: S::Draft,
+                title: title.clone(),
+                end_use: end_use.clone(),
+                destination: destination.clone(),
+                items: vec![],
+                parties: vec![],
+                documents: vec![],
+                submitted_at: None,
+                assigned_officer: None,
+                consultation_with: None,
+                recommendation: None,
+                hold: None,
+                decision: None,
+                licence: None,
+                version: 1,
+            });
+        }
+        (None, _) => return None,
+        (Some(app), _) => app,
+    };
+    app.version += 1;
+    match &rec.event {
+        Event::Created { .. } => {}
+        Event::DraftEdited {
+            title,
+            end_use,
+            destination,
+        } => {
+            app.title = title.clone();
+            app.end_use = end_use.clone();
+            app.destination = destination.clone();
+        }
+        Event::ItemAdded { item } => app.items.push(item.clone()),
+        Event::ItemRemoved { id } => app.items.retain(|i| i.id != *id),
+        Event::PartyAdded { party } => app.parties.push(party.clone()),
+        Event::PartyRemoved { id } => app.parties.retain(|p| p.id != *id),
+        Event::DocumentAttached { document } => app.documents.push(document.clone()),
+        Event::Submitted => {
+            app.status = S::Submitted;
+            app.submitted_at = Some(rec.at);
+        }
+        Event::Assigned { officer } => {
+            app.assigned_officer = Some(*officer);
+            app.status = S::UnderReview;
+        }
+        Event::ConsultationStarted { with, .. } => {
+            app.consultation_with = Some(with.clone());
+            app.status = S::Consultation;
+        }
+        Event::ConsultationEnded { .. } => {
+            app.consultation_with = None;
+            app.status = S::UnderReview;
+        }
+        Event::Recommended { recommendation } => {
+            app.recommendation = Some(recommendation.clone());
+            app.status = S::PendingDecision;
+        }
+        Event::Decided { decision } => {
+            app.status = match decision.outcome {
+                Outcome::Approve => S::Approved,
+                Outcome::ApproveWithConditions => S::ApprovedWithConditions,
+                Outcome::Deny => S::Denied,
+            };
+            app.decision = Some(decision.clone());
+        }
+        Event::LicenceIssued { licence } => app.licence = Some(licence.clone()),
+        Event::Withdrawn { .. } => {
+            app.status = S::Withdrawn;
+            app.hold = None;
+        }
+        Event::PutOnHold { reason } => {
+            app.hold = Some(Hold {
+                reason: reason.clone(),
+                resume_to: app.status,
+                since: rec.at,
+            });
+            app.status = S::OnHold;
+        }
+        Event::Resumed { .. } => {
+            if let Some(hold) = app.hold.take() {
+                app.status = hold.resume_to;
+            }
+        }
+        Event::LicenceSuspended { .. } => set_licence(&mut app, LicenceStatus::Suspended),
+        Event::LicenceReinstated { .. } => set_licence(&mut app, LicenceStatus::Active),
+        Event::LicenceRevoked { .. } => set_licence(&mut app, LicenceStatus::Revoked),
+        Event::LicenceSurrendered { .. } => set_licence(&mut app, LicenceStatus::Surrendered),
+        Event::LicenceExpired => set_licence(&mut app, LicenceStatus::Expired),
+    }
+    Some(app)
+}
+
+fn set_licence(app: &mut Application, status: LicenceStatus) {
+    if let Some(l) = app.licence.as_mut() {
+        l.status = status;
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,741 @@
+//! Transition-by-transition tests of the lifecycle: every (command, state) pair is tried with an actor
+//! who holds the right role, and the outcome is checked against the explicit table below; then every
+//! command is tried by every role that must not issue it.
+
+use super::*;
+use chrono::{Duration, TimeZone};
+use uuid::Uuid;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
+}
+
+const EXPORTER_ORG: OrgId = OrgId(Uuid::from_u128(1));
+const OTHER_EXPORTER_ORG: OrgId = OrgId(Uuid::from_u128(2));
+const AUTHORITY: OrgId = OrgId(Uuid::from_u128(100));
+
+fn actor(user: u128, org: OrgId, kind: OrgKind, roles: &[Role]) -> Actor {
+    Actor {
+        user: UserId(Uuid::from_u128(user)),
+        org,
+        org_kind: kind,
+        roles: roles.to_vec(),
+    }
+}
+fn exporter() -> Actor {
+    actor(10, EXPORTER_ORG, OrgKind::Exporter, &[Role::Exporter])
+}
+fn other_exporter() -> Actor {
+    actor(11, OTHER_EXPORTER_ORG, OrgKind::Exporter, &[Role::Exporter])
+}
+fn officer() -> Actor {
+    actor(20, AUTHORITY, OrgKind::Authority, &[Role::LicensingOfficer])
+}
+fn approver() -> Actor {
+    actor(30, AUTHORITY, OrgKind::Authority, &[Role::Approver])
+}
+fn enforcement() -> Actor {
+    actor(
+        40,
+        AUTHORITY,
+        OrgKind::Authority,
+        &[Role::EnforcementOfficer],
+    )
+}
+fn admin() -> Actor {
+    actor(50, AUTHORITY, OrgKind::Authority, &[Role::Administrator])
+}
+/// Every kind of user, for the "wrong role" sweep.
+fn everyone() -> Vec<Actor> {
+    let mut all = vec![
+        exporter(),
+        other_exporter(),
+        officer(),
+        approver(),
+        enforcement(),
+        admin(),
+    ];
+    for (i, role) in [Role::HumanRightsAssessor, Role::ReviewPanelMember]
+        .into_iter()
+        .enumerate()
+    {
+        all.push(actor(
+            60 + i as u128,
+            AUTHORITY,
+            OrgKind::Authority,
+            &[role],
+        ));
+    }
+    all.push(actor(
+        70,
+        OrgId(Uuid::from_u128(3)),
+        OrgKind::PartnerAgency,
+        &[Role::PartnerAgency],
+    ));
+    all
+}
+
+fn ctx(actor: Actor) -> Context<'static> {
+    Context {
+        actor,
+        now: now(),
+        control_list: ControlList::bundled(),
+    }
+}
+
+fn run(
+    state: Option<Application>,
+    actor: Actor,
+    cmd: Command,
+) -> Result<Option<Application>, Rejection> {
+    let c = ctx(actor.clone());
+    let events = decide(state.as_ref(), cmd, &c)?;
+    assert!(!events.is_empty(), "an accepted command produces events");
+    Ok(events.into_iter().fold(state, |s, event| {
+        apply(
+            s,
+            &Recorded {
+                actor: actor.user,
+                at: c.now,
+                event,
+            },
+        )
+    }))
+}
+
+fn ok(state: Option<Application>, actor: Actor, cmd: Command) -> Option<Application> {
+    let name = cmd.name();
+    run(state, actor, cmd).unwrap_or_else(|e| panic!("{name} was refused: {e}"))
+}
+
+fn create() -> Command {
+    Command::Create {
+        id: ApplicationId(Uuid::from_u128(999)),
+        title: "IMSI catcher for border police".into(),
+        end_use: "Lawful interception under judicial warrant".into(),
+        destination: "NO".into(),
+    }
+}
+fn add_item() -> Command {
+    Command::AddItem {
+        id: ItemId(Uuid::from_u128(5)),
+        control_code: "5A001.f".into(),
+        description: "Portable IMSI catcher".into(),
+        quantity: 2,
+        value_eur: 250_000,
+    }
+}
+fn add_end_user() -> Command {
+    Command::AddParty {
+        id: PartyId(Uuid::from_u128(6)),
+        role: PartyRole::EndUser,
+        name: "National Police Directorate".into(),
+        address: "Oslo".into(),
+        country: "NO".into(),
+        sector: Sector::Police,
+    }
+}
+fn assign() -> Command {
+    Command::Assign {
+        officer: officer().user,
+        officer_roles: vec![Role::LicensingOfficer],
+    }
+}
+fn recommend(outcome: Outcome) -> Command {
+    let conditions = if outcome == Outcome::ApproveWithConditions {
+        vec!["End-use assurance".into()]
+    } else {
+        vec![]
+    };
+    Command::Recommend {
+        outcome,
+        reasoning: "Low risk destination, judicial oversight".into(),
+        conditions,
+    }
+}
+fn decide_cmd(outcome: Outcome) -> Command {
+    Command::Decide {
+        outcome,
+        criteria: if outcome == Outcome::Deny {
+            vec![2]
+        } else {
+            vec![]
+        },
+        public_rationale: "Assessed against criteria 1-8".into(),
+        internal_note: String::new(),
+        conditions: if outcome == Outcome::ApproveWithConditions {
+            vec!["Post-shipment verification".into()]
+        } else {
+            vec![]
+        },
+        licence_number: "OVS-2026-0001".into(),
+        licence_expires_at: now() + Duration::days(730),
+    }
+}
+fn reason() -> String {
+    "A stated reason".into()
+}
+
+/// A case driven to `status` (and, for approvals, with an active licence).
+fn case_in(status: S) -> Option<Application> {
+    let mut s = ok(None, exporter(), create());
+    if status == S::Draft {
+        return s;
+    }
+    s = ok(s, exporter(), add_item());
+    s = ok(s, exporter(), add_end_user());
+    s = ok(s, exporter(), Command::Submit);
+    match status {
+        S::Submitted => return s,
+        S::Withdrawn => return ok(s, exporter(), Command::Withdraw { reason: reason() }),
+        S::OnHold => return ok(s, officer(), Command::PutOnHold { reason: reason() }),
+        _ => {}
+    }
+    s = ok(s, officer(), assign());
+    match status {
+        S::UnderReview => return s,
+        S::Consultation => {
+            return ok(
+                s,
+                officer(),
+                Command::StartConsultation {
+                    with: "Partner state X".into(),
+                    reason: reason(),
+                },
+            );
+        }
+        _ => {}
+    }
+    let outcome = match status {
+        S::Denied => Outcome::Deny,
+        S::ApprovedWithConditions => Outcome::ApproveWithConditions,
+        _ => Outcome::Approve,
+    };
+    s = ok(s, officer(), recommend(outcome));
+    if status == S::PendingDecision {
+        return s;
+    }
+    ok(s, approver(), decide_cmd(outcome))
+}
+
+/// A command issued by the actor who is entitled to it (so only the state decides).
+fn entitled(cmd_name: &str) -> (Actor, Command) {
+    match cmd_name {
+        "edit" => (
+            exporter(),
+            Command::EditDraft {
+                title: Some("New title".into()),
+                end_use: None,
+                destination: Some("SE".into()),
+            },
+        ),
+        "add_item" => (exporter(), add_item()),
+        "remove_item" => (
+            exporter(),
+            Command::RemoveItem {
+                id: ItemId(Uuid::from_u128(5)),
+            },
+        ),
+        "add_party" => (exporter(), add_end_user()),
+        "remove_party" => (
+            exporter(),
+            Command::RemoveParty {
+                id: PartyId(Uuid::from_u128(6)),
+            },
+        ),
+        "attach" => (
+            exporter(),
+            Command::AttachDocument {
+                id: DocumentId(Uuid::from_u128(7)),
+                kind: DocumentKind::EndUseUndertaking,
+                filename: "undertaking.pdf".into(),
+                sha256: "ab".repeat(32),
+                size: 1234,
+            },
+        ),
+        "submit" => (exporter(), Command::Submit),
+        "assign" => (officer(), assign()),
+        "start_consultation" => (
+            officer(),
+            Command::StartConsultation {
+                with: "Ministry of Foreign Affairs".into(),
+                reason: reason(),
+            },
+        ),
+        "end_consultation" => (
+            officer(),
+            Command::EndConsultation {
+                summary: "No objection".into(),
+            },
+        ),
+        "recommend" => (officer(), recommend(Outcome::Approve)),
+        "decide" => (approver(), decide_cmd(Outcome::Approve)),
+        "withdraw" => (exporter(), Command::Withdraw { reason: reason() }),
+        "hold" => (officer(), Command::PutOnHold { reason: reason() }),
+        "resume" => (officer(), Command::Resume { reason: reason() }),
+        "suspend" => (approver(), Command::SuspendLicence { reason: reason() }),
+        "reinstate" => (approver(), Command::ReinstateLicence { reason: reason() }),
+        "revoke" => (approver(), Command::RevokeLicence { reason: reason() }),
+        "surrender" => (exporter(), Command::SurrenderLicence { reason: reason() }),
+        other => panic!("unknown command {other}"),
+    }
+}
+
+const COMMANDS: [&str; 19] = [
+    "edit",
+    "add_item",
+    "remove_item",
+    "add_party",
+    "remove_party",
+    "attach",
+    "submit",
+    "assign",
+    "start_consultation",
+    "end_consultation",
+    "recommend",
+    "decide",
+    "withdraw",
+    "hold",
+    "resume",
+    "suspend",
+    "reinstate",
+    "revoke",
+    "surrender",
+];
+
+/// The allowed application transitions: (command, from, to). Everything not here must be refused.
+/// Licence commands are covered separately below since they act on the licence, not the case state.
+fn allowed() -> Vec<(&'static str, S, S)> {
+    use S::*;
+    let mut t = vec![
+        ("edit", Draft, Draft),
+        ("add_item", Draft, Draft),
+        ("remove_item", Draft, Draft),
+        ("add_party", Draft, Draft),
+        ("remove_party", Draft, Draft),
+        ("submit", Draft, Submitted),
+        ("assign", Submitted, UnderReview),
+        ("assign", UnderReview, UnderReview),
+        ("start_consultation", UnderReview, Consultation),
+        ("end_consultation", Consultation, UnderReview),
+        ("recommend", UnderReview, PendingDecision),
+        ("decide", PendingDecision, Approved),
+        ("resume", OnHold, Submitted),
+    ];
+    for open in [
+        Draft,
+        Submitted,
+        UnderReview,
+        Consultation,
+        PendingDecision,
+        OnHold,
+    ] {
+        t.push(("attach", open, open));
+        t.push(("withdraw", open, Withdrawn));
+    }
+    for open in [Submitted, UnderReview, Consultation, PendingDecision] {
+        t.push(("hold", open, OnHold));
+    }
+    t
+}
+
+#[test]
+fn every_case_transition_is_allowed_exactly_as_the_table_says() {
+    let table = allowed();
+    let mut checked = 0;
+    for from in S::ALL {
+        for name in COMMANDS
+            .iter()
+            .copied()
+            .filter(|c| !["suspend", "reinstate", "revoke", "surrender"].contains(c))
+        {
+            let (who, cmd) = entitled(name);
+            let state = case_in(from);
+            // Submitting and removing need an item and an end user: give the draft both.
+            let state = if from == S::Draft {
+                let s = ok(state, exporter(), add_item());
+                ok(s, exporter(), add_end_user())
+            } else {
+                state
+            };
+            let expected = table
+                .iter()
+                .find(|(c, f, _)| *c == name && *f == from)
+                .map(|(_, _, to)| *to);
+            let result = run(state, who, cmd);
+            match (expected, result) {
+                (Some(to), Ok(Some(app))) => assert_eq!(app.status, to, "{name} from {from:?}"),
+                (None, Err(Rejection::InvalidTransition { .. })) => {}
+                (expected, result) => {
+                    panic!("{name} from {from:?}: expected {expected:?}, got {result:?}")
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 10 * 15);
+}
+
+#[test]
+fn decisions_lead_to_the_matching_state_and_licence() {
+    let approved = case_in(S::Approved).unwrap();
+    assert_eq!(
+        approved.licence.as_ref().unwrap().status,
+        LicenceStatus::Active
+    );
+    let conditional = case_in(S::ApprovedWithConditions).unwrap();
+    assert_eq!(
+        conditional.licence.as_ref().unwrap().conditions,
+        vec!["Post-shipment verification".to_string()]
+    );
+    let denied = case_in(S::Denied).unwrap();
+    assert!(denied.licence.is_none());
+    assert_eq!(denied.decision.as_ref().unwrap().criteria, vec![2]);
+}
+
+#[test]
+fn resuming_returns_to_the_state_the_case_was_held_in() {
+    for from in [
+        S::Submitted,
+        S::UnderReview,
+        S::Consultation,
+        S::PendingDecision,
+    ] {
+        let held = ok(
+            case_in(from),
+            approver(),
+            Command::PutOnHold { reason: reason() },
+        );
+        assert_eq!(held.as_ref().unwrap().status, S::OnHold);
+        let resumed = ok(held, officer(), Command::Resume { reason: reason() }).unwrap();
+        assert_eq!(resumed.status, from);
+        assert!(resumed.hold.is_none());
+    }
+}
+
+/// Licence transitions: (command, licence status before) → status after. All others are refused.
+#[test]
+fn every_licence_transition_is_allowed_exactly_as_the_table_says() {
+    use LicenceStatus::*;
+    let table = [
+        ("suspend", Active, Suspended),
+        ("reinstate", Suspended, Active),
+        ("revoke", Active, Revoked),
+        ("revoke", Suspended, Revoked),
+        ("surrender", Active, Surrendered),
+        ("surrender", Suspended, Surrendered),
+    ];
+    let licence_in = |status: LicenceStatus| {
+        let mut app = case_in(S::Approved).unwrap();
+        app.licence.as_mut().unwrap().status = status;
+        Some(app)
+    };
+    for from in [Active, Suspended, Revoked, Expired, Surrendered] {
+        for name in ["suspend", "reinstate", "revoke", "surrender"] {
+            let (who, cmd) = entitled(name);
+            let expected = table
+                .iter()
+                .find(|(c, f, _)| *c == name && *f == from)
+                .map(|(_, _, to)| *to);
+            match (expected, run(licence_in(from), who, cmd)) {
+                (Some(to), Ok(Some(app))) => assert_eq!(app.licence.unwrap().status, to),
+                (None, Err(Rejection::InvalidTransition { .. })) => {}
+                (e, r) => panic!("{name} from {from:?}: expected {e:?}, got {r:?}"),
+            }
+        }
+    }
+    // No licence at all (denied case): every licence command is refused by state.
+    for name in ["suspend", "reinstate", "revoke", "surrender"] {
+        let (who, cmd) = entitled(name);
+        assert!(matches!(
+            run(case_in(S::Denied), who, cmd),
+            Err(Rejection::InvalidTransition { .. })
+        ));
+    }
+}
+
+#[test]
+fn a_licence_expires_only_after_its_expiry_date() {
+    let app = case_in(S::Approved);
+    let early = decide(app.as_ref(), Command::ExpireLicence, &ctx(officer()));
+    assert!(matches!(early, Err(Rejection::Invalid(_))));
+    let later = Context {
+        actor: admin(),
+        now: now() + Duration::days(731),
+        control_list: ControlList::bundled(),
+    };
+    let events = decide(app.as_ref(), Command::ExpireLicence, &later).unwrap();
+    assert_eq!(events, vec![Event::LicenceExpired]);
+    assert!(matches!(
+        decide(
+            app.as_ref(),
+            Command::ExpireLicence,
+            &Context {
+                actor: exporter(),
+                ..later
+            }
+        ),
+        Err(Rejection::Forbidden(_))
+    ));
+}
+
+/// The state in which a command would be accepted with the right role, so that only the role decides.
+fn state_for(name: &str) -> Option<Application> {
+    match name {
+        "edit" | "add_item" | "add_party" | "attach" | "withdraw" => case_in(S::Draft),
+        "remove_item" | "remove_party" | "submit" => ok(
+            ok(case_in(S::Draft), exporter(), add_item()),
+            exporter(),
+            add_end_user(),
+        ),
+        "assign" | "hold" => case_in(S::Submitted),
+        "start_consultation" | "recommend" => case_in(S::UnderReview),
+        "end_consultation" => case_in(S::Consultation),
+        "decide" => case_in(S::PendingDecision),
+        "resume" => case_in(S::OnHold),
+        "suspend" | "revoke" | "surrender" => case_in(S::Approved),
+        "reinstate" => ok(
+            case_in(S::Approved),
+            approver(),
+            Command::SuspendLicence { reason: reason() },
+        ),
+        other => panic!("{other}"),
+    }
+}
+
+/// Who may issue each command (user ids of the fixtures above).
+fn may(name: &str, who: &Actor) -> bool {
+    let has = |r| who.org_kind == OrgKind::Authority && who.has(r);
+    match name {
+        "edit" | "add_item" | "remove_item" | "add_party" | "remove_party" | "submit"
+        | "withdraw" | "surrender" => who.user == exporter().user,
+        "attach" => who.user == exporter().user || has(Role::LicensingOfficer),
+        "assign" | "start_consultation" | "end_consultation" | "recommend" => {
+            has(Role::LicensingOfficer)
+        }
+        "decide" | "reinstate" => has(Role::Approver),
+        "hold" | "resume" => has(Role::LicensingOfficer) || has(Role::Approver),
+        "suspend" | "revoke" => has(Role::Approver) || has(Role::EnforcementOfficer),
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn every_command_is_refused_to_every_role_without_the_right() {
+    let mut refusals = 0;
+    for name in COMMANDS {
+        for who in everyone() {
+            let (_, cmd) = entitled(name);
+            let result = run(state_for(name), who.clone(), cmd);
+            if may(name, &who) {
+                assert!(
+                    result.is_ok(),
+                    "{name} by {:?} should be allowed: {result:?}",
+                    who.roles
+                );
+            } else {
+                refusals += 1;
+                match result {
+                    // Another organisation's exporter or a partner agency must not learn the case exists.
+                    Err(Rejection::NotFound) => {
+                        assert_ne!(who.org_kind, OrgKind::Authority, "{name}")
+                    }
+                    Err(Rejection::Forbidden(_)) => {}
+                    other => panic!(
+                        "{name} by {:?}: expected a refusal, got {other:?}",
+                        who.roles
+                    ),
+                }
+            }
+        }
+    }
+    assert!(refusals > 100);
+}
+
+#[test]
+fn another_organisations_exporter_is_told_the_case_does_not_exist() {
+    for name in COMMANDS {
+        let (_, cmd) = entitled(name);
+        assert_eq!(
+            run(state_for(name), other_exporter(), cmd).unwrap_err(),
+            Rejection::NotFound,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn approver_who_drafted_the_recommendation_cannot_decide_four_eyes() {
+    let both = actor(
+        80,
+        AUTHORITY,
+        OrgKind::Authority,
+        &[Role::LicensingOfficer, Role::Approver],
+    );
+    let mut s = case_in(S::Submitted);
+    s = ok(
+        s,
+        both.clone(),
+        Command::Assign {
+            officer: both.user,
+            officer_roles: both.roles.clone(),
+        },
+    );
+    s = ok(s, both.clone(), recommend(Outcome::Approve));
+    let err = run(s.clone(), both, decide_cmd(Outcome::Approve)).unwrap_err();
+    assert!(
+        matches!(&err, Rejection::Forbidden(m) if m.contains("four-eyes")),
+        "{err:?}"
+    );
+    // A different approver may.
+    assert_eq!(
+        ok(s, approver(), decide_cmd(Outcome::Approve))
+            .unwrap()
+            .status,
+        S::Approved
+    );
+}
+
+#[test]
+fn only_the_assigned_officer_may_recommend() {
+    let other_officer = actor(21, AUTHORITY, OrgKind::Authority, &[Role::LicensingOfficer]);
+    let err = run(
+        case_in(S::UnderReview),
+        other_officer,
+        recommend(Outcome::Approve),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Rejection::Forbidden(_)));
+}
+
+#[test]
+fn submission_needs_an_item_and_an_end_user() {
+    let s = case_in(S::Draft);
+    assert!(
+        matches!(run(s.clone(), exporter(), Command::Submit), Err(Rejection::Invalid(e)) if e.field == "items")
+    );
+    let s = ok(s, exporter(), add_item());
+    assert!(
+        matches!(run(s, exporter(), Command::Submit), Err(Rejection::Invalid(e)) if e.field == "parties")
+    );
+}
+
+#[test]
+fn items_must_cite_a_known_control_entry() {
+    let cmd = Command::AddItem {
+        id: ItemId(Uuid::from_u128(8)),
+        control_code: "9Z999".into(),
+        description: "Something".into(),
+        quantity: 1,
+        value_eur: 1,
+    };
+    let err = run(case_in(S::Draft), exporter(), cmd).unwrap_err();
+    assert!(matches!(err, Rejection::Invalid(e) if e.field == "control_code"));
+    let catch_all = Command::AddItem {
+        id: ItemId(Uuid::from_u128(8)),
+        control_code: "catch-all".into(),
+        description: "Unlisted social media analytics".into(),
+        quantity: 1,
+        value_eur: 1,
+    };
+    let app = ok(case_in(S::Draft), exporter(), catch_all).unwrap();
+    assert_eq!(app.items[0].control_code, "CATCH-ALL");
+}
+
+#[test]
+fn invalid_country_codes_and_empty_texts_name_the_field() {
+    let bad = Command::Create {
+        id: ApplicationId(Uuid::nil()),
+        title: "x".into(),
+        end_use: "y".into(),
+        destination: "ZZ".into(),
+    };
+    assert!(
+        matches!(run(None, exporter(), bad), Err(Rejection::Invalid(e)) if e.field == "destination")
+    );
+    let empty = Command::Create {
+        id: ApplicationId(Uuid::nil()),
+        title: " ".into(),
+        end_use: "y".into(),
+        destination: "FR".into(),
+    };
+    assert!(
+        matches!(run(None, exporter(), empty), Err(Rejection::Invalid(e)) if e.field == "title")
+    );
+}
+
+#[test]
+fn conditions_must_match_the_outcome() {
+    let mut cmd = decide_cmd(Outcome::ApproveWithConditions);
+    if let Command::Decide { conditions, .. } = &mut cmd {
+        conditions.clear();
+    }
+    assert!(
+        matches!(run(case_in(S::PendingDecision), approver(), cmd), Err(Rejection::Invalid(e)) if e.field == "conditions")
+    );
+    let mut deny = decide_cmd(Outcome::Deny);
+    if let Command::Decide { criteria, .. } = &mut deny {
+        criteria.clear();
+    }
+    assert!(
+        matches!(run(case_in(S::PendingDecision), approver(), deny), Err(Rejection::Invalid(e)) if e.field == "criteria")
+    );
+}
+
+#[test]
+fn a_case_cannot_be_created_twice_or_acted_on_before_it_exists() {
+    assert_eq!(
+        run(case_in(S::Draft), exporter(), create()).unwrap_err(),
+        Rejection::AlreadyExists
+    );
+    assert_eq!(
+        run(None, exporter(), Command::Submit).unwrap_err(),
+        Rejection::NotFound
+    );
+}
+
+#[test]
+fn events_round_trip_through_json_with_their_kind_as_tag() {
+    let c = ctx(approver());
+    let events = decide(
+        case_in(S::PendingDecision).as_ref(),
+        decide_cmd(Outcome::Approve),
+        &c,
+    )
+    .unwrap();
+    for e in events {
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], e.kind());
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), e);
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever sequence of commands is thrown at a case, refused commands change nothing and the
+        /// version counts exactly the events applied.
+        #[test]
+        fn random_command_sequences_never_corrupt_the_state(seq in proptest::collection::vec((0usize..19, 0usize..9), 0..25)) {
+            let people = everyone();
+            let mut state = case_in(S::Draft);
+            let mut events_applied = 1u64;
+            for (c, p) in seq {
+                let (_, cmd) = entitled(COMMANDS[c]);
+                let who = people[p].clone();
+                let before = state.clone();
+                match run(state.clone(), who, cmd) {
+                    Ok(next) => {
+                        let n = next.as_ref().unwrap().version - before.as_ref().unwrap().version;
+                        events_applied += n;
+                        state = next;
+                    }
+                    Err(_) => prop_assert_eq!(&state, &before),
+                }
+                prop_assert_eq!(state.as_ref().unwrap().version, events_applied);
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Parties to a transaction: end user, consignee, ultimate end user, intermediaries.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{FieldError, countries::CountryCode, ids::PartyId, parse_text};
+
+/// The part a party plays in the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PartyRole {
+    EndUser,
+    Consignee,
+    UltimateEndUser,
+    Agent,
+    Distributor,
+    Integrator,
+    FreightForwarder,
+}
+
+/// The sector of a party (the end user's sector moves the risk band, see DOMAIN.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Sector {
+    Police,
+    Intelligence,
+    Military,
+    InteriorMinistry,
+    OtherSecurityForces,
+    CivilGovernment,
+    Commercial,
+    Individual,
+}
+
+impl Sector {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Sector::Police => "police",
+            Sector::Intelligence => "intelligence",
+            Sector::Military => "military",
+            Sector::InteriorMinistry => "interior_ministry",
+            Sector::OtherSecurityForces => "other_security_forces",
+            Sector::CivilGovernment => "civil_government",
+            Sector::Commercial => "commercial",
+            Sector::Individual => "individual",
+        }
+    }
+}
+
+/// A party as recorded on an application. Construct with [`Party::new`], which validates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Party {
+    pub id: PartyId,
+    pub role: PartyRole,
+    pub name: String,
+    pub address: String,
+    pub country: CountryCode,
+    pub sector: Sector,
+}
+
+impl Party {
+    pub fn new(
+        id: PartyId,
+        role: PartyRole,
+        name: &str,
+        address: &str,
+        country: &str,
+        sector: Sector,
+    ) -> Result<Self, FieldError> {
+        Ok(Party {
+            id,
+            role,
+            name: parse_text("name", name, 300)?,
+            address: parse_text("address", address, 1000)?,
+            country: CountryCode::parse(country)?,
+            sector,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn a_party_needs_a_name_and_a_real_country() {
+        let id = PartyId(Uuid::nil());
+        assert!(
+            Party::new(
+                id,
+                PartyRole::EndUser,
+                "Ministry",
+                "Street 1",
+                "FR",
+                Sector::Police
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            Party::new(
+                id,
+                PartyRole::EndUser,
+                "  ",
+                "Street 1",
+                "FR",
+                Sector::Police
+            )
+            .unwrap_err()
+            .field,
+            "name"
+        );
+        assert_eq!(
+            Party::new(
+                id,
+                PartyRole::EndUser,
+                "M",
+                "Street 1",
+                "QQ",
+                Sector::Police
+            )
+            .unwrap_err()
+            .field,
+            "country"
+        );
+    }
+}
