@@ -94,9 +94,14 @@ pub fn format_verifier_key(name: &str, alg: u8, public_key: &[u8; 32]) -> String
 
 /// Parses a verifier key string into `(name, type, public key)`, checking the key id.
 pub fn parse_verifier_key(vkey: &str) -> Result<(String, u8, [u8; 32]), NoteError> {
-    let vkey = vkey.trim();
-    let mut parts = vkey.rsplitn(3, '+');
-    let (Some(b64), Some(hex), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+    parse_key_parts(vkey.trim(), true)
+}
+
+/// Splits `<name>+<hex id>+<base64(type ‖ 32 bytes)>`; checks the id when the bytes are a public key.
+fn parse_key_parts(vkey: &str, check_id: bool) -> Result<(String, u8, [u8; 32]), NoteError> {
+    // Split from the left: names cannot contain '+', but base64 can.
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(hex), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(NoteError::MalformedVerifierKey("expected <name>+<key id>+<key>"));
     };
     check_key_name(name)?;
@@ -113,7 +118,7 @@ pub fn parse_verifier_key(vkey: &str) -> Result<(String, u8, [u8; 32]), NoteErro
     let key: [u8; 32] =
         key.try_into().map_err(|_| NoteError::MalformedVerifierKey("Ed25519 public key must be 32 bytes"))?;
     let computed = hex4(&key_id(name, alg, &key));
-    if !computed.eq_ignore_ascii_case(hex) {
+    if check_id && !computed.eq_ignore_ascii_case(hex) {
         return Err(NoteError::KeyIdMismatch { stated: hex.to_string(), computed });
     }
     Ok((name.to_string(), alg, key))
@@ -275,6 +280,35 @@ impl NoteSigner {
         let key = SigningKey::from_bytes(secret);
         let key_id = key_id(name, ALG_ED25519, key.verifying_key().as_bytes());
         Ok(NoteSigner { name: name.to_string(), key, key_id })
+    }
+
+    /// Parses a signer key string `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 ‖ secret)>`, the
+    /// format of Go's `golang.org/x/mod/sumdb/note`, convenient for a key file.
+    pub fn from_signer_key(skey: &str) -> Result<Self, NoteError> {
+        let rest = skey
+            .trim()
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or(NoteError::MalformedVerifierKey("signer key must start with PRIVATE+KEY+"))?;
+        let (name, alg, secret) = parse_key_parts(rest, false)?;
+        if alg != ALG_ED25519 {
+            return Err(NoteError::UnsupportedKeyType(alg));
+        }
+        let signer = Self::new(&name, &secret)?;
+        let stated = rest.split('+').nth(1).unwrap_or_default();
+        let computed = hex4(&signer.key_id);
+        if !computed.eq_ignore_ascii_case(stated) {
+            return Err(NoteError::KeyIdMismatch { stated: stated.to_string(), computed });
+        }
+        Ok(signer)
+    }
+
+    /// The signer key string `PRIVATE+KEY+<name>+<hex key id>+<base64(0x01 ‖ secret)>`. It holds
+    /// the secret: write it only to a file readable by the authority's service.
+    pub fn to_signer_key(&self) -> String {
+        let mut raw = Vec::with_capacity(33);
+        raw.push(ALG_ED25519);
+        raw.extend_from_slice(self.key.as_bytes());
+        format!("PRIVATE+KEY+{}+{}+{}", self.name, hex4(&self.key_id), B64.encode(raw))
     }
 
     pub fn name(&self) -> &str {
