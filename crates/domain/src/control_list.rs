@@ -87,10 +87,7 @@ impl ControlList {
         if !entries.contains_key(CATCH_ALL) {
             return Err(ControlListError::NoCatchAll);
         }
-        Ok(Self {
-            version: file.version,
-            entries,
-        })
+        Ok(Self { version: file.version, entries })
     }
 
     /// The list shipped with Oversight.
@@ -105,11 +102,9 @@ impl ControlList {
 
     /// Looks an entry up by code, ignoring case.
     pub fn get(&self, code: &str) -> Option<&ControlEntry> {
-        self.entries.get(code.trim()).or_else(|| {
-            self.entries
-                .values()
-                .find(|e| e.code.eq_ignore_ascii_case(code.trim()))
-        })
+        self.entries
+            .get(code.trim())
+            .or_else(|| self.entries.values().find(|e| e.code.eq_ignore_ascii_case(code.trim())))
     }
 
     pub fn entries(&self) -> impl Iterator<Item = &ControlEntry> {
@@ -124,9 +119,7 @@ mod tests {
     #[test]
     fn bundled_list_has_the_surveillance_entries() {
         let list = ControlList::bundled();
-        for code in [
-            "4A005", "4D004", "4E001.c", "5A001.f", "5A001.j", "5A004.b", "5D001.e", CATCH_ALL,
-        ] {
+        for code in ["4A005", "4D004", "4E001.c", "5A001.f", "5A001.j", "5A004.b", "5D001.e", CATCH_ALL] {
             let entry = list.get(code).unwrap_or_else(|| panic!("{code} missing"));
             assert!(entry.cyber_surveillance, "{code}");
             assert!(!entry.safe_harbour, "{code}");
@@ -134,14 +127,8 @@ mod tests {
         assert_eq!(list.get("5a001.J").unwrap().tier, Tier::A);
         assert_eq!(list.get("5A004.b").unwrap().tier, Tier::B);
         assert!(list.entries().any(|e| e.safe_harbour));
-        assert!(
-            list.entries()
-                .any(|e| e.regime == "national" && e.title.contains("Facial"))
-        );
-        assert!(
-            list.entries()
-                .any(|e| e.regime == "national" && e.title.contains("Location"))
-        );
+        assert!(list.entries().any(|e| e.regime == "national" && e.title.contains("Facial")));
+        assert!(list.entries().any(|e| e.regime == "national" && e.title.contains("Location")));
     }
 
     #[test]
@@ -165,10 +152,7 @@ tier = "B"
 cyber_surveillance = true
 safe_harbour = false
 "#;
-        assert!(matches!(
-            ControlList::parse(text),
-            Err(ControlListError::Duplicate { .. })
-        ));
+        assert!(matches!(ControlList::parse(text), Err(ControlListError::Duplicate { .. })));
     }
 
     #[test]

@@ -21,15 +21,10 @@ fn countries() -> &'static [Country] {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .map(|l| {
                 let mut f = l.split('\t');
-                let (Some(alpha2), Some(alpha3), Some(name)) = (f.next(), f.next(), f.next())
-                else {
+                let (Some(alpha2), Some(alpha3), Some(name)) = (f.next(), f.next(), f.next()) else {
                     panic!("bundled countries.tsv is malformed at {l:?}");
                 };
-                Country {
-                    alpha2,
-                    alpha3,
-                    name,
-                }
+                Country { alpha2, alpha3, name }
             })
             .collect()
     })
@@ -49,12 +44,7 @@ impl CountryCode {
             .iter()
             .find(|c| c.alpha2 == upper || c.alpha3 == upper)
             .map(|c| CountryCode(c.alpha2.to_string()))
-            .ok_or_else(|| {
-                FieldError::new(
-                    "country",
-                    format!("{code:?} is not an ISO 3166-1 country code"),
-                )
-            })
+            .ok_or_else(|| FieldError::new("country", format!("{code:?} is not an ISO 3166-1 country code")))
     }
 
     pub fn alpha2(&self) -> &str {
@@ -70,10 +60,7 @@ impl CountryCode {
     }
 
     fn entry(&self) -> &'static Country {
-        countries()
-            .iter()
-            .find(|c| c.alpha2 == self.0)
-            .expect("validated on construction")
+        countries().iter().find(|c| c.alpha2 == self.0).expect("validated on construction")
     }
 }
 

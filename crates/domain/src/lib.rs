@@ -39,10 +39,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -53,19 +50,10 @@ pub fn parse_text(field: &str, value: &str, max: usize) -> Result<String, FieldE
         return Err(FieldError::new(field, "must not be empty"));
     }
     if trimmed.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(FieldError::new(field, format!("must be at most {max} characters")));
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
+    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        return Err(FieldError::new(field, "must not contain control characters"));
     }
     Ok(trimmed.to_string())
 }

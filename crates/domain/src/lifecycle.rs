@@ -177,74 +177,27 @@ impl Command {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    Created {
-        id: ApplicationId,
-        org: OrgId,
-        title: String,
-        end_use: String,
-        destination: CountryCode,
-    },
-    DraftEdited {
-        title: String,
-        end_use: String,
-        destination: CountryCode,
-    },
-    ItemAdded {
-        item: Item,
-    },
-    ItemRemoved {
-        id: ItemId,
-    },
-    PartyAdded {
-        party: Party,
-    },
-    PartyRemoved {
-        id: PartyId,
-    },
-    DocumentAttached {
-        document: Document,
-    },
+    Created { id: ApplicationId, org: OrgId, title: String, end_use: String, destination: CountryCode },
+    DraftEdited { title: String, end_use: String, destination: CountryCode },
+    ItemAdded { item: Item },
+    ItemRemoved { id: ItemId },
+    PartyAdded { party: Party },
+    PartyRemoved { id: PartyId },
+    DocumentAttached { document: Document },
     Submitted,
-    Assigned {
-        officer: UserId,
-    },
-    ConsultationStarted {
-        with: String,
-        reason: String,
-    },
-    ConsultationEnded {
-        summary: String,
-    },
-    Recommended {
-        recommendation: Recommendation,
-    },
-    Decided {
-        decision: Decision,
-    },
-    LicenceIssued {
-        licence: Licence,
-    },
-    Withdrawn {
-        reason: String,
-    },
-    PutOnHold {
-        reason: String,
-    },
-    Resumed {
-        reason: String,
-    },
-    LicenceSuspended {
-        reason: String,
-    },
-    LicenceReinstated {
-        reason: String,
-    },
-    LicenceRevoked {
-        reason: String,
-    },
-    LicenceSurrendered {
-        reason: String,
-    },
+    Assigned { officer: UserId },
+    ConsultationStarted { with: String, reason: String },
+    ConsultationEnded { summary: String },
+    Recommended { recommendation: Recommendation },
+    Decided { decision: Decision },
+    LicenceIssued { licence: Licence },
+    Withdrawn { reason: String },
+    PutOnHold { reason: String },
+    Resumed { reason: String },
+    LicenceSuspended { reason: String },
+    LicenceReinstated { reason: String },
+    LicenceRevoked { reason: String },
+    LicenceSurrendered { reason: String },
     LicenceExpired,
 }
 
@@ -297,10 +250,7 @@ pub enum Rejection {
     Forbidden(String),
     /// The command is not allowed in the case's current state.
     #[error("cannot {action} an application that is {status}")]
-    InvalidTransition {
-        action: &'static str,
-        status: &'static str,
-    },
+    InvalidTransition { action: &'static str, status: &'static str },
     /// The command's content is invalid.
     #[error(transparent)]
     Invalid(#[from] FieldError),
@@ -322,10 +272,7 @@ fn require_authority(actor: &Actor, roles: &[Role], what: &str) -> Result<(), Re
         Ok(())
     } else {
         let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
-        Err(Rejection::Forbidden(format!(
-            "{what} requires the role {}",
-            names.join(" or ")
-        )))
+        Err(Rejection::Forbidden(format!("{what} requires the role {}", names.join(" or "))))
     }
 }
 
@@ -344,10 +291,7 @@ fn require_status(app: &Application, cmd: &Command, allowed: &[S]) -> Result<(),
     if allowed.contains(&app.status) {
         Ok(())
     } else {
-        Err(Rejection::InvalidTransition {
-            action: cmd.name(),
-            status: app.status.as_str(),
-        })
+        Err(Rejection::InvalidTransition { action: cmd.name(), status: app.status.as_str() })
     }
 }
 
@@ -359,27 +303,15 @@ fn conditions(field: &str, list: &[String]) -> Result<Vec<String>, Rejection> {
     if list.len() > 50 {
         return Err(invalid(field, "at most 50 conditions"));
     }
-    list.iter()
-        .enumerate()
-        .map(|(i, c)| text(&format!("{field}[{i}]"), c, 2000))
-        .collect()
+    list.iter().enumerate().map(|(i, c)| text(&format!("{field}[{i}]"), c, 2000)).collect()
 }
 
 /// Decides what happens when `cmd` is applied to `state` (`None` = the case does not exist yet).
-pub fn decide(
-    state: Option<&Application>,
-    cmd: Command,
-    ctx: &Context<'_>,
-) -> Result<Vec<Event>, Rejection> {
+pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> Result<Vec<Event>, Rejection> {
     let actor = &ctx.actor;
     let Some(app) = state else {
         return match cmd {
-            Command::Create {
-                id,
-                title,
-                end_use,
-                destination,
-            } => {
+            Command::Create { id, title, end_use, destination } => {
                 if actor.org_kind != OrgKind::Exporter || !actor.has(Role::Exporter) {
                     return Err(forbidden("only exporters create applications"));
                 }
@@ -399,19 +331,10 @@ pub fn decide(
     if actor.org_kind != OrgKind::Authority && actor.org != app.org {
         return Err(Rejection::NotFound);
     }
-    let open_submitted = [
-        S::Submitted,
-        S::UnderReview,
-        S::Consultation,
-        S::PendingDecision,
-    ];
+    let open_submitted = [S::Submitted, S::UnderReview, S::Consultation, S::PendingDecision];
     match cmd {
         Command::Create { .. } => Err(Rejection::AlreadyExists),
-        Command::EditDraft {
-            ref title,
-            ref end_use,
-            ref destination,
-        } => {
+        Command::EditDraft { ref title, ref end_use, ref destination } => {
             require_owner(app, actor)?;
             require_status(app, &cmd, &[S::Draft])?;
             Ok(vec![Event::DraftEdited {
@@ -424,19 +347,14 @@ pub fn decide(
                     None => app.end_use.clone(),
                 },
                 destination: match destination {
-                    Some(d) => CountryCode::parse(d)
-                        .map_err(|e| FieldError::new("destination", e.message))?,
+                    Some(d) => {
+                        CountryCode::parse(d).map_err(|e| FieldError::new("destination", e.message))?
+                    }
                     None => app.destination.clone(),
                 },
             }])
         }
-        Command::AddItem {
-            id,
-            ref control_code,
-            ref description,
-            quantity,
-            value_eur,
-        } => {
+        Command::AddItem { id, ref control_code, ref description, quantity, value_eur } => {
             require_owner(app, actor)?;
             require_status(app, &cmd, &[S::Draft])?;
             let entry = ctx.control_list.get(control_code).ok_or_else(|| {
@@ -469,22 +387,13 @@ pub fn decide(
             }
             Ok(vec![Event::ItemRemoved { id }])
         }
-        Command::AddParty {
-            id,
-            role,
-            ref name,
-            ref address,
-            ref country,
-            sector,
-        } => {
+        Command::AddParty { id, role, ref name, ref address, ref country, sector } => {
             require_owner(app, actor)?;
             require_status(app, &cmd, &[S::Draft])?;
             if app.parties.len() >= 50 {
                 return Err(invalid("parties", "at most 50 parties per application"));
             }
-            Ok(vec![Event::PartyAdded {
-                party: Party::new(id, role, name, address, country, sector)?,
-            }])
+            Ok(vec![Event::PartyAdded { party: Party::new(id, role, name, address, country, sector)? }])
         }
         Command::RemoveParty { id } => {
             require_owner(app, actor)?;
@@ -494,23 +403,14 @@ pub fn decide(
             }
             Ok(vec![Event::PartyRemoved { id }])
         }
-        Command::AttachDocument {
-            id,
-            kind,
-            ref filename,
-            ref sha256,
-            size,
-        } => {
+        Command::AttachDocument { id, kind, ref filename, ref sha256, size } => {
             if actor.org_kind == OrgKind::Authority {
                 require_authority(actor, &[Role::LicensingOfficer], "attaching a document")?;
             } else {
                 require_owner(app, actor)?;
             }
             if !app.status.is_open() {
-                return Err(Rejection::InvalidTransition {
-                    action: cmd.name(),
-                    status: app.status.as_str(),
-                });
+                return Err(Rejection::InvalidTransition { action: cmd.name(), status: app.status.as_str() });
             }
             if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(invalid("sha256", "must be 64 hexadecimal characters"));
@@ -538,24 +438,15 @@ pub fn decide(
             }
             Ok(vec![Event::Submitted])
         }
-        Command::Assign {
-            officer,
-            ref officer_roles,
-        } => {
+        Command::Assign { officer, ref officer_roles } => {
             require_authority(actor, &[Role::LicensingOfficer], "assigning a case")?;
             require_status(app, &cmd, &[S::Submitted, S::UnderReview])?;
             if !officer_roles.contains(&Role::LicensingOfficer) {
-                return Err(invalid(
-                    "officer",
-                    "the assignee must be a licensing officer",
-                ));
+                return Err(invalid("officer", "the assignee must be a licensing officer"));
             }
             Ok(vec![Event::Assigned { officer }])
         }
-        Command::StartConsultation {
-            ref with,
-            ref reason,
-        } => {
+        Command::StartConsultation { ref with, ref reason } => {
             require_authority(actor, &[Role::LicensingOfficer], "starting a consultation")?;
             require_status(app, &cmd, &[S::UnderReview])?;
             Ok(vec![Event::ConsultationStarted {
@@ -566,21 +457,13 @@ pub fn decide(
         Command::EndConsultation { ref summary } => {
             require_authority(actor, &[Role::LicensingOfficer], "ending a consultation")?;
             require_status(app, &cmd, &[S::Consultation])?;
-            Ok(vec![Event::ConsultationEnded {
-                summary: text("summary", summary, 5000)?,
-            }])
+            Ok(vec![Event::ConsultationEnded { summary: text("summary", summary, 5000)? }])
         }
-        Command::Recommend {
-            outcome,
-            ref reasoning,
-            conditions: ref conds,
-        } => {
+        Command::Recommend { outcome, ref reasoning, conditions: ref conds } => {
             require_authority(actor, &[Role::LicensingOfficer], "recommending a decision")?;
             require_status(app, &cmd, &[S::UnderReview])?;
             if app.assigned_officer != Some(actor.user) {
-                return Err(forbidden(
-                    "only the officer assigned to the case may recommend",
-                ));
+                return Err(forbidden("only the officer assigned to the case may recommend"));
             }
             let conds = conditions("conditions", conds)?;
             check_conditions(outcome, &conds)?;
@@ -616,10 +499,7 @@ pub fn decide(
                 return Err(invalid("criteria", "criteria are numbered 1 to 8"));
             }
             if outcome == Outcome::Deny && criteria.is_empty() {
-                return Err(invalid(
-                    "criteria",
-                    "a denial must cite at least one criterion",
-                ));
+                return Err(invalid("criteria", "a denial must cite at least one criterion"));
             }
             let internal_note = if internal_note.trim().is_empty() {
                 String::new()
@@ -655,97 +535,45 @@ pub fn decide(
         Command::Withdraw { ref reason } => {
             require_owner(app, actor)?;
             if !app.status.is_open() {
-                return Err(Rejection::InvalidTransition {
-                    action: cmd.name(),
-                    status: app.status.as_str(),
-                });
+                return Err(Rejection::InvalidTransition { action: cmd.name(), status: app.status.as_str() });
             }
-            Ok(vec![Event::Withdrawn {
-                reason: text("reason", reason, 2000)?,
-            }])
+            Ok(vec![Event::Withdrawn { reason: text("reason", reason, 2000)? }])
         }
         Command::PutOnHold { ref reason } => {
-            require_authority(
-                actor,
-                &[Role::LicensingOfficer, Role::Approver],
-                "putting a case on hold",
-            )?;
+            require_authority(actor, &[Role::LicensingOfficer, Role::Approver], "putting a case on hold")?;
             require_status(app, &cmd, &open_submitted)?;
-            Ok(vec![Event::PutOnHold {
-                reason: text("reason", reason, 2000)?,
-            }])
+            Ok(vec![Event::PutOnHold { reason: text("reason", reason, 2000)? }])
         }
         Command::Resume { ref reason } => {
-            require_authority(
-                actor,
-                &[Role::LicensingOfficer, Role::Approver],
-                "resuming a case",
-            )?;
+            require_authority(actor, &[Role::LicensingOfficer, Role::Approver], "resuming a case")?;
             require_status(app, &cmd, &[S::OnHold])?;
-            Ok(vec![Event::Resumed {
-                reason: text("reason", reason, 2000)?,
-            }])
+            Ok(vec![Event::Resumed { reason: text("reason", reason, 2000)? }])
         }
         Command::SuspendLicence { ref reason } => {
-            require_authority(
-                actor,
-                &[Role::Approver, Role::EnforcementOfficer],
-                "suspending a licence",
-            )?;
+            require_authority(actor, &[Role::Approver, Role::EnforcementOfficer], "suspending a licence")?;
             require_licence(app, &cmd, &[LicenceStatus::Active])?;
-            Ok(vec![Event::LicenceSuspended {
-                reason: text("reason", reason, 2000)?,
-            }])
+            Ok(vec![Event::LicenceSuspended { reason: text("reason", reason, 2000)? }])
         }
         Command::ReinstateLicence { ref reason } => {
             require_authority(actor, &[Role::Approver], "reinstating a licence")?;
             require_licence(app, &cmd, &[LicenceStatus::Suspended])?;
-            Ok(vec![Event::LicenceReinstated {
-                reason: text("reason", reason, 2000)?,
-            }])
+            Ok(vec![Event::LicenceReinstated { reason: text("reason", reason, 2000)? }])
         }
         Command::RevokeLicence { ref reason } => {
-            require_authority(
-                actor,
-                &[Role::Approver, Role::EnforcementOfficer],
-                "revoking a licence",
-            )?;
-            require_licence(
-                app,
-                &cmd,
-                &[LicenceStatus::Active, LicenceStatus::Suspended],
-            )?;
-            Ok(vec![Event::LicenceRevoked {
-                reason: text("reason", reason, 2000)?,
-            }])
+            require_authority(actor, &[Role::Approver, Role::EnforcementOfficer], "revoking a licence")?;
+            require_licence(app, &cmd, &[LicenceStatus::Active, LicenceStatus::Suspended])?;
+            Ok(vec![Event::LicenceRevoked { reason: text("reason", reason, 2000)? }])
         }
         Command::SurrenderLicence { ref reason } => {
             require_owner(app, actor)?;
-            require_licence(
-                app,
-                &cmd,
-                &[LicenceStatus::Active, LicenceStatus::Suspended],
-            )?;
-            Ok(vec![Event::LicenceSurrendered {
-                reason: text("reason", reason, 2000)?,
-            }])
+            require_licence(app, &cmd, &[LicenceStatus::Active, LicenceStatus::Suspended])?;
+            Ok(vec![Event::LicenceSurrendered { reason: text("reason", reason, 2000)? }])
         }
         Command::ExpireLicence => {
-            require_authority(
-                actor,
-                &[Role::LicensingOfficer, Role::Administrator],
-                "expiring a licence",
-            )?;
-            let licence = require_licence(
-                app,
-                &cmd,
-                &[LicenceStatus::Active, LicenceStatus::Suspended],
-            )?;
+            require_authority(actor, &[Role::LicensingOfficer, Role::Administrator], "expiring a licence")?;
+            let licence = require_licence(app, &cmd, &[LicenceStatus::Active, LicenceStatus::Suspended])?;
             if ctx.now < licence.expires_at {
-                return Err(invalid(
-                    "expires_at",
-                    "the licence has not reached its expiry date",
-                ));
+                return Err(invalid("expires_at", "the licence has not reached its expiry date"));
             }
             Ok(vec![Event::LicenceExpired])
         }
@@ -754,14 +582,12 @@ pub fn decide(
 
 fn check_conditions(outcome: Outcome, conds: &[String]) -> Result<(), Rejection> {
     match outcome {
-        Outcome::ApproveWithConditions if conds.is_empty() => Err(invalid(
-            "conditions",
-            "an approval with conditions needs at least one condition",
-        )),
-        Outcome::Approve | Outcome::Deny if !conds.is_empty() => Err(invalid(
-            "conditions",
-            "conditions only go with approve_with_conditions",
-        )),
+        Outcome::ApproveWithConditions if conds.is_empty() => {
+            Err(invalid("conditions", "an approval with conditions needs at least one condition"))
+        }
+        Outcome::Approve | Outcome::Deny if !conds.is_empty() => {
+            Err(invalid("conditions", "conditions only go with approve_with_conditions"))
+        }
         _ => Ok(()),
     }
 }
@@ -783,10 +609,7 @@ fn require_licence<'a>(
                 LicenceStatus::Surrendered => "licensed (surrendered)",
             },
         }),
-        None => Err(Rejection::InvalidTransition {
-            action: cmd.name(),
-            status: app.status.as_str(),
-        }),
+        None => Err(Rejection::InvalidTransition { action: cmd.name(), status: app.status.as_str() }),
     }
 }
 
@@ -794,16 +617,7 @@ fn require_licence<'a>(
 /// makes no sense for the state (which `decide` never produces) leaves the state unchanged.
 pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> {
     let mut app = match (state, &rec.event) {
-        (
-            None,
-            Event::Created {
-                id,
-                org,
-                title,
-                end_use,
-                destination,
-            },
-        ) => {
+        (None, Event::Created { id, org, title, end_use, destination }) => {
             return Some(Application {
                 id: *id,
                 org: *org,
@@ -832,11 +646,7 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
     app.version += 1;
     match &rec.event {
         Event::Created { .. } => {}
-        Event::DraftEdited {
-            title,
-            end_use,
-            destination,
-        } => {
+        Event::DraftEdited { title, end_use, destination } => {
             app.title = title.clone();
             app.end_use = end_use.clone();
             app.destination = destination.clone();
@@ -880,11 +690,7 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
             app.hold = None;
         }
         Event::PutOnHold { reason } => {
-            app.hold = Some(Hold {
-                reason: reason.clone(),
-                resume_to: app.status,
-                since: rec.at,
-            });
+            app.hold = Some(Hold { reason: reason.clone(), resume_to: app.status, since: rec.at });
             app.status = S::OnHold;
         }
         Event::Resumed { .. } => {

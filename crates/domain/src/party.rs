@@ -88,41 +88,13 @@ mod tests {
     #[test]
     fn a_party_needs_a_name_and_a_real_country() {
         let id = PartyId(Uuid::nil());
-        assert!(
-            Party::new(
-                id,
-                PartyRole::EndUser,
-                "Ministry",
-                "Street 1",
-                "FR",
-                Sector::Police
-            )
-            .is_ok()
-        );
+        assert!(Party::new(id, PartyRole::EndUser, "Ministry", "Street 1", "FR", Sector::Police).is_ok());
         assert_eq!(
-            Party::new(
-                id,
-                PartyRole::EndUser,
-                "  ",
-                "Street 1",
-                "FR",
-                Sector::Police
-            )
-            .unwrap_err()
-            .field,
+            Party::new(id, PartyRole::EndUser, "  ", "Street 1", "FR", Sector::Police).unwrap_err().field,
             "name"
         );
         assert_eq!(
-            Party::new(
-                id,
-                PartyRole::EndUser,
-                "M",
-                "Street 1",
-                "QQ",
-                Sector::Police
-            )
-            .unwrap_err()
-            .field,
+            Party::new(id, PartyRole::EndUser, "M", "Street 1", "QQ", Sector::Police).unwrap_err().field,
             "country"
         );
     }

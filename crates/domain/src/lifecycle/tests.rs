@@ -15,12 +15,7 @@ const OTHER_EXPORTER_ORG: OrgId = OrgId(Uuid::from_u128(2));
 const AUTHORITY: OrgId = OrgId(Uuid::from_u128(100));
 
 fn actor(user: u128, org: OrgId, kind: OrgKind, roles: &[Role]) -> Actor {
-    Actor {
-        user: UserId(Uuid::from_u128(user)),
-        org,
-        org_kind: kind,
-        roles: roles.to_vec(),
-    }
+    Actor { user: UserId(Uuid::from_u128(user)), org, org_kind: kind, roles: roles.to_vec() }
 }
 fn exporter() -> Actor {
     actor(10, EXPORTER_ORG, OrgKind::Exporter, &[Role::Exporter])
@@ -35,72 +30,30 @@ fn approver() -> Actor {
     actor(30, AUTHORITY, OrgKind::Authority, &[Role::Approver])
 }
 fn enforcement() -> Actor {
-    actor(
-        40,
-        AUTHORITY,
-        OrgKind::Authority,
-        &[Role::EnforcementOfficer],
-    )
+    actor(40, AUTHORITY, OrgKind::Authority, &[Role::EnforcementOfficer])
 }
 fn admin() -> Actor {
     actor(50, AUTHORITY, OrgKind::Authority, &[Role::Administrator])
 }
 /// Every kind of user, for the "wrong role" sweep.
 fn everyone() -> Vec<Actor> {
-    let mut all = vec![
-        exporter(),
-        other_exporter(),
-        officer(),
-        approver(),
-        enforcement(),
-        admin(),
-    ];
-    for (i, role) in [Role::HumanRightsAssessor, Role::ReviewPanelMember]
-        .into_iter()
-        .enumerate()
-    {
-        all.push(actor(
-            60 + i as u128,
-            AUTHORITY,
-            OrgKind::Authority,
-            &[role],
-        ));
+    let mut all = vec![exporter(), other_exporter(), officer(), approver(), enforcement(), admin()];
+    for (i, role) in [Role::HumanRightsAssessor, Role::ReviewPanelMember].into_iter().enumerate() {
+        all.push(actor(60 + i as u128, AUTHORITY, OrgKind::Authority, &[role]));
     }
-    all.push(actor(
-        70,
-        OrgId(Uuid::from_u128(3)),
-        OrgKind::PartnerAgency,
-        &[Role::PartnerAgency],
-    ));
+    all.push(actor(70, OrgId(Uuid::from_u128(3)), OrgKind::PartnerAgency, &[Role::PartnerAgency]));
     all
 }
 
 fn ctx(actor: Actor) -> Context<'static> {
-    Context {
-        actor,
-        now: now(),
-        control_list: ControlList::bundled(),
-    }
+    Context { actor, now: now(), control_list: ControlList::bundled() }
 }
 
-fn run(
-    state: Option<Application>,
-    actor: Actor,
-    cmd: Command,
-) -> Result<Option<Application>, Rejection> {
+fn run(state: Option<Application>, actor: Actor, cmd: Command) -> Result<Option<Application>, Rejection> {
     let c = ctx(actor.clone());
     let events = decide(state.as_ref(), cmd, &c)?;
     assert!(!events.is_empty(), "an accepted command produces events");
-    Ok(events.into_iter().fold(state, |s, event| {
-        apply(
-            s,
-            &Recorded {
-                actor: actor.user,
-                at: c.now,
-                event,
-            },
-        )
-    }))
+    Ok(events.into_iter().fold(state, |s, event| apply(s, &Recorded { actor: actor.user, at: c.now, event })))
 }
 
 fn ok(state: Option<Application>, actor: Actor, cmd: Command) -> Option<Application> {
@@ -136,31 +89,17 @@ fn add_end_user() -> Command {
     }
 }
 fn assign() -> Command {
-    Command::Assign {
-        officer: officer().user,
-        officer_roles: vec![Role::LicensingOfficer],
-    }
+    Command::Assign { officer: officer().user, officer_roles: vec![Role::LicensingOfficer] }
 }
 fn recommend(outcome: Outcome) -> Command {
-    let conditions = if outcome == Outcome::ApproveWithConditions {
-        vec!["End-use assurance".into()]
-    } else {
-        vec![]
-    };
-    Command::Recommend {
-        outcome,
-        reasoning: "Low risk destination, judicial oversight".into(),
-        conditions,
-    }
+    let conditions =
+        if outcome == Outcome::ApproveWithConditions { vec!["End-use assurance".into()] } else { vec![] };
+    Command::Recommend { outcome, reasoning: "Low risk destination, judicial oversight".into(), conditions }
 }
 fn decide_cmd(outcome: Outcome) -> Command {
     Command::Decide {
         outcome,
-        criteria: if outcome == Outcome::Deny {
-            vec![2]
-        } else {
-            vec![]
-        },
+        criteria: if outcome == Outcome::Deny { vec![2] } else { vec![] },
         public_rationale: "Assessed against criteria 1-8".into(),
         internal_note: String::new(),
         conditions: if outcome == Outcome::ApproveWithConditions {
@@ -198,10 +137,7 @@ fn case_in(status: S) -> Option<Application> {
             return ok(
                 s,
                 officer(),
-                Command::StartConsultation {
-                    with: "Partner state X".into(),
-                    reason: reason(),
-                },
+                Command::StartConsultation { with: "Partner state X".into(), reason: reason() },
             );
         }
         _ => {}
@@ -230,19 +166,9 @@ fn entitled(cmd_name: &str) -> (Actor, Command) {
             },
         ),
         "add_item" => (exporter(), add_item()),
-        "remove_item" => (
-            exporter(),
-            Command::RemoveItem {
-                id: ItemId(Uuid::from_u128(5)),
-            },
-        ),
+        "remove_item" => (exporter(), Command::RemoveItem { id: ItemId(Uuid::from_u128(5)) }),
         "add_party" => (exporter(), add_end_user()),
-        "remove_party" => (
-            exporter(),
-            Command::RemoveParty {
-                id: PartyId(Uuid::from_u128(6)),
-            },
-        ),
+        "remove_party" => (exporter(), Command::RemoveParty { id: PartyId(Uuid::from_u128(6)) }),
         "attach" => (
             exporter(),
             Command::AttachDocument {
@@ -257,17 +183,9 @@ fn entitled(cmd_name: &str) -> (Actor, Command) {
         "assign" => (officer(), assign()),
         "start_consultation" => (
             officer(),
-            Command::StartConsultation {
-                with: "Ministry of Foreign Affairs".into(),
-                reason: reason(),
-            },
+            Command::StartConsultation { with: "Ministry of Foreign Affairs".into(), reason: reason() },
         ),
-        "end_consultation" => (
-            officer(),
-            Command::EndConsultation {
-                summary: "No objection".into(),
-            },
-        ),
+        "end_consultation" => (officer(), Command::EndConsultation { summary: "No objection".into() }),
         "recommend" => (officer(), recommend(Outcome::Approve)),
         "decide" => (approver(), decide_cmd(Outcome::Approve)),
         "withdraw" => (exporter(), Command::Withdraw { reason: reason() }),
@@ -322,14 +240,7 @@ fn allowed() -> Vec<(&'static str, S, S)> {
         ("decide", PendingDecision, Approved),
         ("resume", OnHold, Submitted),
     ];
-    for open in [
-        Draft,
-        Submitted,
-        UnderReview,
-        Consultation,
-        PendingDecision,
-        OnHold,
-    ] {
+    for open in [Draft, Submitted, UnderReview, Consultation, PendingDecision, OnHold] {
         t.push(("attach", open, open));
         t.push(("withdraw", open, Withdrawn));
     }
@@ -344,10 +255,8 @@ fn every_case_transition_is_allowed_exactly_as_the_table_says() {
     let table = allowed();
     let mut checked = 0;
     for from in S::ALL {
-        for name in COMMANDS
-            .iter()
-            .copied()
-            .filter(|c| !["suspend", "reinstate", "revoke", "surrender"].contains(c))
+        for name in
+            COMMANDS.iter().copied().filter(|c| !["suspend", "reinstate", "revoke", "surrender"].contains(c))
         {
             let (who, cmd) = entitled(name);
             let state = case_in(from);
@@ -358,10 +267,7 @@ fn every_case_transition_is_allowed_exactly_as_the_table_says() {
             } else {
                 state
             };
-            let expected = table
-                .iter()
-                .find(|(c, f, _)| *c == name && *f == from)
-                .map(|(_, _, to)| *to);
+            let expected = table.iter().find(|(c, f, _)| *c == name && *f == from).map(|(_, _, to)| *to);
             let result = run(state, who, cmd);
             match (expected, result) {
                 (Some(to), Ok(Some(app))) => assert_eq!(app.status, to, "{name} from {from:?}"),
@@ -379,10 +285,7 @@ fn every_case_transition_is_allowed_exactly_as_the_table_says() {
 #[test]
 fn decisions_lead_to_the_matching_state_and_licence() {
     let approved = case_in(S::Approved).unwrap();
-    assert_eq!(
-        approved.licence.as_ref().unwrap().status,
-        LicenceStatus::Active
-    );
+    assert_eq!(approved.licence.as_ref().unwrap().status, LicenceStatus::Active);
     let conditional = case_in(S::ApprovedWithConditions).unwrap();
     assert_eq!(
         conditional.licence.as_ref().unwrap().conditions,
@@ -395,17 +298,8 @@ fn decisions_lead_to_the_matching_state_and_licence() {
 
 #[test]
 fn resuming_returns_to_the_state_the_case_was_held_in() {
-    for from in [
-        S::Submitted,
-        S::UnderReview,
-        S::Consultation,
-        S::PendingDecision,
-    ] {
-        let held = ok(
-            case_in(from),
-            approver(),
-            Command::PutOnHold { reason: reason() },
-        );
+    for from in [S::Submitted, S::UnderReview, S::Consultation, S::PendingDecision] {
+        let held = ok(case_in(from), approver(), Command::PutOnHold { reason: reason() });
         assert_eq!(held.as_ref().unwrap().status, S::OnHold);
         let resumed = ok(held, officer(), Command::Resume { reason: reason() }).unwrap();
         assert_eq!(resumed.status, from);
@@ -433,10 +327,7 @@ fn every_licence_transition_is_allowed_exactly_as_the_table_says() {
     for from in [Active, Suspended, Revoked, Expired, Surrendered] {
         for name in ["suspend", "reinstate", "revoke", "surrender"] {
             let (who, cmd) = entitled(name);
-            let expected = table
-                .iter()
-                .find(|(c, f, _)| *c == name && *f == from)
-                .map(|(_, _, to)| *to);
+            let expected = table.iter().find(|(c, f, _)| *c == name && *f == from).map(|(_, _, to)| *to);
             match (expected, run(licence_in(from), who, cmd)) {
                 (Some(to), Ok(Some(app))) => assert_eq!(app.licence.unwrap().status, to),
                 (None, Err(Rejection::InvalidTransition { .. })) => {}
@@ -447,10 +338,7 @@ fn every_licence_transition_is_allowed_exactly_as_the_table_says() {
     // No licence at all (denied case): every licence command is refused by state.
     for name in ["suspend", "reinstate", "revoke", "surrender"] {
         let (who, cmd) = entitled(name);
-        assert!(matches!(
-            run(case_in(S::Denied), who, cmd),
-            Err(Rejection::InvalidTransition { .. })
-        ));
+        assert!(matches!(run(case_in(S::Denied), who, cmd), Err(Rejection::InvalidTransition { .. })));
     }
 }
 
@@ -459,22 +347,12 @@ fn a_licence_expires_only_after_its_expiry_date() {
     let app = case_in(S::Approved);
     let early = decide(app.as_ref(), Command::ExpireLicence, &ctx(officer()));
     assert!(matches!(early, Err(Rejection::Invalid(_))));
-    let later = Context {
-        actor: admin(),
-        now: now() + Duration::days(731),
-        control_list: ControlList::bundled(),
-    };
+    let later =
+        Context { actor: admin(), now: now() + Duration::days(731), control_list: ControlList::bundled() };
     let events = decide(app.as_ref(), Command::ExpireLicence, &later).unwrap();
     assert_eq!(events, vec![Event::LicenceExpired]);
     assert!(matches!(
-        decide(
-            app.as_ref(),
-            Command::ExpireLicence,
-            &Context {
-                actor: exporter(),
-                ..later
-            }
-        ),
+        decide(app.as_ref(), Command::ExpireLicence, &Context { actor: exporter(), ..later }),
         Err(Rejection::Forbidden(_))
     ));
 }
@@ -483,22 +361,16 @@ fn a_licence_expires_only_after_its_expiry_date() {
 fn state_for(name: &str) -> Option<Application> {
     match name {
         "edit" | "add_item" | "add_party" | "attach" | "withdraw" => case_in(S::Draft),
-        "remove_item" | "remove_party" | "submit" => ok(
-            ok(case_in(S::Draft), exporter(), add_item()),
-            exporter(),
-            add_end_user(),
-        ),
+        "remove_item" | "remove_party" | "submit" => {
+            ok(ok(case_in(S::Draft), exporter(), add_item()), exporter(), add_end_user())
+        }
         "assign" | "hold" => case_in(S::Submitted),
         "start_consultation" | "recommend" => case_in(S::UnderReview),
         "end_consultation" => case_in(S::Consultation),
         "decide" => case_in(S::PendingDecision),
         "resume" => case_in(S::OnHold),
         "suspend" | "revoke" | "surrender" => case_in(S::Approved),
-        "reinstate" => ok(
-            case_in(S::Approved),
-            approver(),
-            Command::SuspendLicence { reason: reason() },
-        ),
+        "reinstate" => ok(case_in(S::Approved), approver(), Command::SuspendLicence { reason: reason() }),
         other => panic!("{other}"),
     }
 }
@@ -507,12 +379,10 @@ fn state_for(name: &str) -> Option<Application> {
 fn may(name: &str, who: &Actor) -> bool {
     let has = |r| who.org_kind == OrgKind::Authority && who.has(r);
     match name {
-        "edit" | "add_item" | "remove_item" | "add_party" | "remove_party" | "submit"
-        | "withdraw" | "surrender" => who.user == exporter().user,
+        "edit" | "add_item" | "remove_item" | "add_party" | "remove_party" | "submit" | "withdraw"
+        | "surrender" => who.user == exporter().user,
         "attach" => who.user == exporter().user || has(Role::LicensingOfficer),
-        "assign" | "start_consultation" | "end_consultation" | "recommend" => {
-            has(Role::LicensingOfficer)
-        }
+        "assign" | "start_consultation" | "end_consultation" | "recommend" => has(Role::LicensingOfficer),
         "decide" | "reinstate" => has(Role::Approver),
         "hold" | "resume" => has(Role::LicensingOfficer) || has(Role::Approver),
         "suspend" | "revoke" => has(Role::Approver) || has(Role::EnforcementOfficer),
@@ -528,11 +398,7 @@ fn every_command_is_refused_to_every_role_without_the_right() {
             let (_, cmd) = entitled(name);
             let result = run(state_for(name), who.clone(), cmd);
             if may(name, &who) {
-                assert!(
-                    result.is_ok(),
-                    "{name} by {:?} should be allowed: {result:?}",
-                    who.roles
-                );
+                assert!(result.is_ok(), "{name} by {:?} should be allowed: {result:?}", who.roles);
             } else {
                 refusals += 1;
                 match result {
@@ -541,10 +407,7 @@ fn every_command_is_refused_to_every_role_without_the_right() {
                         assert_ne!(who.org_kind, OrgKind::Authority, "{name}")
                     }
                     Err(Rejection::Forbidden(_)) => {}
-                    other => panic!(
-                        "{name} by {:?}: expected a refusal, got {other:?}",
-                        who.roles
-                    ),
+                    other => panic!("{name} by {:?}: expected a refusal, got {other:?}", who.roles),
                 }
             }
         }
@@ -556,55 +419,26 @@ fn every_command_is_refused_to_every_role_without_the_right() {
 fn another_organisations_exporter_is_told_the_case_does_not_exist() {
     for name in COMMANDS {
         let (_, cmd) = entitled(name);
-        assert_eq!(
-            run(state_for(name), other_exporter(), cmd).unwrap_err(),
-            Rejection::NotFound,
-            "{name}"
-        );
+        assert_eq!(run(state_for(name), other_exporter(), cmd).unwrap_err(), Rejection::NotFound, "{name}");
     }
 }
 
 #[test]
 fn approver_who_drafted_the_recommendation_cannot_decide_four_eyes() {
-    let both = actor(
-        80,
-        AUTHORITY,
-        OrgKind::Authority,
-        &[Role::LicensingOfficer, Role::Approver],
-    );
+    let both = actor(80, AUTHORITY, OrgKind::Authority, &[Role::LicensingOfficer, Role::Approver]);
     let mut s = case_in(S::Submitted);
-    s = ok(
-        s,
-        both.clone(),
-        Command::Assign {
-            officer: both.user,
-            officer_roles: both.roles.clone(),
-        },
-    );
+    s = ok(s, both.clone(), Command::Assign { officer: both.user, officer_roles: both.roles.clone() });
     s = ok(s, both.clone(), recommend(Outcome::Approve));
     let err = run(s.clone(), both, decide_cmd(Outcome::Approve)).unwrap_err();
-    assert!(
-        matches!(&err, Rejection::Forbidden(m) if m.contains("four-eyes")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Rejection::Forbidden(m) if m.contains("four-eyes")), "{err:?}");
     // A different approver may.
-    assert_eq!(
-        ok(s, approver(), decide_cmd(Outcome::Approve))
-            .unwrap()
-            .status,
-        S::Approved
-    );
+    assert_eq!(ok(s, approver(), decide_cmd(Outcome::Approve)).unwrap().status, S::Approved);
 }
 
 #[test]
 fn only_the_assigned_officer_may_recommend() {
     let other_officer = actor(21, AUTHORITY, OrgKind::Authority, &[Role::LicensingOfficer]);
-    let err = run(
-        case_in(S::UnderReview),
-        other_officer,
-        recommend(Outcome::Approve),
-    )
-    .unwrap_err();
+    let err = run(case_in(S::UnderReview), other_officer, recommend(Outcome::Approve)).unwrap_err();
     assert!(matches!(err, Rejection::Forbidden(_)));
 }
 
@@ -650,18 +484,14 @@ fn invalid_country_codes_and_empty_texts_name_the_field() {
         end_use: "y".into(),
         destination: "ZZ".into(),
     };
-    assert!(
-        matches!(run(None, exporter(), bad), Err(Rejection::Invalid(e)) if e.field == "destination")
-    );
+    assert!(matches!(run(None, exporter(), bad), Err(Rejection::Invalid(e)) if e.field == "destination"));
     let empty = Command::Create {
         id: ApplicationId(Uuid::nil()),
         title: " ".into(),
         end_use: "y".into(),
         destination: "FR".into(),
     };
-    assert!(
-        matches!(run(None, exporter(), empty), Err(Rejection::Invalid(e)) if e.field == "title")
-    );
+    assert!(matches!(run(None, exporter(), empty), Err(Rejection::Invalid(e)) if e.field == "title"));
 }
 
 #[test]
@@ -684,25 +514,14 @@ fn conditions_must_match_the_outcome() {
 
 #[test]
 fn a_case_cannot_be_created_twice_or_acted_on_before_it_exists() {
-    assert_eq!(
-        run(case_in(S::Draft), exporter(), create()).unwrap_err(),
-        Rejection::AlreadyExists
-    );
-    assert_eq!(
-        run(None, exporter(), Command::Submit).unwrap_err(),
-        Rejection::NotFound
-    );
+    assert_eq!(run(case_in(S::Draft), exporter(), create()).unwrap_err(), Rejection::AlreadyExists);
+    assert_eq!(run(None, exporter(), Command::Submit).unwrap_err(), Rejection::NotFound);
 }
 
 #[test]
 fn events_round_trip_through_json_with_their_kind_as_tag() {
     let c = ctx(approver());
-    let events = decide(
-        case_in(S::PendingDecision).as_ref(),
-        decide_cmd(Outcome::Approve),
-        &c,
-    )
-    .unwrap();
+    let events = decide(case_in(S::PendingDecision).as_ref(), decide_cmd(Outcome::Approve), &c).unwrap();
     for e in events {
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["type"], e.kind());

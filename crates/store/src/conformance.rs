@@ -1,0 +1,148 @@
+//! The conformance suite every [`EventStore`] backend must pass.
+//!
+//! Each check takes a fresh, migrated, empty store. Backends run them with
+//! [`conformance_tests!`](crate::conformance_tests) from their own test file.
+
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+use std::sync::Arc;
+
+use crate::{EventStore, NewEvent, StoreError};
+
+fn ev(kind: &str, n: i64) -> NewEvent {
+    NewEvent {
+        kind: kind.into(),
+        payload: json!({ "n": n, "text": "ünïcödé ✓", "nested": { "list": [1, 2, 3] } }),
+        actor: Some(format!("user-{n}")),
+        recorded_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::microseconds(n),
+    }
+}
+
+pub async fn append_then_read_stream_round_trips(store: Arc<dyn EventStore>) {
+    let stored = store.append("case-1", 0, &[ev("a", 1), ev("b", 2)]).await.unwrap();
+    assert_eq!(stored.iter().map(|e| e.version).collect::<Vec<_>>(), vec![1, 2]);
+    let read = store.read_stream("case-1").await.unwrap();
+    assert_eq!(read, stored);
+    assert_eq!(read[0].payload["text"], "ünïcödé ✓");
+    assert_eq!(read[1].actor.as_deref(), Some("user-2"));
+    assert_eq!(read[1].recorded_at, ev("b", 2).recorded_at);
+    assert!(store.read_stream("no-such-stream").await.unwrap().is_empty());
+}
+
+pub async fn stale_expected_version_is_a_conflict_and_appends_nothing(store: Arc<dyn EventStore>) {
+    store.append("case-1", 0, &[ev("a", 1)]).await.unwrap();
+    for stale in [0, 2, 7] {
+        let err = store.append("case-1", stale, &[ev("b", 2), ev("c", 3)]).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { actual: 1, .. }), "{err:?}");
+    }
+    assert_eq!(store.read_stream("case-1").await.unwrap().len(), 1);
+    assert_eq!(store.read_all(0, 100).await.unwrap().len(), 1);
+}
+
+pub async fn concurrent_appends_to_one_stream_let_exactly_one_win(store: Arc<dyn EventStore>) {
+    store.append("case-1", 0, &[ev("a", 1)]).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move { s.append("case-1", 1, &[ev("racer", i)]).await }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => wins += 1,
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => panic!("unexpected error {e:?}"),
+        }
+    }
+    assert_eq!(wins, 1);
+    assert_eq!(store.read_stream("case-1").await.unwrap().len(), 2);
+}
+
+pub async fn global_sequence_is_increasing_and_read_all_pages(store: Arc<dyn EventStore>) {
+    for i in 0..10 {
+        let stream = format!("case-{}", i % 3);
+        let version = store.read_stream(&stream).await.unwrap().len() as u64;
+        store.append(&stream, version, &[ev("x", i)]).await.unwrap();
+    }
+    let all = store.read_all(0, 1000).await.unwrap();
+    assert_eq!(all.len(), 10);
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+    let first = store.read_all(0, 4).await.unwrap();
+    assert_eq!(first.len(), 4);
+    let rest = store.read_all(first[3].seq, 1000).await.unwrap();
+    assert_eq!(rest.len(), 6);
+    assert_eq!(rest[0].seq, all[4].seq);
+    assert!(store.read_all(all[9].seq, 10).await.unwrap().is_empty());
+}
+
+pub async fn concurrent_appends_to_many_streams_lose_nothing(store: Arc<dyn EventStore>) {
+    let mut tasks = Vec::new();
+    for s in 0..8 {
+        let st = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for v in 0..10 {
+                st.append(&format!("stream-{s}"), v, &[ev("e", v as i64)]).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let all = store.read_all(0, 10_000).await.unwrap();
+    assert_eq!(all.len(), 80);
+    let mut seqs: Vec<_> = all.iter().map(|e| e.seq).collect();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 80);
+}
+
+pub async fn empty_appends_and_bad_stream_ids_are_refused(store: Arc<dyn EventStore>) {
+    assert!(matches!(store.append("case-1", 0, &[]).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.append("", 0, &[ev("a", 1)]).await, Err(StoreError::Invalid(_))));
+    assert!(store.read_all(0, 10).await.unwrap().is_empty());
+}
+
+pub async fn blobs_are_content_addressed(store: Arc<dyn EventStore>) {
+    let now = Utc::now();
+    let bytes = b"%PDF-1.7 end-use undertaking".to_vec();
+    let sha = store.put_blob(&bytes, now).await.unwrap();
+    assert_eq!(sha, crate::sha256_hex(&bytes));
+    assert_eq!(store.put_blob(&bytes, now).await.unwrap(), sha);
+    assert_eq!(store.get_blob(&sha).await.unwrap(), Some(bytes));
+    assert_eq!(store.get_blob(&sha.to_uppercase()).await.unwrap().map(|b| b.len()), Some(28));
+    assert_eq!(store.get_blob(&"0".repeat(64)).await.unwrap(), None);
+    let big = vec![7u8; 3 * 1024 * 1024];
+    let big_sha = store.put_blob(&big, now).await.unwrap();
+    assert_eq!(store.get_blob(&big_sha).await.unwrap().unwrap().len(), big.len());
+}
+
+pub async fn ping_succeeds_on_a_live_store(store: Arc<dyn EventStore>) {
+    store.ping().await.unwrap();
+    assert!(!store.backend().is_empty());
+}
+
+/// Generates one `#[tokio::test]` per conformance check, given an async expression producing a fresh
+/// store (`Arc<dyn EventStore>`).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh:expr) => {
+        $crate::conformance_tests!(@each $fresh;
+            append_then_read_stream_round_trips,
+            stale_expected_version_is_a_conflict_and_appends_nothing,
+            concurrent_appends_to_one_stream_let_exactly_one_win,
+            global_sequence_is_increasing_and_read_all_pages,
+            concurrent_appends_to_many_streams_lose_nothing,
+            empty_appends_and_bad_stream_ids_are_refused,
+            blobs_are_content_addressed,
+            ping_succeeds_on_a_live_store
+        );
+    };
+    (@each $fresh:expr; $($name:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (store, _guard) = $fresh;
+                $crate::conformance::$name(store).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,143 @@
+//! Oversight's storage: an append-only event store and a content-addressed blob store.
+//!
+//! Responsible for: persisting events with optimistic concurrency per stream, handing them back in
+//! stream order and in global order (for projections), and keeping uploaded files. Every backend
+//! (SQLite by default, PostgreSQL for several nodes) implements [`EventStore`] and must pass the
+//! shared [`conformance`] suite.
+//!
+//! Must not depend on: the domain, the app or the web layer. Payloads are opaque JSON here.
+//!
+//! Start reading at [`EventStore`], then [`sqlite::SqliteStore`].
+
+#![forbid(unsafe_code)]
+
+pub mod conformance;
+pub mod postgres;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// An event to append. `recorded_at` comes from the caller's clock, so the store stays deterministic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub actor: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    /// Global sequence number: strictly increasing across all streams, in commit order.
+    pub seq: u64,
+    pub stream_id: String,
+    /// 1-based position within the stream.
+    pub version: u64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub actor: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Errors a store reports.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else appended to the stream first (optimistic concurrency).
+    #[error("conflict on stream {stream}: expected version {expected}, found {actual}")]
+    Conflict { stream: String, expected: u64, actual: u64 },
+    /// The database cannot be reached or refused the operation.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("invalid argument: {0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the error means "the database is not there right now" (the web layer answers 503).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Database(e) => matches!(
+                e,
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Tls(_)
+            ),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The storage interface. Small on purpose: everything else is a projection of the events.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends `events` to `stream` if its current version is `expected_version` (0 = new stream),
+    /// atomically: all or nothing. Returns the stored events with their sequence numbers.
+    async fn append(
+        &self,
+        stream: &str,
+        expected_version: u64,
+        events: &[NewEvent],
+    ) -> Result<Vec<StoredEvent>>;
+
+    /// The whole stream in version order (empty if it does not exist).
+    async fn read_stream(&self, stream: &str) -> Result<Vec<StoredEvent>>;
+
+    /// Up to `limit` events with `seq > after`, in sequence order.
+    async fn read_all(&self, after: u64, limit: u32) -> Result<Vec<StoredEvent>>;
+
+    /// Stores bytes under their SHA-256 (hex); storing the same bytes twice is a no-op.
+    async fn put_blob(&self, content: &[u8], now: DateTime<Utc>) -> Result<String>;
+
+    /// The bytes stored under a SHA-256, if any.
+    async fn get_blob(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+
+    /// Succeeds when the database can serve requests.
+    async fn ping(&self) -> Result<()>;
+
+    /// A short name for logs ("sqlite", "postgres").
+    fn backend(&self) -> &'static str;
+}
+
+/// Opens the store named by a URL: `sqlite://PATH` (created if missing) or `postgres://…`.
+/// Runs pending migrations when `migrate` is true.
+pub async fn open(url: &str, migrate: bool) -> Result<Arc<dyn EventStore>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url, migrate).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::PostgresStore::open(url, migrate).await?))
+    } else {
+        Err(StoreError::Invalid(format!(
+            "unsupported database URL {url:?}: use sqlite://PATH or postgres://..."
+        )))
+    }
+}
+
+/// SHA-256 of bytes, hex-encoded: the blob address.
+pub fn sha256_hex(content: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(content))
+}
+
+pub(crate) fn check_append_args(stream: &str, events: &[NewEvent]) -> Result<()> {
+    if stream.is_empty() || stream.len() > 200 {
+        return Err(StoreError::Invalid("stream id must be 1 to 200 characters".into()));
+    }
+    if events.is_empty() {
+        return Err(StoreError::Invalid("nothing to append".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! The PostgreSQL backend, for several `oversight serve` nodes sharing one database.
+//!
+//! Global sequence numbers are assigned under a transaction-scoped advisory lock, so they are
+//! gap-free and commit in order: a node that tails `seq > N` never skips an event that commits
+//! later with a smaller number. Each append sends `NOTIFY oversight_events` so other nodes wake up.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::time::Duration;
+
+use crate::{EventStore, NewEvent, Result, StoreError, StoredEvent, check_append_args, sha256_hex};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The advisory-lock key that serialises appends (any constant unique to Oversight).
+const APPEND_LOCK: i64 = 0x4f76_6572_7369_6768; // "Oversigh"
+
+/// The channel on which appends are announced.
+pub const NOTIFY_CHANNEL: &str = "oversight_events";
+
+/// Event store in PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn open(url: &str, migrate: bool) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        let store = PostgresStore { pool };
+        if migrate {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn row_to_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent> {
+    Ok(StoredEvent {
+        seq: row.try_get::<i64, _>("seq")? as u64,
+        stream_id: row.try_get("stream_id")?,
+        version: row.try_get::<i64, _>("version")? as u64,
+        kind: row.try_get("kind")?,
+        payload: row.try_get("payload")?,
+        actor: row.try_get("actor")?,
+        recorded_at: row.try_get("recorded_at")?,
+    })
+}
+
+#[async_trait]
+impl EventStore for PostgresStore {
+    async fn append(
+        &self,
+        stream: &str,
+        expected_version: u64,
+        events: &[NewEvent],
+    ) -> Result<Vec<StoredEvent>> {
+        check_append_args(stream, events)?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await?;
+        let actual: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = $1")
+                .bind(stream)
+                .fetch_one(&mut *tx)
+                .await?;
+        if actual as u64 != expected_version {
+            return Err(StoreError::Conflict {
+                stream: stream.into(),
+                expected: expected_version,
+                actual: actual as u64,
+            });
+        }
+        let mut seq: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
+        let mut stored = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            seq += 1;
+            let version = expected_version + 1 + i as u64;
+            // Microsecond precision, as stored.
+            let recorded_at = DateTime::<Utc>::from_timestamp_micros(e.recorded_at.timestamp_micros())
+                .ok_or_else(|| StoreError::Invalid("recorded_at out of range".into()))?;
+            sqlx::query(
+                "INSERT INTO events (seq, stream_id, version, kind, payload, actor, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(seq)
+            .bind(stream)
+            .bind(version as i64)
+            .bind(&e.kind)
+            .bind(&e.payload)
+            .bind(&e.actor)
+            .bind(recorded_at)
+            .execute(&mut *tx)
+            .await?;
+            stored.push(StoredEvent {
+                seq: seq as u64,
+                stream_id: stream.into(),
+                version,
+                kind: e.kind.clone(),
+                payload: e.payload.clone(),
+                actor: e.actor.clone(),
+                recorded_at,
+            });
+        }
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(NOTIFY_CHANNEL)
+            .bind(seq.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn read_stream(&self, stream: &str) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE stream_id = $1 ORDER BY version")
+            .bind(stream)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(row_to_event).collect()
+    }
+
+    async fn read_all(&self, after: u64, limit: u32) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query("SELECT * FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after as i64)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(row_to_event).collect()
+    }
+
+    async fn put_blob(&self, content: &[u8], now: DateTime<Utc>) -> Result<String> {
+        let sha = sha256_hex(content);
+        sqlx::query(
+            "INSERT INTO blobs (sha256, content, size, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&sha)
+        .bind(content)
+        .bind(content.len() as i64)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(sha)
+    }
+
+    async fn get_blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT content FROM blobs WHERE sha256 = $1")
+            .bind(sha256.to_ascii_lowercase())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}

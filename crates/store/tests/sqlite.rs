@@ -1,0 +1,50 @@
+//! The SQLite backend against the shared conformance suite, plus SQLite-specific checks.
+
+use oversight_store::{EventStore, conformance_tests, sqlite::SqliteStore};
+use std::sync::Arc;
+
+async fn fresh() -> (Arc<dyn EventStore>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    (Arc::new(SqliteStore::open(&url, true).await.unwrap()), dir)
+}
+
+conformance_tests!(fresh().await);
+
+#[tokio::test]
+async fn the_database_file_is_created_on_first_open_and_reopens_with_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = SqliteStore::open(&url, true).await.unwrap();
+    assert!(path.exists());
+    let ev = oversight_store::NewEvent {
+        kind: "k".into(),
+        payload: serde_json::json!({}),
+        actor: None,
+        recorded_at: chrono::Utc::now(),
+    };
+    store.append("s", 0, &[ev]).await.unwrap();
+    drop(store);
+    let again = SqliteStore::open(&url, true).await.unwrap();
+    assert_eq!(again.read_stream("s").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn events_cannot_be_updated_or_deleted_through_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let raw = SqliteStore::open(&url, true).await.unwrap();
+    let ev = oversight_store::NewEvent {
+        kind: "k".into(),
+        payload: serde_json::json!({"a": 1}),
+        actor: None,
+        recorded_at: chrono::Utc::now(),
+    };
+    raw.append("s", 0, &[ev]).await.unwrap();
+    let upd = sqlx::query("UPDATE events SET kind = 'x'").execute(raw.pool()).await;
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    let del = sqlx::query("DELETE FROM events").execute(raw.pool()).await;
+    assert!(del.unwrap_err().to_string().contains("append-only"));
+    assert_eq!(raw.read_stream("s").await.unwrap().len(), 1);
+}
