@@ -1,0 +1,124 @@
+//! Country names as written in OFAC and UN lists → ISO 3166-1 alpha-2.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const ISO_TABLE: &str = include_str!("../data/iso3166.csv");
+
+/// Spellings the lists use that the ISO table does not carry.
+const EXTRA: &[(&str, &str)] = &[
+    ("russia", "RU"),
+    ("iran", "IR"),
+    ("syria", "SY"),
+    ("north korea", "KP"),
+    ("korea north", "KP"),
+    ("korea, north", "KP"),
+    ("democratic people s republic of korea", "KP"),
+    ("south korea", "KR"),
+    ("korea south", "KR"),
+    ("republic of korea", "KR"),
+    ("burma", "MM"),
+    ("turkey", "TR"),
+    ("turkiye", "TR"),
+    ("venezuela", "VE"),
+    ("bolivia", "BO"),
+    ("tanzania", "TZ"),
+    ("vietnam", "VN"),
+    ("laos", "LA"),
+    ("moldova", "MD"),
+    ("macedonia", "MK"),
+    ("the former yugoslav republic of macedonia", "MK"),
+    ("taiwan", "TW"),
+    ("palestinian", "PS"),
+    ("palestine", "PS"),
+    ("west bank", "PS"),
+    ("gaza", "PS"),
+    ("state of palestine", "PS"),
+    ("kosovo", "XK"),
+    ("czech republic", "CZ"),
+    ("cote d ivoire", "CI"),
+    ("ivory coast", "CI"),
+    ("congo democratic republic of the", "CD"),
+    ("democratic republic of the congo", "CD"),
+    ("congo republic of the", "CG"),
+    ("republic of the congo", "CG"),
+    ("bahamas the", "BS"),
+    ("gambia the", "GM"),
+    ("the gambia", "GM"),
+    ("united kingdom", "GB"),
+    ("united kingdom of great britain and northern ireland", "GB"),
+    ("united states", "US"),
+    ("united states of america", "US"),
+    ("usa", "US"),
+    ("uae", "AE"),
+    ("brunei", "BN"),
+    ("cape verde", "CV"),
+    ("swaziland", "SZ"),
+    ("micronesia", "FM"),
+    ("holy see", "VA"),
+    ("vatican", "VA"),
+    ("netherlands antilles", "AN"),
+    ("serbia and montenegro", "RS"),
+    ("sudan south", "SS"),
+    ("hong kong", "HK"),
+    ("macau", "MO"),
+    ("libyan arab jamahiriya", "LY"),
+    ("iran islamic republic of", "IR"),
+    ("syrian arab republic", "SY"),
+];
+
+fn key(name: &str) -> String {
+    let folded = crate::normalize::fold(name);
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn table() -> &'static HashMap<String, &'static str> {
+    static TABLE: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut map = HashMap::new();
+        let mut reader = csv::Reader::from_reader(ISO_TABLE.as_bytes());
+        for record in reader.records().flatten() {
+            let Some(code) = record.get(0) else { continue };
+            let code: &'static str = Box::leak(code.to_string().into_boxed_str());
+            for field in [3usize, 4, 5] {
+                if let Some(name) = record.get(field).filter(|n| !n.is_empty()) {
+                    map.insert(key(name), code);
+                }
+            }
+            if let Some(alpha3) = record.get(1) {
+                map.insert(alpha3.to_ascii_lowercase(), code);
+            }
+        }
+        for (name, code) in EXTRA {
+            map.insert(key(name), *code);
+        }
+        map
+    })
+}
+
+/// The ISO alpha-2 code for a country name or code, if known.
+pub fn country_code(name: &str) -> Option<&'static str> {
+    let trimmed = name.trim();
+    if trimmed.len() == 2 && trimmed.bytes().all(|b| b.is_ascii_uppercase()) {
+        // Already a code: look it up so that only real codes pass.
+        let upper = trimmed.to_string();
+        return table().values().copied().find(|c| *c == upper);
+    }
+    table().get(&key(trimmed)).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_spellings_of_countries_map_to_iso_codes() {
+        assert_eq!(country_code("Russia"), Some("RU"));
+        assert_eq!(country_code("Russian Federation"), Some("RU"));
+        assert_eq!(country_code("Korea, North"), Some("KP"));
+        assert_eq!(country_code("Democratic Republic of the Congo"), Some("CD"));
+        assert_eq!(country_code("Côte d'Ivoire"), Some("CI"));
+        assert_eq!(country_code("Iran (Islamic Republic of)"), Some("IR"));
+        assert_eq!(country_code("Atlantis"), None);
+    }
+}

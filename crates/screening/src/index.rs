@@ -1,0 +1,634 @@
+//! The in-memory candidate index and the screening entry point.
+//!
+//! Retrieval: every listed name is tokenised once; a token vocabulary maps each token to the
+//! names holding it (postings), to its phonetic key, and to its one-letter deletions (a
+//! symmetric-delete dictionary: two tokens within one edit, or a transposition, share a key). A
+//! query token is expanded to the vocabulary tokens it may stand for, the postings of those
+//! expansions vote for names (weighted by token role and similarity), and the best-voted names
+//! are aligned and scored in full. Joined and split tokens ("JSCARGUMENT" / "JSC ARGUMENT",
+//! "xi jinping" / "xi jin ping") are handled by query variants checked against the vocabulary.
+
+use crate::model::{Entry, NameStrength, Schema};
+use crate::normalize::{Token, TokenKind, tokenize};
+use crate::score::{
+    Adjustment, Alignment, Explanation, FLOOR, How, Match, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align,
+    birth_date_adjustment, phonetic, token_sim,
+};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// A party to screen.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Query {
+    pub name: String,
+    #[serde(default)]
+    pub schema: Option<Schema>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[serde(default, rename = "birthDate")]
+    pub birth_date: Option<String>,
+    /// Identifier values (passport, registration, IMO numbers...).
+    #[serde(default)]
+    pub identifiers: Vec<String>,
+}
+
+impl Query {
+    pub fn name(name: impl Into<String>) -> Self {
+        Query { name: name.into(), ..Query::default() }
+    }
+}
+
+struct NameRec {
+    entry: u32,
+    strength: NameStrength,
+    tokens: Box<[u32]>,
+    kinds: Box<[TokenKind]>,
+}
+
+/// Postings longer than this are only used for retrieval when the query has nothing rarer.
+const COMMON_POSTINGS: usize = 3000;
+/// How many best-voted names are scored in full.
+const MAX_CANDIDATES: usize = 120;
+/// How many vocabulary tokens one query token may stand for.
+const MAX_EXPANSIONS: usize = 24;
+
+/// A screening index over a set of list entries. Build once per set of list releases; it is
+/// immutable and `Sync`, so one index serves all threads.
+pub struct Index {
+    entries: Vec<Entry>,
+    names: Vec<NameRec>,
+    tok_text: Vec<Box<str>>,
+    tok_phon: Vec<Box<str>>,
+    postings: Vec<Vec<u32>>,
+    vocab: HashMap<Box<str>, u32>,
+    phon: HashMap<Box<str>, Vec<u32>>,
+    dels: HashMap<Box<str>, Vec<u32>>,
+    idents: HashMap<String, Vec<u32>>,
+    by_source: HashMap<(String, String), u32>,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("entries", &self.entries.len())
+            .field("names", &self.names.len())
+            .field("tokens", &self.tok_text.len())
+            .finish()
+    }
+}
+
+fn normalise_identifier(v: &str) -> String {
+    v.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+fn deletions(t: &str) -> impl Iterator<Item = String> + '_ {
+    (0..t.len()).map(move |i| {
+        let mut s = String::with_capacity(t.len() - 1);
+        s.push_str(&t[..i]);
+        s.push_str(&t[i + 1..]);
+        s
+    })
+}
+
+fn fuzzy_eligible(t: &str) -> bool {
+    t.len() >= 3 && t.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+impl Index {
+    /// Builds the index. Entries from several lists can be mixed; each keeps its `list`.
+    pub fn build(entries: Vec<Entry>) -> Index {
+        let mut idx = Index {
+            entries: Vec::new(),
+            names: Vec::new(),
+            tok_text: Vec::new(),
+            tok_phon: Vec::new(),
+            postings: Vec::new(),
+            vocab: HashMap::new(),
+            phon: HashMap::new(),
+            dels: HashMap::new(),
+            idents: HashMap::new(),
+            by_source: HashMap::new(),
+        };
+        for (ei, entry) in entries.iter().enumerate() {
+            let ei = ei as u32;
+            idx.by_source.insert((entry.list.clone(), entry.source_id.clone()), ei);
+            for ident in &entry.identifiers {
+                let v = normalise_identifier(&ident.value);
+                if v.len() >= 4 {
+                    idx.idents.entry(v).or_default().push(ei);
+                }
+            }
+            let hint = match entry.schema {
+                Schema::LegalEntity => None,
+                s => Some(s),
+            };
+            for name in &entry.names {
+                let tokens = tokenize(&name.name, hint);
+                if tokens.is_empty() || tokens.len() > 60 {
+                    continue;
+                }
+                let ni = idx.names.len() as u32;
+                let mut ids = Vec::with_capacity(tokens.len());
+                for t in &tokens {
+                    let id = idx.intern(&t.text);
+                    if idx.postings[id as usize].last() != Some(&ni) {
+                        idx.postings[id as usize].push(ni);
+                    }
+                    ids.push(id);
+                }
+                idx.names.push(NameRec {
+                    entry: ei,
+                    strength: name.strength,
+                    tokens: ids.into_boxed_slice(),
+                    kinds: tokens.iter().map(|t| t.kind).collect(),
+                });
+            }
+        }
+        idx.entries = entries;
+        for (id, text) in idx.tok_text.iter().enumerate() {
+            let id = id as u32;
+            if !fuzzy_eligible(text) {
+                continue;
+            }
+            let key = &idx.tok_phon[id as usize];
+            if key.len() >= 2 {
+                idx.phon.entry(key.clone()).or_default().push(id);
+            }
+            if text.len() >= 4 {
+                for d in deletions(text) {
+                    idx.dels.entry(d.into_boxed_str()).or_default().push(id);
+                }
+            }
+            if text.len() >= 5 && (text.starts_with("al") || text.starts_with("el")) {
+                idx.dels.entry(text[2..].into()).or_default().push(id);
+            }
+        }
+        idx
+    }
+
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(id) = self.vocab.get(text) {
+            return *id;
+        }
+        let id = self.tok_text.len() as u32;
+        self.tok_text.push(text.into());
+        self.tok_phon.push(phonetic(text).into_boxed_str());
+        self.postings.push(Vec::new());
+        self.vocab.insert(text.into(), id);
+        id
+    }
+
+    /// The indexed entries, in the order given to `build`.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The number of indexed names (primary names and aliases).
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Looks an entry up by its list and source id (e.g. to fetch its content hash for an alert).
+    pub fn entry_by_source(&self, list: &str, source_id: &str) -> Option<&Entry> {
+        self.by_source.get(&(list.to_string(), source_id.to_string())).map(|i| &self.entries[*i as usize])
+    }
+
+    /// Vocabulary tokens a query token may stand for, with their similarity, best first.
+    fn expand(&self, text: &str) -> Vec<(u32, f32, How)> {
+        let mut out: Vec<(u32, f32, How)> = Vec::new();
+        if let Some(id) = self.vocab.get(text) {
+            out.push((*id, 1.0, How::Exact));
+        }
+        if !fuzzy_eligible(text) {
+            return out;
+        }
+        let pq = phonetic(text);
+        let mut cands: Vec<u32> = Vec::new();
+        if let Some(v) = self.dels.get(text) {
+            cands.extend(v);
+        }
+        if text.len() >= 4 {
+            for d in deletions(text) {
+                if let Some(id) = self.vocab.get(d.as_str()) {
+                    cands.push(*id);
+                }
+                if let Some(v) = self.dels.get(d.as_str()) {
+                    cands.extend(v);
+                }
+            }
+        }
+        if text.len() >= 5 && (text.starts_with("al") || text.starts_with("el")) {
+            if let Some(id) = self.vocab.get(&text[2..]) {
+                cands.push(*id);
+            }
+            if let Some(v) = self.dels.get(&text[2..]) {
+                cands.extend(v);
+            }
+        }
+        if pq.len() >= 2
+            && let Some(v) = self.phon.get(pq.as_str())
+            && v.len() <= 400
+        {
+            cands.extend(v);
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        for id in cands {
+            let other = &self.tok_text[id as usize];
+            if **other == *text {
+                continue;
+            }
+            let (s, how) = token_sim(text, other, &pq, &self.tok_phon[id as usize]);
+            if s > 0.0 {
+                out.push((id, s, how));
+            }
+        }
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
+        out.truncate(MAX_EXPANSIONS);
+        out
+    }
+
+    /// Alternative tokenisations of the query checked against the vocabulary: a token the lists
+    /// do not know split into two they do know, and adjacent tokens joined when the join is known.
+    fn variants(&self, tokens: &[Token]) -> Vec<Vec<Token>> {
+        let mut out = vec![tokens.to_vec()];
+        let mut split = Vec::with_capacity(tokens.len() + 2);
+        let mut changed = false;
+        for t in tokens {
+            if t.kind == TokenKind::Word && t.text.len() >= 5 && !self.vocab.contains_key(t.text.as_str()) {
+                let best = (2..t.text.len() - 1)
+                    .filter(|&k| {
+                        self.vocab.contains_key(&t.text[..k]) && self.vocab.contains_key(&t.text[k..])
+                    })
+                    .max_by_key(|&k| k.min(t.text.len() - k));
+                if let Some(k) = best {
+                    split.push(Token { text: t.text[..k].to_string(), kind: TokenKind::Word });
+                    split.push(Token { text: t.text[k..].to_string(), kind: TokenKind::Word });
+                    changed = true;
+                    continue;
+                }
+            }
+            split.push(t.clone());
+        }
+        if changed {
+            out.push(split);
+        }
+        let mut joined: Vec<Token> = Vec::with_capacity(tokens.len());
+        let mut changed = false;
+        let mut i = 0;
+        while i < tokens.len() {
+            if i + 1 < tokens.len() {
+                let j = format!("{}{}", tokens[i].text, tokens[i + 1].text);
+                if self.vocab.contains_key(j.as_str()) {
+                    joined.push(Token { text: j, kind: TokenKind::Word });
+                    i += 2;
+                    changed = true;
+                    continue;
+                }
+            }
+            joined.push(tokens[i].clone());
+            i += 1;
+        }
+        if changed {
+            out.push(joined);
+        }
+        out
+    }
+
+    /// Screens one party; returns alerts scoring at or above `threshold`, best first, one per
+    /// listed entry.
+    pub fn screen(&self, query: &Query, threshold: f64) -> Vec<Match> {
+        let hint = match query.schema {
+            Some(Schema::LegalEntity) => None,
+            s => s,
+        };
+        let base = tokenize(&query.name, hint);
+        let mut best: HashMap<u32, (f64, usize, u32)> = HashMap::new();
+        // Identifier hits are candidates whatever the name says.
+        let mut ident_hits: Vec<u32> = Vec::new();
+        for v in &query.identifiers {
+            if let Some(es) = self.idents.get(&normalise_identifier(v)) {
+                ident_hits.extend(es);
+            }
+        }
+        let variants = if base.is_empty() { Vec::new() } else { self.variants(&base) };
+        let prepared: Vec<PreparedVariant> = variants.into_iter().map(|v| self.prepare(v)).collect();
+        for (vi, pv) in prepared.iter().enumerate() {
+            for ni in self.retrieve(pv) {
+                let rec = &self.names[ni as usize];
+                let al = self.align_with(pv, rec, false);
+                let mut s = al.score as f64;
+                if rec.strength == NameStrength::Weak {
+                    s *= WEAK_ALIAS_FACTOR;
+                }
+                let slot = best.entry(rec.entry).or_insert((0.0, vi, ni));
+                if s > slot.0 {
+                    *slot = (s, vi, ni);
+                }
+            }
+        }
+        for e in &ident_hits {
+            best.entry(*e).or_insert_with(|| {
+                let ni = self.names.iter().position(|n| n.entry == *e).unwrap_or(0) as u32;
+                (0.0, 0, ni)
+            });
+        }
+        let mut out = Vec::new();
+        for (entry_idx, (name_score, vi, ni)) in best {
+            let entry = &self.entries[entry_idx as usize];
+            let ident_hit = ident_hits.contains(&entry_idx);
+            if name_score < FLOOR && !ident_hit {
+                continue;
+            }
+            let (score, adjustments) = self.secondary(query, entry, name_score, ident_hit);
+            if score + 1e-9 < threshold {
+                continue;
+            }
+            let explanation = match prepared.get(vi) {
+                Some(pv) => self.explain(query, pv, ni, name_score, adjustments),
+                None => Explanation {
+                    query_name: query.name.clone(),
+                    matched_name: entry.primary_name().to_string(),
+                    matched_name_strength: NameStrength::Primary,
+                    name_score: 0.0,
+                    alignment: Vec::new(),
+                    adjustments,
+                },
+            };
+            out.push(Match {
+                source_id: entry.source_id.clone(),
+                list: entry.list.clone(),
+                name: entry.primary_name().to_string(),
+                score: (score * 1000.0).round() / 1000.0,
+                explanation,
+            });
+        }
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.source_id.cmp(&b.source_id)));
+        out
+    }
+
+    fn secondary(&self, q: &Query, e: &Entry, name_score: f64, ident_hit: bool) -> (f64, Vec<Adjustment>) {
+        let mut adj = Vec::new();
+        if let Some(qs) = q.schema
+            && !qs.compatible(e.schema)
+        {
+            adj.push(Adjustment {
+                reason: format!("entity type differs: query {qs}, listed {}", e.schema),
+                delta: -0.3,
+            });
+        }
+        if let Some(d) = q.birth_date.as_deref().filter(|d| !d.is_empty())
+            && let Some(a) = birth_date_adjustment(d, &e.birth_dates)
+        {
+            adj.push(a);
+        }
+        if let Some(c) = q.country.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            let c = c.to_ascii_uppercase();
+            if !e.countries.is_empty() {
+                if e.countries.contains(&c) {
+                    adj.push(Adjustment { reason: format!("country {c} matches"), delta: 0.03 });
+                } else {
+                    adj.push(Adjustment {
+                        reason: format!("country {c} not among listed countries {}", e.countries.join(", ")),
+                        delta: -0.1,
+                    });
+                }
+            }
+        }
+        let mut score = name_score + adj.iter().map(|a| a.delta).sum::<f64>();
+        if ident_hit {
+            adj.push(Adjustment { reason: "identifier matches a listed identifier".into(), delta: 0.0 });
+            score = score.max(0.98);
+        }
+        (score.clamp(0.0, 1.0), adj)
+    }
+
+    fn prepare(&self, tokens: Vec<Token>) -> PreparedVariant {
+        let exps = tokens.iter().map(|t| self.expand(&t.text)).collect();
+        PreparedVariant { tokens, exps }
+    }
+
+    /// Names voted for by the query's tokens, best first.
+    fn retrieve(&self, pv: &PreparedVariant) -> Vec<u32> {
+        // Rare tokens first; common ones only if nothing rarer retrieved anything.
+        let mut order: Vec<(usize, usize)> = pv
+            .tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| {
+                (t.kind.weight() >= 0.5 || t.kind == TokenKind::Initial) && !pv.exps[*i].is_empty()
+            })
+            .filter(|(_, t)| t.kind != TokenKind::Initial)
+            .map(|(i, _)| (i, pv.exps[i].iter().map(|e| self.postings[e.0 as usize].len()).sum()))
+            .collect();
+        if order.is_empty() {
+            // Only low-information tokens: use them all.
+            order = (0..pv.tokens.len())
+                .filter(|i| !pv.exps[*i].is_empty())
+                .map(|i| (i, pv.exps[i].iter().map(|e| self.postings[e.0 as usize].len()).sum()))
+                .collect();
+        }
+        order.sort_by_key(|o| o.1);
+        let total_weight: f32 = order.iter().map(|(i, _)| pv.tokens[*i].kind.weight()).sum();
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.prepare(self.names.len());
+            let mut used_tokens = 0;
+            for (rank, (i, postings_len)) in order.iter().enumerate() {
+                if rank >= 2 && *postings_len > COMMON_POSTINGS && !s.touched.is_empty() {
+                    continue;
+                }
+                used_tokens += 1;
+                s.stamp += 1;
+                let stamp = s.stamp;
+                let w = pv.tokens[*i].kind.weight();
+                for (tid, sim, _) in &pv.exps[*i] {
+                    for &ni in &self.postings[*tid as usize] {
+                        let n = ni as usize;
+                        if s.mark[n] == stamp {
+                            continue;
+                        }
+                        s.mark[n] = stamp;
+                        if s.acc[n] == 0.0 {
+                            s.touched.push(ni);
+                        }
+                        s.acc[n] += w * sim;
+                    }
+                }
+            }
+            let _ = used_tokens;
+            let min_vote = (0.3 * total_weight).min(0.9);
+            let mut cands: Vec<(f32, u32)> = s
+                .touched
+                .iter()
+                .map(|&ni| (s.acc[ni as usize], ni))
+                .filter(|(a, _)| *a >= min_vote)
+                .map(|(a, ni)| (a - 0.02 * self.names[ni as usize].tokens.len() as f32, ni))
+                .collect();
+            if cands.len() > MAX_CANDIDATES {
+                cands.select_nth_unstable_by(MAX_CANDIDATES, |a, b| b.0.total_cmp(&a.0));
+                cands.truncate(MAX_CANDIDATES);
+            }
+            s.reset();
+            cands.into_iter().map(|c| c.1).collect()
+        })
+    }
+
+    fn align_with(&self, pv: &PreparedVariant, rec: &NameRec, want_pairs: bool) -> Alignment {
+        let q: Vec<SideToken<'_>> =
+            pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
+        let c: Vec<SideToken<'_>> = rec
+            .tokens
+            .iter()
+            .zip(rec.kinds.iter())
+            .map(|(id, k)| SideToken { text: &self.tok_text[*id as usize], kind: *k })
+            .collect();
+        align(
+            &q,
+            &c,
+            |i, j| {
+                let tid = rec.tokens[j];
+                pv.exps[i].iter().find(|e| e.0 == tid).map(|e| (e.1, e.2)).unwrap_or((0.0, How::Exact))
+            },
+            want_pairs,
+        )
+    }
+
+    fn explain(
+        &self,
+        q: &Query,
+        pv: &PreparedVariant,
+        ni: u32,
+        name_score: f64,
+        adjustments: Vec<Adjustment>,
+    ) -> Explanation {
+        let rec = &self.names[ni as usize];
+        let entry = &self.entries[rec.entry as usize];
+        let name = entry
+            .names
+            .iter()
+            .find(|n| {
+                let hint = match entry.schema {
+                    Schema::LegalEntity => None,
+                    s => Some(s),
+                };
+                let toks = tokenize(&n.name, hint);
+                toks.len() == rec.tokens.len()
+                    && toks
+                        .iter()
+                        .zip(rec.tokens.iter())
+                        .all(|(t, id)| *t.text == *self.tok_text[*id as usize])
+            })
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| entry.primary_name().to_string());
+        let al = self.align_with(pv, rec, true);
+        let mut alignment = Vec::new();
+        let mut q_seen = vec![false; pv.tokens.len()];
+        let mut c_seen = vec![false; rec.tokens.len()];
+        for (i, j, s, how) in &al.pairs {
+            q_seen[*i] = true;
+            c_seen[*j] = true;
+            alignment.push(TokenPair {
+                query: Some(pv.tokens[*i].text.clone()),
+                listed: Some(self.tok_text[rec.tokens[*j] as usize].to_string()),
+                similarity: round3(*s as f64),
+                weight: round3(((pv.tokens[*i].kind.weight() + rec.kinds[*j].weight()) / 2.0) as f64),
+                how: how.describe(),
+            });
+        }
+        for (i, t) in pv.tokens.iter().enumerate() {
+            if !q_seen[i] {
+                alignment.push(TokenPair {
+                    query: Some(t.text.clone()),
+                    listed: None,
+                    similarity: 0.0,
+                    weight: round3(t.kind.weight() as f64),
+                    how: "unmatched query token".into(),
+                });
+            }
+        }
+        for (j, id) in rec.tokens.iter().enumerate() {
+            if !c_seen[j] {
+                alignment.push(TokenPair {
+                    query: None,
+                    listed: Some(self.tok_text[*id as usize].to_string()),
+                    similarity: 0.0,
+                    weight: round3(rec.kinds[j].weight() as f64),
+                    how: "unmatched listed token".into(),
+                });
+            }
+        }
+        let mut adjustments = adjustments;
+        if rec.strength == NameStrength::Weak {
+            adjustments.insert(
+                0,
+                Adjustment {
+                    reason: format!("matched a weak alias (name score × {WEAK_ALIAS_FACTOR})"),
+                    delta: round3(name_score - name_score / WEAK_ALIAS_FACTOR),
+                },
+            );
+        }
+        Explanation {
+            query_name: q.name.clone(),
+            matched_name: name,
+            matched_name_strength: rec.strength,
+            name_score: round3(name_score),
+            alignment,
+            adjustments,
+        }
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+struct PreparedVariant {
+    tokens: Vec<Token>,
+    exps: Vec<Vec<(u32, f32, How)>>,
+}
+
+/// Per-thread vote accumulators, reused across queries so that a query costs what it touches,
+/// not the size of the index.
+#[derive(Default)]
+struct Scratch {
+    acc: Vec<f32>,
+    mark: Vec<u32>,
+    touched: Vec<u32>,
+    stamp: u32,
+}
+
+impl Scratch {
+    fn prepare(&mut self, n: usize) {
+        if self.acc.len() < n {
+            self.acc.resize(n, 0.0);
+            self.mark.resize(n, 0);
+        }
+    }
+
+    fn reset(&mut self) {
+        for &ni in &self.touched {
+            self.acc[ni as usize] = 0.0;
+        }
+        self.touched.clear();
+        if self.stamp > u32::MAX - 1000 {
+            self.mark.iter_mut().for_each(|m| *m = 0);
+            self.stamp = 0;
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
