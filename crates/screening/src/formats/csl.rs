@@ -23,12 +23,13 @@ pub fn parse_csl_csv(path: &Path) -> Result<Vec<Entry>, Error> {
     let (citizenships, dobs, nationalities, ids) =
         (opt("citizenships"), opt("dates_of_birth"), opt("nationalities"), opt("ids"));
     let mut entries = Vec::new();
+    let mut lines = super::Lines::new(&bytes);
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.at(e.position());
             Error::parse(path, line, format!("malformed CSV row: {e}"))
         })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.at(record.position());
         let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("").trim();
         let id = get(Some(id_col));
         let name = get(Some(name_col));

@@ -33,12 +33,13 @@ pub fn parse_bis_dpl(path: &Path) -> Result<Vec<Entry>, Error> {
     ];
     let fr = col("FR_Citation").ok();
     let mut out = Vec::new();
+    let mut lines = super::Lines::new(&bytes);
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.at(e.position());
             Error::parse(path, line, format!("malformed row: {e}"))
         })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.at(record.position());
         let f: Vec<&str> = cols.iter().map(|c| record.get(*c).unwrap_or("").trim()).collect();
         if f[0].is_empty() {
             return Err(Error::parse(path, line, "row has an empty Name"));

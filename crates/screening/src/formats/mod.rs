@@ -88,6 +88,37 @@ pub(crate) fn decode(bytes: &[u8]) -> String {
     }
 }
 
+/// Turns byte offsets into 1-based line numbers. The csv crate's own line counter is off by one
+/// on CRLF files (OFAC's), so lines are counted from byte positions instead. Offsets must be
+/// asked for in increasing order (they are, when reading records in sequence).
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Lines { bytes, pos: 0, line: 1 }
+    }
+
+    pub(crate) fn at(&mut self, position: Option<&csv::Position>) -> u64 {
+        let Some(p) = position else { return self.line };
+        let mut target = (p.byte() as usize).min(self.bytes.len());
+        // With CRLF terminators a record's recorded start can sit on the previous line's '\n'.
+        while target < self.bytes.len() && matches!(self.bytes[target], b'\r' | b'\n') {
+            target += 1;
+        }
+        if target < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.pos..target].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.pos = target;
+        self.line
+    }
+}
+
 /// Splits a multi-valued cell on `;`, trimming and dropping empty parts.
 pub(crate) fn split_multi(cell: &str) -> impl Iterator<Item = &str> {
     cell.split(';').map(str::trim).filter(|s| !s.is_empty())

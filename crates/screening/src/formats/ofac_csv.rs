@@ -117,12 +117,13 @@ fn rows(path: &Path, min_fields: usize) -> Result<Vec<Row>, Error> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes.as_slice());
     let mut out = Vec::new();
+    let mut lines = super::Lines::new(&bytes);
     for record in reader.byte_records() {
         let record = record.map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            let line = lines.at(e.position());
             Error::parse(path, line, format!("malformed CSV row: {e}"))
         })?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.at(record.position());
         // OFAC files end with a DOS end-of-file character on its own line.
         if record.len() == 1 && record[0].iter().all(|b| *b == 0x1a || b.is_ascii_whitespace()) {
             continue;
