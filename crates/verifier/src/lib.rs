@@ -1,0 +1,440 @@
+//! `oversight-verify`: checks, from the outside, that a register's public log is honest.
+//!
+//! Responsible for: fetching a register's signed checkpoint, every log entry, the published
+//! records (`/register/decisions.jsonl`) and proofs over HTTP; checking the checkpoint signature
+//! against a pinned key, recomputing the Merkle root from the entries, checking consistency with
+//! the checkpoint seen last time (kept in a JSON state file), and checking that published records
+//! and log leaves match one to one. The same [`verify`] backs this crate's binary and the main
+//! CLI's `oversight verify`.
+//!
+//! Must not depend on: any other Oversight crate than `oversight-tlog` (a watchdog must be able to
+//! build and audit it alone), a database, or an async runtime.
+//!
+//! Start reading at [`verify`]; the HTTP contract is in `http.rs`, the state file in `state.rs`.
+
+mod http;
+mod state;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use oversight_tlog::{
+    Checkpoint, CheckpointError, Frontier, Hash, NoteError, NoteVerifier, ProofError, leaf_hash,
+    open_checkpoint, verify_consistency, verify_inclusion,
+};
+
+pub use state::State;
+
+/// What to verify and where to remember it.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Base URL of the register, e.g. `http://localhost:8080`.
+    pub base_url: String,
+    /// JSON file holding the pinned key and the last verified checkpoint. Created if missing.
+    /// `None`: nothing is remembered (no consistency check with an earlier run, no pinning).
+    pub state_file: Option<PathBuf>,
+    /// The log's verifier key `<name>+<hex key id>+<base64 key>`; overrides trust on first use.
+    pub key: Option<String>,
+    /// Timeout of each HTTP request.
+    pub timeout: Duration,
+}
+
+impl VerifyOptions {
+    pub fn new(base_url: impl Into<String>) -> Self {
+        VerifyOptions {
+            base_url: base_url.into(),
+            state_file: None,
+            key: None,
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How the verifier came to trust the log's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// Given with `--key`.
+    Given,
+    /// Read from the state file, pinned by an earlier run.
+    Pinned,
+    /// Fetched from `/log/key` and trusted on first use (pinned if a state file is used).
+    TrustedOnFirstUse,
+}
+
+/// What was verified.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    pub key: String,
+    pub key_source: KeySource,
+    /// Size of the checkpoint remembered from the previous run, if any.
+    pub previous_size: Option<u64>,
+    /// Number of log entries downloaded and hashed.
+    pub entries: u64,
+    /// Number of published records checked against the log.
+    pub records: u64,
+    /// Number of inclusion proofs served by the register that were checked.
+    pub inclusion_proofs_checked: usize,
+    /// Where the new checkpoint was saved.
+    pub state_file: Option<PathBuf>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "OK: log {} verified at size {} (root {})",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )?;
+        match (&self.key_source, &self.state_file) {
+            (KeySource::TrustedOnFirstUse, Some(path)) => writeln!(
+                f,
+                "  key {} trusted on first use and pinned in {}: compare it with the key the authority publishes elsewhere",
+                self.key,
+                path.display()
+            )?,
+            (KeySource::TrustedOnFirstUse, None) => writeln!(
+                f,
+                "  key {} fetched from the server and NOT pinned (no state file): pass --key or --state",
+                self.key
+            )?,
+            (KeySource::Given, _) => writeln!(f, "  signature checked with the given key {}", self.key)?,
+            (KeySource::Pinned, _) => writeln!(f, "  signature checked with the pinned key {}", self.key)?,
+        }
+        match self.previous_size {
+            Some(prev) => writeln!(
+                f,
+                "  consistent with the checkpoint of size {prev} seen last time (server proof and recomputed tree)"
+            )?,
+            None => writeln!(f, "  no earlier checkpoint to compare with (first run)")?,
+        }
+        writeln!(
+            f,
+            "  {} log entries downloaded, root recomputed; {} inclusion proofs from the server checked",
+            self.entries, self.inclusion_proofs_checked
+        )?;
+        writeln!(
+            f,
+            "  {} published records in decisions.jsonl, each one a log leaf, and every leaf published",
+            self.records
+        )?;
+        if let Some(path) = &self.state_file {
+            writeln!(f, "  checkpoint saved in {}", path.display())?;
+        }
+        Ok(())
+    }
+}
+
+/// Why verification failed. Each message says exactly what did not match.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("GET {url} failed: {reason}")]
+    Http { url: String, reason: String },
+    #[error("GET {url} returned HTTP {status}: {body}")]
+    HttpStatus { url: String, status: u16, body: String },
+    #[error("malformed response from {url}: {what}")]
+    Malformed { url: String, what: String },
+    #[error("the log key {key:?} is invalid: {reason}")]
+    BadKey { key: String, reason: NoteError },
+    #[error(
+        "the given key {given} differs from the key {pinned} pinned in the state file; delete the state file if the authority really changed its key"
+    )]
+    KeyMismatch { given: String, pinned: String },
+    #[error("state file {path}: {reason}")]
+    State { path: PathBuf, reason: String },
+    #[error("bad checkpoint signature: {0}")]
+    BadSignature(NoteError),
+    #[error("malformed checkpoint: {0}")]
+    BadCheckpoint(CheckpointError),
+    #[error("log origin changed from {previous:?} to {now:?}")]
+    OriginChanged { previous: String, now: String },
+    #[error(
+        "log size went backwards: the checkpoint seen last time had {previous} entries, the server now claims {now}"
+    )]
+    SizeWentBackwards { previous: u64, now: u64 },
+    #[error("log forked: at size {size} the root was {previous}, now it is {now}")]
+    Forked { size: u64, previous: String, now: String },
+    #[error(
+        "the checkpoint of size {new} is inconsistent with the checkpoint of size {old} seen last time: {reason}"
+    )]
+    Inconsistent { old: u64, new: u64, reason: ProofError },
+    #[error(
+        "root mismatch at size {size}: the checkpoint says {signed}, the downloaded entries hash to {recomputed}"
+    )]
+    RootMismatch { size: u64, signed: String, recomputed: String },
+    #[error(
+        "history rewritten: the downloaded entries give root {recomputed} at size {size}, but the checkpoint seen last time said {previous}"
+    )]
+    HistoryRewritten { size: u64, previous: String, recomputed: String },
+    #[error("the server's inclusion proof for leaf {index} in size {size} does not verify: {reason}")]
+    BadInclusionProof { index: u64, size: u64, reason: String },
+    #[error("record not in log: line {line} of decisions.jsonl is not a leaf of the log: {excerpt}")]
+    RecordNotInLog { line: u64, excerpt: String },
+    #[error(
+        "record missing from the register: log entry {index} does not appear in decisions.jsonl (deleted or hidden?): {excerpt}"
+    )]
+    RecordMissing { index: u64, excerpt: String },
+}
+
+impl VerifyError {
+    /// True for evidence against the log (as opposed to a network, usage or file problem).
+    pub fn is_mismatch(&self) -> bool {
+        !matches!(
+            self,
+            VerifyError::Http { .. }
+                | VerifyError::HttpStatus { .. }
+                | VerifyError::BadKey { .. }
+                | VerifyError::KeyMismatch { .. }
+                | VerifyError::State { .. }
+        )
+    }
+}
+
+fn b64(h: &Hash) -> String {
+    B64.encode(h)
+}
+
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: String = text.chars().take(160).collect();
+    if text.chars().count() > 160 {
+        out.push('…');
+    }
+    out
+}
+
+/// The downloaded log: leaf hashes plus the tree's right edge.
+struct Downloaded {
+    leaves: Vec<Hash>,
+    frontier: Frontier,
+    /// Root recomputed at the previous checkpoint's size, when it was passed.
+    root_at_previous: Option<Hash>,
+}
+
+fn download(
+    api: &http::Api,
+    dl: &mut Downloaded,
+    end: u64,
+    previous_size: Option<u64>,
+) -> Result<(), VerifyError> {
+    let start = dl.frontier.size();
+    api.entries(start, end, |_, bytes| {
+        let leaf = leaf_hash(&bytes);
+        dl.leaves.push(leaf);
+        let mut sink = Vec::new();
+        dl.frontier.append_leaf_hash_into(leaf, &mut sink);
+        if Some(dl.frontier.size()) == previous_size {
+            dl.root_at_previous = Some(dl.frontier.root());
+        }
+        Ok(())
+    })
+}
+
+fn open(msg: &str, key: &NoteVerifier) -> Result<Checkpoint, VerifyError> {
+    open_checkpoint(msg, key).map(|c| c.checkpoint).map_err(|e| match e {
+        CheckpointError::Note(n) => VerifyError::BadSignature(n),
+        other => VerifyError::BadCheckpoint(other),
+    })
+}
+
+/// Checks `new` against an older trusted checkpoint with the server's consistency proof.
+fn check_consistent(api: &http::Api, old: &Checkpoint, new: &Checkpoint) -> Result<(), VerifyError> {
+    if new.origin != old.origin {
+        return Err(VerifyError::OriginChanged { previous: old.origin.clone(), now: new.origin.clone() });
+    }
+    if new.size < old.size {
+        return Err(VerifyError::SizeWentBackwards { previous: old.size, now: new.size });
+    }
+    if new.size == old.size {
+        if new.root != old.root {
+            return Err(VerifyError::Forked {
+                size: new.size,
+                previous: b64(&old.root),
+                now: b64(&new.root),
+            });
+        }
+        return Ok(());
+    }
+    if old.size == 0 {
+        return Ok(()); // every tree extends the empty tree
+    }
+    let proof = api.consistency_proof(old.size, new.size)?;
+    verify_consistency(old.size, new.size, &proof, &old.root, &new.root)
+        .map_err(|reason| VerifyError::Inconsistent { old: old.size, new: new.size, reason })
+}
+
+/// Verifies the register at `opts.base_url`; see the crate documentation for what is checked.
+pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
+    let api = http::Api::new(&opts.base_url, opts.timeout);
+    let state = match &opts.state_file {
+        Some(path) => State::load(path)?,
+        None => None,
+    };
+
+    // 1. The key: given, pinned, or trusted on first use.
+    let (key, key_source) = match (&opts.key, &state) {
+        (Some(given), Some(s)) if given.trim() != s.key.trim() => {
+            return Err(VerifyError::KeyMismatch {
+                given: given.trim().to_string(),
+                pinned: s.key.trim().to_string(),
+            });
+        }
+        (Some(given), _) => (given.trim().to_string(), KeySource::Given),
+        (None, Some(s)) => (s.key.trim().to_string(), KeySource::Pinned),
+        (None, None) => (api.key()?, KeySource::TrustedOnFirstUse),
+    };
+    let verifier =
+        NoteVerifier::parse(&key).map_err(|reason| VerifyError::BadKey { key: key.clone(), reason })?;
+    let previous = match state.as_ref().and_then(|s| s.checkpoint.as_deref()) {
+        Some(note) => Some(open(note, &verifier).map_err(|e| VerifyError::State {
+            path: opts.state_file.clone().unwrap_or_default(),
+            reason: format!("saved checkpoint does not verify with the pinned key: {e}"),
+        })?),
+        None => None,
+    };
+
+    // 2. The signed checkpoint, and consistency with the one seen last time.
+    let mut signed_note = api.checkpoint()?;
+    let mut checkpoint = open(&signed_note, &verifier)?;
+    if let Some(prev) = &previous {
+        check_consistent(&api, prev, &checkpoint)?;
+    }
+
+    // 3. Every entry: recompute the root, and the root at the previous size.
+    let previous_size = previous.as_ref().map(|p| p.size).filter(|&s| s > 0);
+    let mut dl = Downloaded {
+        leaves: Vec::with_capacity(usize::try_from(checkpoint.size).unwrap_or(0).min(1 << 24)),
+        frontier: Frontier::new(),
+        root_at_previous: None,
+    };
+    download(&api, &mut dl, checkpoint.size, previous_size)?;
+    let recomputed = dl.frontier.root();
+    if recomputed != checkpoint.root {
+        return Err(VerifyError::RootMismatch {
+            size: checkpoint.size,
+            signed: b64(&checkpoint.root),
+            recomputed: b64(&recomputed),
+        });
+    }
+    if let (Some(prev), Some(at_prev)) = (&previous, dl.root_at_previous)
+        && at_prev != prev.root
+    {
+        return Err(VerifyError::HistoryRewritten {
+            size: prev.size,
+            previous: b64(&prev.root),
+            recomputed: b64(&at_prev),
+        });
+    }
+
+    // 4. Spot-check the server's inclusion proofs (first, middle, last leaf).
+    let mut proofs_checked = 0;
+    if checkpoint.size > 0 {
+        let n = checkpoint.size;
+        let mut indices = vec![0, n / 2, n - 1];
+        indices.dedup();
+        for index in indices {
+            let (leaf, proof) = api.inclusion_proof(index, n)?;
+            let bad = |reason: String| VerifyError::BadInclusionProof { index, size: n, reason };
+            if leaf != dl.leaves[index as usize] {
+                return Err(bad("its leaf hash is not the hash of the downloaded entry".into()));
+            }
+            verify_inclusion(index, n, &leaf, &proof, &checkpoint.root).map_err(|e| bad(e.to_string()))?;
+            proofs_checked += 1;
+        }
+    }
+
+    // 5. Published records ↔ log leaves, one to one. decisions.jsonl is fetched after the
+    //    checkpoint, so it holds at least the checkpoint's records (and maybe newer ones).
+    let published_until = checkpoint.size;
+    let body = api.decisions()?;
+    let lines: Vec<&[u8]> = {
+        let body = body.strip_suffix(b"\n").unwrap_or(&body);
+        if body.is_empty() { Vec::new() } else { body.split(|&b| b == b'\n').collect() }
+    };
+    let line_hashes: Vec<Hash> = lines.iter().map(|l| leaf_hash(l)).collect();
+    let mut unmatched = match_lines(&dl.leaves, &line_hashes);
+    if !unmatched.lines.is_empty() {
+        // Records newer than our checkpoint: fetch a fresh one, prove it extends ours, download
+        // the new entries, and match again.
+        let newer_note = api.checkpoint()?;
+        let newer = open(&newer_note, &verifier)?;
+        if newer.size > checkpoint.size {
+            check_consistent(&api, &checkpoint, &newer)?;
+            download(&api, &mut dl, newer.size, None)?;
+            let recomputed = dl.frontier.root();
+            if recomputed != newer.root {
+                return Err(VerifyError::RootMismatch {
+                    size: newer.size,
+                    signed: b64(&newer.root),
+                    recomputed: b64(&recomputed),
+                });
+            }
+            checkpoint = newer;
+            signed_note = newer_note;
+            unmatched = match_lines(&dl.leaves, &line_hashes);
+        }
+    }
+    if let Some(&line) = unmatched.lines.first() {
+        return Err(VerifyError::RecordNotInLog { line: line as u64 + 1, excerpt: excerpt(lines[line]) });
+    }
+    if let Some(&index) = unmatched.leaves.iter().find(|&&i| i < published_until) {
+        let mut entry = None;
+        api.entries(index, index + 1, |_, bytes| {
+            entry = Some(bytes);
+            Ok(())
+        })?;
+        return Err(VerifyError::RecordMissing { index, excerpt: excerpt(&entry.unwrap_or_default()) });
+    }
+
+    // 6. Remember what was verified.
+    if let Some(path) = &opts.state_file {
+        State { key: key.clone(), checkpoint: Some(signed_note) }.save(path)?;
+    }
+    Ok(Report {
+        origin: checkpoint.origin,
+        size: checkpoint.size,
+        root: checkpoint.root,
+        key,
+        key_source,
+        previous_size: previous.map(|p| p.size),
+        entries: dl.leaves.len() as u64,
+        records: lines.len() as u64,
+        inclusion_proofs_checked: proofs_checked,
+        state_file: opts.state_file.clone(),
+    })
+}
+
+/// Lines whose hash matches no (still unmatched) leaf, and leaves no line matched.
+struct Unmatched {
+    lines: Vec<usize>,
+    leaves: Vec<u64>,
+}
+
+/// Matches published lines to log leaves as a multiset (identical records may legitimately
+/// appear twice, each must then be logged twice).
+fn match_lines(leaves: &[Hash], lines: &[Hash]) -> Unmatched {
+    let mut by_hash: HashMap<&Hash, Vec<u64>> = HashMap::with_capacity(leaves.len());
+    for (i, leaf) in leaves.iter().enumerate().rev() {
+        by_hash.entry(leaf).or_default().push(i as u64);
+    }
+    let mut matched = vec![false; leaves.len()];
+    let mut unmatched_lines = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        match by_hash.get_mut(line).and_then(|v| v.pop()) {
+            Some(i) => matched[i as usize] = true,
+            None => unmatched_lines.push(n),
+        }
+    }
+    Unmatched {
+        lines: unmatched_lines,
+        leaves: matched.iter().enumerate().filter(|(_, m)| !**m).map(|(i, _)| i as u64).collect(),
+    }
+}
