@@ -13,7 +13,7 @@ use anyhow_free::Result;
 use clap::Parser;
 use oversight_risk::{
     AssessmentInput, EndUserInput, IndicatorStore, Iso3, ItemInput, Policy, Sector, Tier, assess,
-    seed_evidence,
+    embargo::Embargoes, seed_evidence,
 };
 
 mod anyhow_free {
@@ -65,12 +65,13 @@ fn main() -> Result<()> {
         (Some(x), None) => x,
         (None, None) => return Err(format!("unknown control entry `{}`; pass --tier", args.item).into()),
     };
+    let sanctions = Embargoes::bundled()?.facts_for(&destination);
     let input = AssessmentInput {
         destination,
         item: ItemInput { control_code: args.item.clone(), tier, cyber_surveillance: cyber },
         end_user: EndUserInput { sector, name: args.end_user.clone() },
         screening_hits: vec![],
-        sanctions: vec![],
+        sanctions,
         prior_denials: vec![],
         established_violations: vec![],
         evidence: seed_evidence()?,

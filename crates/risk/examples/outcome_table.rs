@@ -8,10 +8,10 @@
 
 use oversight_risk::{
     AssessmentInput, EndUserInput, IndicatorStore, Iso3, ItemInput, Policy, Sector, Tier, assess,
-    seed_evidence,
+    embargo::Embargoes, seed_evidence,
 };
 
-const DESTINATIONS: [&str; 10] = ["NOR", "DEU", "BRA", "ZAF", "IND", "MEX", "SRB", "TUR", "SAU", "PRK"];
+const DESTINATIONS: [&str; 10] = ["NOR", "DEU", "BRA", "HUN", "IND", "MEX", "SRB", "TUR", "SAU", "PRK"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let date = std::env::args()
@@ -22,6 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let policy = Policy::bundled();
     let data = IndicatorStore::bundled()?;
     let evidence = seed_evidence()?;
+    let embargoes = Embargoes::bundled()?;
     let run = |iso: &Iso3, code: &str, tier: Tier, sector: Sector| {
         assess(
             &policy,
@@ -31,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 item: ItemInput { control_code: code.into(), tier, cyber_surveillance: true },
                 end_user: EndUserInput { sector, name: None },
                 screening_hits: vec![],
-                sanctions: vec![],
+                sanctions: embargoes.facts_for(iso),
                 prior_denials: vec![],
                 established_violations: vec![],
                 evidence: evidence.clone(),

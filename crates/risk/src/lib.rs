@@ -4,7 +4,8 @@
 //! Responsible for: the bundled indicator data (World Bank WGI, V-Dem extracts) and the importer for
 //! further indicator files ([`indicators`]); the evidence register entry type and seed ([`evidence`]);
 //! the versioned TOML policy and its validation ([`policy`]); the assessment itself, its explanation,
-//! replay and policy side-by-side diff ([`assess`]); the HRIA record ([`hria`]).
+//! replay and policy side-by-side diff ([`assess`]); destination embargoes as data ([`embargo`]); the
+//! HRIA record ([`hria`]).
 //!
 //! Must not depend on: any other Oversight crate (the control list, screening and case workflow call
 //! in with plain values), an async runtime, a database, the network, the clock or randomness. The
@@ -15,6 +16,7 @@
 
 pub mod assess;
 pub mod country;
+pub mod embargo;
 pub mod evidence;
 mod explain;
 pub mod hria;
