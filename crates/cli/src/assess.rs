@@ -61,9 +61,7 @@ pub fn run(args: AssessArgs) -> Result<()> {
     let policy = Policy::bundled();
     let data = IndicatorStore::bundled().context("loading the bundled indicator data")?;
     let evidence = seed_evidence().context("loading the bundled evidence register seed")?;
-    let sanctions = Embargoes::bundled()
-        .context("loading the bundled embargo list")?
-        .facts_for(&destination);
+    let sanctions = Embargoes::bundled().context("loading the bundled embargo list")?.facts_for(&destination);
     let input = AssessmentInput {
         destination,
         item: ItemInput {
@@ -71,10 +69,7 @@ pub fn run(args: AssessArgs) -> Result<()> {
             tier,
             cyber_surveillance: entry.cyber_surveillance,
         },
-        end_user: EndUserInput {
-            sector: args.end_user_sector,
-            name: args.end_user.clone(),
-        },
+        end_user: EndUserInput { sector: args.end_user_sector, name: args.end_user.clone() },
         screening_hits: Vec::new(),
         sanctions,
         prior_denials: Vec::new(),
@@ -84,10 +79,7 @@ pub fn run(args: AssessArgs) -> Result<()> {
     };
     let a = assess(&policy, &data, &input);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&a).context("serialising the assessment")?
-        );
+        println!("{}", serde_json::to_string(&a).context("serialising the assessment")?);
         return Ok(());
     }
     println!("{} — {}", entry.code, entry.title);
