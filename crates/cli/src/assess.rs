@@ -75,7 +75,7 @@ pub fn run(args: AssessArgs) -> Result<()> {
         prior_denials: Vec::new(),
         established_violations: Vec::new(),
         evidence,
-        assessment_date: chrono::Utc::now().date_naive(),
+        assessment_date: oversight_risk::chrono::Utc::now().date_naive(),
     };
     let a = assess(&policy, &data, &input);
     if args.json {

@@ -6,8 +6,8 @@
 //!     --end-user-sector intelligence [--end-user NAME] [--json] [--date 2026-11-27] [--tier A]
 //! ```
 //!
-//! The control list lives in `oversight-domain`; this example knows only the surveillance entries of
-//! DOMAIN §4 (tier per the DOMAIN tiers) and takes `--tier` for anything else.
+//! The control list lives in `oversight-domain` (`data/control-list/surveillance.toml`); this example
+//! mirrors its entries' tiers so the risk crate stays independent of it, and takes `--tier` otherwise.
 
 use anyhow_free::Result;
 use clap::Parser;
@@ -42,8 +42,10 @@ struct Args {
 
 fn known_item(code: &str) -> Option<(Tier, bool)> {
     Some(match code.to_ascii_uppercase().as_str() {
-        "4A005" | "4D004" | "4E001.C" | "5A001.F" | "5A001.J" | "5D001.E" => (Tier::A, true),
-        "5A004.B" => (Tier::B, true),
+        "4A005" | "4D004" | "4E001.C" | "5A001.F" | "5A001.J" | "5D001.E" | "NAT-LOC" => (Tier::A, true),
+        "5A004.B" | "NAT-FRS" | "CATCH-ALL" => (Tier::B, true),
+        "NAT-SMA" => (Tier::C, true),
+        "SH-NETMGMT" => (Tier::C, false),
         _ => return None,
     })
 }

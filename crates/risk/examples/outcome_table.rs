@@ -41,14 +41,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
     };
     println!(
-        "| destination | score | band | police: tier A (5A001.j) | police: tier B (5A004.b) | police: tier C (catch-all, tier C) | intelligence: tier A | red flags (tier A, police) | missing factors |"
+        "| destination | score | band | police: tier A (5A001.j) | police: tier B (5A004.b) | police: tier C (NAT-SMA) | intelligence: tier A | red flags (tier A, police) | missing factors |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for code in DESTINATIONS {
         let iso = Iso3::parse(code)?;
         let a = run(&iso, "5A001.j", Tier::A, Sector::Police);
         let b = run(&iso, "5A004.b", Tier::B, Sector::Police);
-        let c = run(&iso, "CATCH-ALL", Tier::C, Sector::Police);
+        let c = run(&iso, "NAT-SMA", Tier::C, Sector::Police);
         let ai = run(&iso, "5A001.j", Tier::A, Sector::Intelligence);
         let flags: Vec<&str> = a.red_flags.iter().map(|f| f.kind.as_str()).collect();
         let missing: Vec<&str> =

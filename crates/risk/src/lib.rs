@@ -24,6 +24,9 @@ pub mod indicators;
 pub mod model;
 pub mod policy;
 
+/// Re-exported so callers build `assessment_date` values with the same chrono version.
+pub use chrono;
+
 pub use assess::{
     Assessment, AssessmentDiff, AssessmentInput, EndUserInput, EstablishedViolation, HitStatus, ItemInput,
     PriorDenial, RedFlag, RedFlagKind, ReplayError, SanctionsFact, SanctionsTarget, ScreeningHit, assess,
