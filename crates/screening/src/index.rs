@@ -14,9 +14,9 @@ use crate::score::{
     Adjustment, Alignment, Explanation, FLOOR, How, Match, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align,
     birth_date_adjustment, phonetic, token_sim,
 };
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// A party to screen.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +93,17 @@ fn deletions(t: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
+/// Calls `f` with each one-letter deletion of `t`, reusing one buffer.
+fn for_each_deletion(t: &str, mut f: impl FnMut(&str)) {
+    let mut buf = String::with_capacity(t.len());
+    for i in 0..t.len() {
+        buf.clear();
+        buf.push_str(&t[..i]);
+        buf.push_str(&t[i + 1..]);
+        f(&buf);
+    }
+}
+
 fn fuzzy_eligible(t: &str) -> bool {
     t.len() >= 3 && t.bytes().all(|b| b.is_ascii_lowercase())
 }
@@ -106,11 +117,11 @@ impl Index {
             tok_text: Vec::new(),
             tok_phon: Vec::new(),
             postings: Vec::new(),
-            vocab: HashMap::new(),
-            phon: HashMap::new(),
-            dels: HashMap::new(),
-            idents: HashMap::new(),
-            by_source: HashMap::new(),
+            vocab: HashMap::default(),
+            phon: HashMap::default(),
+            dels: HashMap::default(),
+            idents: HashMap::default(),
+            by_source: HashMap::default(),
         };
         for (ei, entry) in entries.iter().enumerate() {
             let ei = ei as u32;
@@ -219,14 +230,14 @@ impl Index {
             cands.extend(v);
         }
         if text.len() >= 4 {
-            for d in deletions(text) {
-                if let Some(id) = self.vocab.get(d.as_str()) {
+            for_each_deletion(text, |d| {
+                if let Some(id) = self.vocab.get(d) {
                     cands.push(*id);
                 }
-                if let Some(v) = self.dels.get(d.as_str()) {
+                if let Some(v) = self.dels.get(d) {
                     cands.extend(v);
                 }
-            }
+            });
         }
         if text.len() >= 5 && (text.starts_with("al") || text.starts_with("el")) {
             if let Some(id) = self.vocab.get(&text[2..]) {
@@ -240,7 +251,8 @@ impl Index {
             && let Some(v) = self.phon.get(pq.as_str())
             && v.len() <= 400
         {
-            cands.extend(v);
+            // Same skeleton but very different lengths cannot pass token_sim: skip them early.
+            cands.extend(v.iter().filter(|id| self.tok_text[**id as usize].len().abs_diff(text.len()) <= 3));
         }
         cands.sort_unstable();
         cands.dedup();
@@ -314,7 +326,7 @@ impl Index {
             s => s,
         };
         let base = tokenize(&query.name, hint);
-        let mut best: HashMap<u32, (f64, usize, u32)> = HashMap::new();
+        let mut best: HashMap<u32, (f64, usize, u32)> = HashMap::default();
         // Identifier hits are candidates whatever the name says.
         let mut ident_hits: Vec<u32> = Vec::new();
         for v in &query.identifiers {
@@ -324,10 +336,13 @@ impl Index {
         }
         let variants = if base.is_empty() { Vec::new() } else { self.variants(&base) };
         let prepared: Vec<PreparedVariant> = variants.into_iter().map(|v| self.prepare(v)).collect();
+        let mut c_buf = Vec::new();
         for (vi, pv) in prepared.iter().enumerate() {
+            let q: Vec<SideToken<'_>> =
+                pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
             for ni in self.retrieve(pv) {
                 let rec = &self.names[ni as usize];
-                let al = self.align_with(pv, rec, false);
+                let al = self.align_prepared(pv, &q, rec, &mut c_buf, false);
                 let mut s = al.score as f64;
                 if rec.strength == NameStrength::Weak {
                     s *= WEAK_ALIAS_FACTOR;
@@ -366,16 +381,27 @@ impl Index {
                     adjustments,
                 },
             };
-            out.push(Match {
-                source_id: entry.source_id.clone(),
-                list: entry.list.clone(),
-                name: entry.primary_name().to_string(),
-                score: (score * 1000.0).round() / 1000.0,
-                explanation,
-            });
+            // Ties (the same party on two lists) go to a primary-name match, then to a listed
+            // name written exactly as the query.
+            let tie_break = (
+                explanation.matched_name_strength != NameStrength::Primary,
+                explanation.matched_name != query.name,
+            );
+            out.push((
+                tie_break,
+                Match {
+                    source_id: entry.source_id.clone(),
+                    list: entry.list.clone(),
+                    name: entry.primary_name().to_string(),
+                    score: (score * 1000.0).round() / 1000.0,
+                    explanation,
+                },
+            ));
         }
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.source_id.cmp(&b.source_id)));
-        out
+        out.sort_by(|(ta, a), (tb, b)| {
+            b.score.total_cmp(&a.score).then(ta.cmp(tb)).then_with(|| a.source_id.cmp(&b.source_id))
+        });
+        out.into_iter().map(|(_, m)| m).collect()
     }
 
     fn secondary(&self, q: &Query, e: &Entry, name_score: f64, ident_hit: bool) -> (f64, Vec<Adjustment>) {
@@ -468,7 +494,9 @@ impl Index {
                 }
             }
             let _ = used_tokens;
-            let min_vote = (0.3 * total_weight).min(0.9);
+            let top = s.touched.iter().map(|&ni| s.acc[ni as usize]).fold(0.0f32, f32::max);
+            // A name needs a fair share of the query's weight and of the best name's votes.
+            let min_vote = (0.3 * total_weight).min(0.9).max(0.4 * top);
             let mut cands: Vec<(f32, u32)> = s
                 .touched
                 .iter()
@@ -488,15 +516,29 @@ impl Index {
     fn align_with(&self, pv: &PreparedVariant, rec: &NameRec, want_pairs: bool) -> Alignment {
         let q: Vec<SideToken<'_>> =
             pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
-        let c: Vec<SideToken<'_>> = rec
-            .tokens
-            .iter()
-            .zip(rec.kinds.iter())
-            .map(|(id, k)| SideToken { text: &self.tok_text[*id as usize], kind: *k })
-            .collect();
+        let mut c = Vec::with_capacity(rec.tokens.len());
+        self.align_prepared(pv, &q, rec, &mut c, want_pairs)
+    }
+
+    /// Aligns with the query side already prepared and a reusable buffer for the listed side.
+    fn align_prepared<'a>(
+        &'a self,
+        pv: &PreparedVariant,
+        q: &[SideToken<'_>],
+        rec: &NameRec,
+        c: &mut Vec<SideToken<'a>>,
+        want_pairs: bool,
+    ) -> Alignment {
+        c.clear();
+        c.extend(
+            rec.tokens
+                .iter()
+                .zip(rec.kinds.iter())
+                .map(|(id, k)| SideToken { text: &self.tok_text[*id as usize], kind: *k }),
+        );
         align(
-            &q,
-            &c,
+            q,
+            c,
             |i, j| {
                 let tid = rec.tokens[j];
                 pv.exps[i].iter().find(|e| e.0 == tid).map(|e| (e.1, e.2)).unwrap_or((0.0, How::Exact))

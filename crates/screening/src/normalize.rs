@@ -138,6 +138,10 @@ const LEGAL_PHRASES: &[(&[&str], &str)] = &[
     (&["zakrytoe", "aktsionernoe", "obshchestvo"], "jsc"),
     (&["aktsionernoe", "obshchestvo"], "jsc"),
     (&["aktsionernoye", "obshchestvo"], "jsc"),
+    (&["joint", "stock"], "jsc"),
+    (&["joint", "company"], "jsc"),
+    (&["stock", "company"], "jsc"),
+    (&["limited", "liability"], "llc"),
     (&["public", "limited", "company"], "plc"),
     (&["company", "limited"], "ltd"),
     (&["co", "ltd"], "ltd"),
@@ -213,9 +217,25 @@ const LEGAL_WORDS: &[(&str, &str)] = &[
     ("sl", "sl"),
 ];
 
-/// Long legal-form words whose one-letter typos ("COMPAY", "LIITED") are still legal forms.
-const LEGAL_LONG: &[(&str, &str)] =
-    &[("company", "co"), ("limited", "ltd"), ("corporation", "corp"), ("incorporated", "inc")];
+/// Legal-form vocabulary whose one-edit typos ("COMPAY", "LIITED", "JIONT", "LCOSED") are corrected
+/// before legal-form phrases are recognised.
+const LEGAL_VOCABULARY: &[&str] = &[
+    "company",
+    "limited",
+    "liability",
+    "corporation",
+    "incorporated",
+    "joint",
+    "stock",
+    "closed",
+    "public",
+    "private",
+    "partnership",
+];
+
+/// Words that qualify a legal form ("PUBLIC joint stock company", "CLOSED jsc") or are left over
+/// from a partly written one ("LIABILITY"); they are legal-form tokens when next to one.
+const LEGAL_QUALIFIERS: &[&str] = &["public", "open", "closed", "private", "joint", "stock", "liability"];
 
 const HONORIFICS: &[&str] = &[
     "mr",
@@ -387,14 +407,15 @@ fn legal_word(word: &str) -> Option<&'static str> {
     LEGAL_WORDS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
 }
 
+/// The legal-form word a typo stands for ("compay" → "company"); words of 5+ letters, one edit.
 fn legal_typo(word: &str) -> Option<&'static str> {
-    if word.len() < 6 || word.bytes().any(|b| b.is_ascii_digit()) {
+    if word.len() < 5 || word.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    LEGAL_LONG
+    LEGAL_VOCABULARY
         .iter()
-        .find(|(w, _)| rapidfuzz::distance::osa::distance(w.bytes(), word.bytes()) <= 1)
-        .map(|(_, c)| *c)
+        .find(|w| **w != word && rapidfuzz::distance::osa::distance(w.bytes(), word.bytes()) <= 1)
+        .copied()
 }
 
 /// Whether a canonical symbol is a legal form (used by the scorer to relate two legal forms).
@@ -409,9 +430,51 @@ pub fn is_legal_symbol(word: &str) -> bool {
 /// (`None` or `LegalEntity` allow both).
 pub fn tokenize(name: &str, schema: Option<Schema>) -> Vec<Token> {
     let folded = fold(name);
-    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
     let org_ok = !matches!(schema, Some(Schema::Person));
     let person_ok = matches!(schema, None | Some(Schema::Person | Schema::LegalEntity));
+    let mut words: Vec<&str> = Vec::new();
+    let mut joined: Vec<String> = Vec::new();
+    if org_ok {
+        // Runs of single letters in organisation names are one abbreviation written with spaces
+        // ("s a de c v", "B R C"): join them, as fold already does for dotted ones ("S.A.").
+        let raw: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut i = 0;
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        while i < raw.len() {
+            let mut j = i;
+            while j < raw.len() && raw[j].len() == 1 && raw[j].as_bytes()[0].is_ascii_alphabetic() {
+                j += 1;
+            }
+            if j - i >= 2 {
+                spans.push((i, j));
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        joined = spans.iter().map(|(a, b)| raw[*a..*b].concat()).collect();
+        let mut k = 0;
+        let mut i = 0;
+        while i < raw.len() {
+            if k < spans.len() && spans[k].0 == i {
+                words.push(joined[k].as_str());
+                i = spans[k].1;
+                k += 1;
+            } else {
+                // A typo is only corrected where a legal form is plausible: the corrected word
+                // is a legal form by itself, or a neighbour is legal-form vocabulary.
+                let legalish = |w: &str| LEGAL_VOCABULARY.contains(&w) || legal_word(w).is_some();
+                let neighbour =
+                    (i > 0 && legalish(raw[i - 1])) || (i + 1 < raw.len() && legalish(raw[i + 1]));
+                let fixed = legal_typo(raw[i]).filter(|f| legal_word(f).is_some() || neighbour);
+                words.push(fixed.unwrap_or(raw[i]));
+                i += 1;
+            }
+        }
+    } else {
+        words.extend(folded.split(' ').filter(|w| !w.is_empty()));
+    }
+    let _ = &joined;
     let mut out: Vec<Token> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
@@ -433,6 +496,21 @@ pub fn tokenize(name: &str, schema: Option<Schema>) -> Vec<Token> {
         }
         out.push(classify(w, org_ok, person_ok));
         i += 1;
+    }
+    // Qualifiers next to a legal form belong to it ("PUBLIC jsc", "CLOSED JOINT jsc").
+    if org_ok {
+        for _ in 0..2 {
+            for k in 0..out.len() {
+                let near_legal = (k > 0 && out[k - 1].kind == TokenKind::LegalForm)
+                    || (k + 1 < out.len() && out[k + 1].kind == TokenKind::LegalForm);
+                if out[k].kind == TokenKind::Word
+                    && near_legal
+                    && LEGAL_QUALIFIERS.contains(&out[k].text.as_str())
+                {
+                    out[k].kind = TokenKind::LegalForm;
+                }
+            }
+        }
     }
     // A name made only of low-information tokens ("GENERAL TRADING CO") keeps its generic words
     // as ordinary words, otherwise nothing in it could identify the party.
@@ -459,7 +537,7 @@ fn classify(w: &str, org_ok: bool, person_ok: bool) -> Token {
         return token(w, TokenKind::Initial);
     }
     if org_ok {
-        if let Some(symbol) = legal_word(w).or_else(|| legal_typo(w)) {
+        if let Some(symbol) = legal_word(w) {
             return token(symbol, TokenKind::LegalForm);
         }
         if GENERIC.contains(&w) {
@@ -572,6 +650,14 @@ mod tests {
         assert_eq!(canonical("Haige Co., Ltd.", o), "haige ltd");
         assert_eq!(canonical("Haige Company Limited", o), "haige ltd");
         assert_eq!(canonical("Haige Compay", o), "haige co");
+        assert_eq!(canonical("Jiont Stock Compnay Klimov", o), "jsc klimov");
+        assert_eq!(canonical("Limited Liability Vladeks", o), "llc vladeks");
+        assert_eq!(canonical("Public Stock Company Sberbank", o), "public jsc sberbank");
+        assert_eq!(canonical("Joint Stock Concern Radio", o), "jsc concern radio");
+        assert_eq!(canonical("jcam editora musical s a de c v", o), "jcam editora musical sa");
+        assert_eq!(canonical("B R C S.A.", o), "brc sa");
+        assert_eq!(canonical("J. R. Smith", Some(Schema::Person)), "j r smith");
+        assert_eq!(canonical("Stack Trading", o), "stack trading", "a surname is not a typo of 'stock'");
     }
 
     #[test]
