@@ -1,0 +1,397 @@
+//! The demo dataset: an authority, three exporters, a partner agency, and a dozen applications spread
+//! over every state, to specific destinations and end users, with back-dated histories.
+//!
+//! Organisations, people and deals are fictional; destinations and end-user agencies are real kinds
+//! of agencies that appear in public reporting on surveillance exports.
+
+use chrono::{DateTime, Duration, Utc};
+use oversight_domain::{
+    Actor, ApplicationId, ItemId, OrgKind, PartyId, Role, Sector,
+    application::{DocumentKind, Outcome},
+    lifecycle::Command,
+    party::PartyRole,
+};
+
+use crate::{App, AppError, app::decision_command};
+
+/// The password of every demo account (printed by `oversight serve --demo`).
+pub const DEMO_PASSWORD: &str = "oversight-demo-2026";
+
+/// Demo logins: (e-mail, role description).
+pub const DEMO_LOGINS: &[(&str, &str)] = &[
+    ("officer@authority.example", "licensing officer"),
+    ("officer2@authority.example", "licensing officer"),
+    ("approver@authority.example", "approver"),
+    ("assessor@authority.example", "human-rights assessor"),
+    ("enforcement@authority.example", "enforcement officer"),
+    ("admin@authority.example", "administrator"),
+    ("compliance@nordwatch.example", "exporter (Nordwatch Systems AB)"),
+    ("compliance@helix-forensics.example", "exporter (Helix Forensics GmbH)"),
+    ("compliance@sentinel-signal.example", "exporter (Sentinel Signal Ltd)"),
+    ("liaison@partner-agency.example", "partner agency"),
+];
+
+struct Case {
+    exporter: usize,
+    title: &'static str,
+    end_use: &'static str,
+    destination: &'static str,
+    item: (&'static str, &'static str, u32, u64),
+    end_user: (&'static str, &'static str, Sector),
+    /// How far the case gets.
+    stage: Stage,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stage {
+    Draft,
+    Submitted,
+    UnderReview,
+    Consultation,
+    PendingDecision,
+    OnHold,
+    Approved,
+    ApprovedWithConditions,
+    Denied,
+    Withdrawn,
+    Suspended,
+    Revoked,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        exporter: 0,
+        title: "Lawful interception mediation platform",
+        end_use: "Lawful interception of IP traffic under court order by the national police security service.",
+        destination: "NO",
+        item: (
+            "5A001.j",
+            "Carrier-grade IP interception and mediation system, 10 Gbit/s probes",
+            1,
+            1_800_000,
+        ),
+        end_user: ("Norwegian Police Security Service (PST)", "Nydalen allé 7, Oslo", Sector::Police),
+        stage: Stage::Draft,
+    },
+    Case {
+        exporter: 1,
+        title: "Mobile forensic extraction kits",
+        end_use: "Extraction of data from seized phones in criminal investigations, under warrant.",
+        destination: "MX",
+        item: ("5A004.b", "Mobile device forensic extraction kit with authentication bypass", 12, 420_000),
+        end_user: (
+            "Fiscalía General de la República",
+            "Av. Paseo de la Reforma 211, Ciudad de México",
+            Sector::Police,
+        ),
+        stage: Stage::Submitted,
+    },
+    Case {
+        exporter: 2,
+        title: "IMSI catchers for counter-terrorism unit",
+        end_use: "Locating mobile handsets of suspects in counter-terrorism operations.",
+        destination: "IN",
+        item: ("5A001.f", "Portable 2G/3G/4G IMSI catcher with active interception", 4, 960_000),
+        end_user: (
+            "Intelligence Bureau, Ministry of Home Affairs",
+            "35 S.P. Marg, New Delhi",
+            Sector::Intelligence,
+        ),
+        stage: Stage::UnderReview,
+    },
+    Case {
+        exporter: 0,
+        title: "Remote device monitoring software",
+        end_use: "Covert remote collection from devices of persons under investigation.",
+        destination: "AE",
+        item: ("4D004", "Software for delivery and command-and-control of intrusion software", 1, 3_500_000),
+        end_user: ("Signals Intelligence Agency", "Abu Dhabi", Sector::Intelligence),
+        stage: Stage::Consultation,
+    },
+    Case {
+        exporter: 1,
+        title: "Forensic workstation upgrade",
+        end_use: "Digital evidence laboratory of the federal police; court-supervised extraction only.",
+        destination: "CA",
+        item: ("5A004.b", "Forensic extraction software licences and workstations", 20, 310_000),
+        end_user: ("Royal Canadian Mounted Police", "73 Leikin Drive, Ottawa", Sector::Police),
+        stage: Stage::PendingDecision,
+    },
+    Case {
+        exporter: 2,
+        title: "Monitoring centre for interior ministry",
+        end_use: "Monitoring centre for lawful interception at national telecom operators.",
+        destination: "EG",
+        item: (
+            "5D001.e",
+            "Law-enforcement monitoring centre software with target relationship mapping",
+            1,
+            5_200_000,
+        ),
+        end_user: ("Ministry of Interior, Homeland Security Sector", "Cairo", Sector::InteriorMinistry),
+        stage: Stage::OnHold,
+    },
+    Case {
+        exporter: 1,
+        title: "Forensic extraction for gendarmerie",
+        end_use: "Criminal investigations by the national gendarmerie under judicial authorisation.",
+        destination: "FR",
+        item: ("5A004.b", "Mobile forensic extraction kits", 30, 540_000),
+        end_user: ("Gendarmerie nationale", "4 rue Claude Bernard, Issy-les-Moulineaux", Sector::Police),
+        stage: Stage::Approved,
+    },
+    Case {
+        exporter: 0,
+        title: "Monitoring software for federal police",
+        end_use: "Analysis of lawfully intercepted data in organised-crime investigations.",
+        destination: "BR",
+        item: ("5D001.e", "Monitoring and analysis software for handover interface data", 1, 1_200_000),
+        end_user: ("Polícia Federal", "SAS Quadra 6, Brasília", Sector::Police),
+        stage: Stage::ApprovedWithConditions,
+    },
+    Case {
+        exporter: 2,
+        title: "IMSI catchers for state security",
+        end_use: "Stated: public-order protection during mass events.",
+        destination: "BY",
+        item: ("5A001.f", "Vehicle-mounted IMSI catcher with selective jamming", 6, 2_100_000),
+        end_user: (
+            "State Security Committee (KGB)",
+            "Praspiekt Niezalieznasci 17, Minsk",
+            Sector::Intelligence,
+        ),
+        stage: Stage::Denied,
+    },
+    Case {
+        exporter: 1,
+        title: "Facial recognition for city police",
+        end_use: "Live facial recognition in public spaces of the capital.",
+        destination: "KE",
+        item: ("NAT-FRS", "Live facial recognition system with 500-camera licence", 1, 2_750_000),
+        end_user: ("National Police Service", "Vigilance House, Harambee Avenue, Nairobi", Sector::Police),
+        stage: Stage::Withdrawn,
+    },
+    Case {
+        exporter: 0,
+        title: "Location tracking platform",
+        end_use: "Tracking of fugitives' handsets via signalling data with operator cooperation.",
+        destination: "PH",
+        item: ("NAT-LOC", "SS7/Diameter location query platform", 1, 950_000),
+        end_user: ("Philippine National Police", "Camp Crame, Quezon City", Sector::Police),
+        stage: Stage::Suspended,
+    },
+    Case {
+        exporter: 2,
+        title: "Intrusion software delivery system",
+        end_use: "Stated: counter-terrorism device exploitation.",
+        destination: "SA",
+        item: ("4A005", "Hardware appliance for the delivery of intrusion software", 2, 7_400_000),
+        end_user: ("Presidency of State Security", "Riyadh", Sector::Intelligence),
+        stage: Stage::Revoked,
+    },
+];
+
+/// Loads the demo dataset. Refuses if the database already has organisations.
+pub async fn load(app: &App) -> Result<(), AppError> {
+    if !app.orgs().is_empty() {
+        return Err(AppError::Conflict(
+            "the database is not empty; the demo loads only into an empty one".into(),
+        ));
+    }
+    let authority =
+        app.register_org(None, "Export Control Authority (demo)", OrgKind::Authority, "DE").await?;
+    let exporters = [
+        app.register_org(None, "Nordwatch Systems AB", OrgKind::Exporter, "SE").await?,
+        app.register_org(None, "Helix Forensics GmbH", OrgKind::Exporter, "DE").await?,
+        app.register_org(None, "Sentinel Signal Ltd", OrgKind::Exporter, "GB").await?,
+    ];
+    let partner =
+        app.register_org(None, "Partner State Export Agency (demo)", OrgKind::PartnerAgency, "NL").await?;
+
+    let mk = |org, email: &'static str, name: &'static str, roles: Vec<Role>| async move {
+        app.create_user(None, org, email, name, &roles, DEMO_PASSWORD).await
+    };
+    mk(authority, "officer@authority.example", "Alex Moreau", vec![Role::LicensingOfficer]).await?;
+    mk(authority, "officer2@authority.example", "Priya Raman", vec![Role::LicensingOfficer]).await?;
+    mk(authority, "approver@authority.example", "Sam Okafor", vec![Role::Approver]).await?;
+    mk(authority, "assessor@authority.example", "Lena Fischer", vec![Role::HumanRightsAssessor]).await?;
+    mk(authority, "enforcement@authority.example", "Tomás Silva", vec![Role::EnforcementOfficer]).await?;
+    mk(authority, "admin@authority.example", "Robin Admin", vec![Role::Administrator]).await?;
+    mk(exporters[0], "compliance@nordwatch.example", "Ingrid Berg", vec![Role::Exporter]).await?;
+    mk(exporters[1], "compliance@helix-forensics.example", "Jonas Weber", vec![Role::Exporter]).await?;
+    mk(exporters[2], "compliance@sentinel-signal.example", "Claire Hughes", vec![Role::Exporter]).await?;
+    mk(partner, "liaison@partner-agency.example", "Pieter de Vries", vec![Role::PartnerAgency]).await?;
+
+    let actor = |email: &str| -> Result<Actor, AppError> {
+        let id = app.user_by_email(email).ok_or(AppError::NotFound)?;
+        let me = app.me_of_id(id)?;
+        Ok(Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles })
+    };
+    let exporter_logins = [
+        "compliance@nordwatch.example",
+        "compliance@helix-forensics.example",
+        "compliance@sentinel-signal.example",
+    ];
+    let officer = actor("officer@authority.example")?;
+    let approver = actor("approver@authority.example")?;
+    let enforcement = actor("enforcement@authority.example")?;
+
+    let start = app.now() - Duration::days(150);
+    for (i, c) in CASES.iter().enumerate() {
+        let exporter = actor(exporter_logins[c.exporter])?;
+        let id = ApplicationId(uuid::Uuid::now_v7());
+        // Each case starts a little later than the one before; steps are a few days apart.
+        let t: std::cell::Cell<DateTime<Utc>> = std::cell::Cell::new(start + Duration::days(11 * i as i64));
+        let step = |who: &Actor, cmd: Command, days: i64| {
+            t.set(t.get() + Duration::days(days));
+            let (who, at) = (who.clone(), t.get());
+            async move { app.execute_at(&who, id, cmd, at).await }
+        };
+        let cmd = Command::Create {
+            id,
+            title: c.title.into(),
+            end_use: c.end_use.into(),
+            destination: c.destination.into(),
+        };
+        step(&exporter, cmd, 0).await?;
+        let (code, description, quantity, value_eur) = c.item;
+        let cmd = Command::AddItem {
+            id: ItemId(uuid::Uuid::now_v7()),
+            control_code: code.into(),
+            description: description.into(),
+            quantity,
+            value_eur,
+        };
+        step(&exporter, cmd, 0).await?;
+        let (name, address, sector) = c.end_user;
+        let cmd = Command::AddParty {
+            id: PartyId(uuid::Uuid::now_v7()),
+            role: PartyRole::EndUser,
+            name: name.into(),
+            address: address.into(),
+            country: c.destination.into(),
+            sector,
+        };
+        step(&exporter, cmd, 0).await?;
+        let undertaking = format!(
+            "END-USE UNDERTAKING\n\nThe end user {name} certifies that the items will be used only for: {}\n",
+            c.end_use
+        );
+        app.store().put_blob(undertaking.as_bytes(), t.get()).await?;
+        let cmd = Command::AttachDocument {
+            id: oversight_domain::DocumentId(uuid::Uuid::now_v7()),
+            kind: DocumentKind::EndUseUndertaking,
+            filename: "end-use-undertaking.txt".into(),
+            sha256: oversight_store::sha256_hex(undertaking.as_bytes()),
+            size: undertaking.len() as u64,
+        };
+        step(&exporter, cmd, 1).await?;
+        if c.stage == Stage::Draft {
+            continue;
+        }
+        step(&exporter, Command::Submit, 1).await?;
+        match c.stage {
+            Stage::Submitted => continue,
+            Stage::Withdrawn => {
+                let reason = "Customer postponed the procurement; we will re-apply if it resumes.";
+                step(&exporter, Command::Withdraw { reason: reason.into() }, 6).await?;
+                continue;
+            }
+            _ => {}
+        }
+        let assign = Command::Assign { officer: officer.user, officer_roles: officer.roles.clone() };
+        step(&officer, assign, 2).await?;
+        match c.stage {
+            Stage::UnderReview => continue,
+            Stage::Consultation => {
+                let cmd = Command::StartConsultation {
+                    with: "Ministry of Foreign Affairs; partner states (no-undercut check)".into(),
+                    reason:
+                        "Tier-A intrusion capability to an intelligence end user: foreign-policy view needed."
+                            .into(),
+                };
+                step(&officer, cmd, 4).await?;
+                continue;
+            }
+            Stage::OnHold => {
+                let cmd = Command::PutOnHold {
+                    reason: "Red flag: credible reports of interception used against journalists; query sent to exporter about the end user's oversight arrangements.".into(),
+                };
+                step(&officer, cmd, 5).await?;
+                continue;
+            }
+            _ => {}
+        }
+        let (outcome, reasoning, conditions) = match c.stage {
+            Stage::Denied => (
+                Outcome::Deny,
+                "Clear risk of use for internal repression (criterion 2); end user is the state security service of a closed autocracy.",
+                vec![],
+            ),
+            Stage::ApprovedWithConditions | Stage::Suspended => (
+                Outcome::ApproveWithConditions,
+                "Acceptable with safeguards: judicial authorisation exists; conditions mitigate misuse.",
+                vec![
+                    "End-use assurance signed by the end user before shipment".to_string(),
+                    "Post-shipment verification within 90 days".to_string(),
+                    "Recipient training on human-rights safeguards before use".to_string(),
+                ],
+            ),
+            _ => (
+                Outcome::Approve,
+                "Low-risk destination with strong judicial oversight of surveillance.",
+                vec![],
+            ),
+        };
+        let cmd = Command::Recommend { outcome, reasoning: reasoning.into(), conditions: conditions.clone() };
+        step(&officer, cmd, 8).await?;
+        if c.stage == Stage::PendingDecision {
+            continue;
+        }
+        let (criteria, rationale) = match outcome {
+            Outcome::Deny => (
+                vec![2, 7],
+                "Refused: there is a clear risk that the equipment would be used for internal repression (criterion 2), and a risk of diversion to other security bodies (criterion 7).",
+            ),
+            Outcome::ApproveWithConditions => (
+                vec![],
+                "Licensed with conditions: the destination has judicial authorisation of interception; end-use assurance, post-shipment verification and training are required.",
+            ),
+            Outcome::Approve => (
+                vec![],
+                "Licensed: low-risk destination with independent judicial oversight of surveillance.",
+            ),
+        };
+        t.set(t.get() + Duration::days(3));
+        let cmd = decision_command(
+            id,
+            outcome,
+            criteria,
+            rationale.into(),
+            "Demo decision.".into(),
+            conditions,
+            t.get(),
+        );
+        app.execute_at(&approver, id, cmd, t.get()).await?;
+        match c.stage {
+            Stage::Suspended => {
+                let cmd = Command::SuspendLicence {
+                    reason:
+                        "Post-shipment verification overdue and credible complaint received; review opened."
+                            .into(),
+                };
+                step(&enforcement, cmd, 20).await?;
+            }
+            Stage::Revoked => {
+                let cmd = Command::RevokeLicence {
+                    reason:
+                        "New evidence that the end user used similar technology against activists abroad."
+                            .into(),
+                };
+                step(&approver, cmd, 30).await?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

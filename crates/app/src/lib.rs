@@ -1,0 +1,23 @@
+//! Oversight's use cases: the only layer that composes the pure rules with storage and time.
+//!
+//! Responsible for: command handling (load a case's stream → `decide` → append atomically → update
+//! projections), accounts and authentication (users, roles, sessions, API tokens), the read models
+//! (application lists per organisation, the officer work queue, case detail with history) rebuilt from
+//! the event log on start, who may see what, and the demo dataset.
+//!
+//! Must not depend on: HTTP or the CLI. The web and CLI crates are thin faces over [`App`].
+//!
+//! Start reading at [`App`] (`app.rs`), then [`projections`].
+
+#![forbid(unsafe_code)]
+
+pub mod accounts;
+mod app;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod projections;
+
+pub use app::{App, ApplicationView, HistoryEntry, QueueEntry};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::AppError;
