@@ -139,6 +139,23 @@ impl HashPlan {
         &self.needed
     }
 
+    /// The same ids as [`HashPlan::needed`], grouped into runs of consecutive indices at one
+    /// level: `(level, first index, count)`. Concatenating the hashes of each run, in order, gives
+    /// the input of [`HashPlan::compute`]. One SQL range query per run (`level = ? AND idx >= ?
+    /// AND idx < ? ORDER BY idx`) is a simple way to read them.
+    pub fn needed_runs(&self) -> Vec<(u32, u64, u64)> {
+        let mut runs: Vec<(u32, u64, u64)> = Vec::new();
+        for id in &self.needed {
+            match runs.last_mut() {
+                Some((level, first, count)) if *level == id.level && *first + *count == id.index => {
+                    *count += 1;
+                }
+                _ => runs.push((id.level, id.index, 1)),
+            }
+        }
+        runs
+    }
+
     /// Combines the fetched hashes (same order and length as [`HashPlan::needed`]) into one hash
     /// per planned range. Returns `None` if the number of hashes is wrong.
     pub fn compute(&self, fetched: &[Hash]) -> Option<Vec<Hash>> {

@@ -179,3 +179,20 @@ proptest! {
         prop_assert!(bytes <= 40 * n, "{bytes} bytes for {n} records");
     }
 }
+
+#[test]
+fn needed_runs_cover_exactly_the_needed_ids_in_order() {
+    use oversight_tlog::{HashPlan, NodeId};
+    for (index, size) in [(0u64, 1u64), (5, 1000), (999_999, 1_000_000), (123_456, 1_000_000)] {
+        let plan = HashPlan::inclusion(index, size).unwrap();
+        let expanded: Vec<NodeId> = plan
+            .needed_runs()
+            .iter()
+            .flat_map(|&(level, first, count)| {
+                (first..first + count).map(move |index| NodeId { level, index })
+            })
+            .collect();
+        assert_eq!(expanded, plan.needed());
+        assert!(plan.needed_runs().len() <= 64);
+    }
+}

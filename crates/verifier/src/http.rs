@@ -64,7 +64,10 @@ impl Api {
                 return Err(VerifyError::Http { url, reason: e.to_string() });
             }
         };
-        let mut body = Vec::new();
+        // Size the buffer from Content-Length when given: decisions.jsonl can be hundreds of MB.
+        let hint =
+            response.header("Content-Length").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0).min(MAX_BODY);
+        let mut body = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
         response
             .into_reader()
             .take(MAX_BODY)

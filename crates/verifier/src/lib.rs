@@ -15,7 +15,6 @@
 mod http;
 mod state;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -419,22 +418,77 @@ struct Unmatched {
 }
 
 /// Matches published lines to log leaves as a multiset (identical records may legitimately
-/// appear twice, each must then be logged twice).
+/// appear twice, each must then be logged twice). Published order is not required to be log
+/// order, but it usually is, so that case is checked first without any allocation.
 fn match_lines(leaves: &[Hash], lines: &[Hash]) -> Unmatched {
-    let mut by_hash: HashMap<&Hash, Vec<u64>> = HashMap::with_capacity(leaves.len());
-    for (i, leaf) in leaves.iter().enumerate().rev() {
-        by_hash.entry(leaf).or_default().push(i as u64);
+    let common = leaves.len().min(lines.len());
+    if leaves[..common] == lines[..common] {
+        return Unmatched {
+            lines: (common..lines.len()).collect(),
+            leaves: (common as u64..leaves.len() as u64).collect(),
+        };
     }
-    let mut matched = vec![false; leaves.len()];
-    let mut unmatched_lines = Vec::new();
-    for (n, line) in lines.iter().enumerate() {
-        match by_hash.get_mut(line).and_then(|v| v.pop()) {
-            Some(i) => matched[i as usize] = true,
-            None => unmatched_lines.push(n),
+    let mut by_leaf: Vec<(&Hash, u64)> = leaves.iter().zip(0u64..).collect();
+    let mut by_line: Vec<(&Hash, usize)> = lines.iter().zip(0usize..).collect();
+    by_leaf.sort_unstable();
+    by_line.sort_unstable();
+    let (mut unmatched_lines, mut unmatched_leaves) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < by_leaf.len() && j < by_line.len() {
+        match by_leaf[i].0.cmp(by_line[j].0) {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Less => {
+                unmatched_leaves.push(by_leaf[i].1);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                unmatched_lines.push(by_line[j].1);
+                j += 1;
+            }
         }
     }
-    Unmatched {
-        lines: unmatched_lines,
-        leaves: matched.iter().enumerate().filter(|(_, m)| !**m).map(|(i, _)| i as u64).collect(),
+    unmatched_leaves.extend(by_leaf[i..].iter().map(|(_, k)| *k));
+    unmatched_lines.extend(by_line[j..].iter().map(|(_, k)| *k));
+    unmatched_leaves.sort_unstable();
+    unmatched_lines.sort_unstable();
+    Unmatched { lines: unmatched_lines, leaves: unmatched_leaves }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(i: u8) -> Hash {
+        leaf_hash(&[i])
+    }
+
+    #[test]
+    fn lines_in_log_order_match_without_leftovers() {
+        let leaves = [h(1), h(2), h(3)];
+        let m = match_lines(&leaves, &leaves);
+        assert!(m.lines.is_empty() && m.leaves.is_empty());
+    }
+
+    #[test]
+    fn lines_in_another_order_still_match_one_to_one() {
+        let m = match_lines(&[h(1), h(2), h(3)], &[h(3), h(1), h(2)]);
+        assert!(m.lines.is_empty() && m.leaves.is_empty());
+    }
+
+    #[test]
+    fn a_duplicated_line_needs_a_duplicated_leaf() {
+        let m = match_lines(&[h(1), h(2)], &[h(2), h(1), h(2)]);
+        assert_eq!(m.lines.len(), 1);
+        assert!(m.leaves.is_empty());
+    }
+
+    #[test]
+    fn unmatched_lines_and_leaves_are_reported_by_position() {
+        let m = match_lines(&[h(1), h(2), h(3)], &[h(3), h(9), h(1)]);
+        assert_eq!(m.lines, [1]);
+        assert_eq!(m.leaves, [1]);
     }
 }
