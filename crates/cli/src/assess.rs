@@ -99,3 +99,57 @@ pub fn run(args: AssessArgs) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[command(flatten)]
+        args: AssessArgs,
+    }
+
+    fn parse(argv: &[&str]) -> Result<AssessArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("assess").chain(argv.iter().copied())).map(|c| c.args)
+    }
+
+    #[test]
+    fn the_documented_flags_parse() {
+        let a = parse(&[
+            "--destination",
+            "NO",
+            "--item",
+            "5A004.b",
+            "--end-user-sector",
+            "interior_ministry",
+            "--end-user",
+            "Kripos",
+            "--json",
+        ])
+        .unwrap();
+        assert_eq!(a.end_user_sector, Sector::InteriorMinistry);
+        assert!(a.json);
+        assert_eq!(a.end_user.as_deref(), Some("Kripos"));
+    }
+
+    #[test]
+    fn an_unknown_sector_is_refused_by_the_parser() {
+        assert!(parse(&["--destination", "NO", "--item", "5A004.b", "--end-user-sector", "spies"]).is_err());
+    }
+
+    #[test]
+    fn an_unknown_country_code_is_an_error_not_a_guess() {
+        let a =
+            parse(&["--destination", "Norway", "--item", "5A004.b", "--end-user-sector", "police"]).unwrap();
+        let e = run(a).unwrap_err().to_string();
+        assert!(e.contains("unknown country code"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_control_entry_is_an_error() {
+        let a = parse(&["--destination", "NOR", "--item", "9Z999", "--end-user-sector", "police"]).unwrap();
+        assert!(run(a).unwrap_err().to_string().contains("unknown control-list entry"));
+    }
+}

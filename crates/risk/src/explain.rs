@@ -109,9 +109,14 @@ pub(crate) fn rationale(policy: &Policy, a: &Assessment) -> String {
             if let Some(adj) = a.adjusted_band
                 && doc.sectors.shift_one_band_up.contains(&input.end_user.sector)
             {
+                let how = if a.country_band == Some(Band::VeryHigh) {
+                    "but it is already the highest band".to_string()
+                } else {
+                    format!("to \"{adj}\"")
+                };
                 let _ = writeln!(
                     t,
-                    "The end user is {}, a security or intelligence body, so the policy raises the risk band one step, to \"{adj}\".",
+                    "The end user is {}, a security or intelligence body, so the policy raises the risk band one step, {how}.",
                     input.end_user.sector.plain()
                 );
             }
@@ -213,21 +218,31 @@ pub(crate) fn what_would_change(ctx: &BandContext<'_>, a: &Assessment) -> String
             a.band_outcome
         ));
     }
+    // Red flags stay whatever the score does, so every counterfactual below includes them.
+    let flag_max = a.red_flags.iter().map(|f| f.outcome).max();
+    let with_flags = |o: Outcome| flag_max.map_or(o, |f| o.max(f));
+    let now = a.recommended_outcome;
     if let (Some(score), Some(b0)) = (a.country_score, a.country_band) {
-        let now = a.band_outcome;
         if let Some(lower) = band_down(b0) {
-            let o = ctx.outcome_for(lower);
+            let threshold = doc.bands.lower_edge(b0) - doc.scoring.near_edge_margin;
+            let band_only = ctx.outcome_for(lower);
+            let o = with_flags(band_only);
             if o < now {
                 parts.push(format!(
-                    "A destination score below {:.0} (now {score:.0}) would give {o}.",
-                    doc.bands.lower_edge(b0) - doc.scoring.near_edge_margin
+                    "A destination score below {threshold:.0} (now {score:.0}) would give {o}."
+                ));
+            } else if band_only < a.band_outcome {
+                parts.push(format!(
+                    "A destination score below {threshold:.0} (now {score:.0}) would not change it while the red flag(s) {} stand.",
+                    a.red_flags.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>().join(", ")
                 ));
             }
         }
-        if let Some(edge) = doc.bands.next_edge(b0) {
-            let o = ctx.outcome_for(b0.up());
+        if doc.bands.next_edge(b0).is_some() {
+            let o = with_flags(ctx.outcome_for(b0.up()));
             if o > now {
-                parts.push(format!("A score of {edge:.0} or more would give {}.", o.max(now)));
+                parts
+                    .push(format!("A score of {:.0} or more would give {o}.", doc.bands.lower_edge(b0.up())));
             }
         }
         if doc.sectors.shift_one_band_up.contains(&ctx.sector) {
@@ -238,10 +253,10 @@ pub(crate) fn what_would_change(ctx: &BandContext<'_>, a: &Assessment) -> String
                 tier: ctx.tier,
                 cyber: ctx.cyber,
             };
-            let o = civil.outcome_for(b0);
-            if o != ctx.outcome_for(b0) {
+            let o = with_flags(civil.outcome_for(b0));
+            if o != now {
                 parts.push(format!(
-                    "For a civilian (non-security) end user the band would not be raised and the score-based recommendation would be {o}."
+                    "For a civilian (non-security) end user the band would not be raised and the recommendation would be {o}."
                 ));
             }
         }
