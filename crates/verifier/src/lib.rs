@@ -22,8 +22,8 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use oversight_tlog::{
-    Checkpoint, CheckpointError, Frontier, Hash, NoteError, NoteVerifier, ProofError, leaf_hash,
-    open_checkpoint, verify_consistency, verify_inclusion,
+    Checkpoint, CheckpointError, CosignatureVerifier, Frontier, Hash, Note, NoteError, NoteVerifier,
+    ProofError, leaf_hash, open_checkpoint, verify_consistency, verify_inclusion,
 };
 
 pub use state::State;
@@ -38,6 +38,9 @@ pub struct VerifyOptions {
     pub state_file: Option<PathBuf>,
     /// The log's verifier key `<name>+<hex key id>+<base64 key>`; overrides trust on first use.
     pub key: Option<String>,
+    /// Witnesses whose `cosignature/v1` must be on the checkpoint: verifier keys
+    /// `<name>+<hex key id>+<base64(0x04 ‖ public key)>`.
+    pub witnesses: Vec<String>,
     /// Timeout of each HTTP request.
     pub timeout: Duration,
 }
@@ -48,6 +51,7 @@ impl VerifyOptions {
             base_url: base_url.into(),
             state_file: None,
             key: None,
+            witnesses: Vec::new(),
             timeout: Duration::from_secs(60),
         }
     }
@@ -80,6 +84,8 @@ pub struct Report {
     pub records: u64,
     /// Number of inclusion proofs served by the register that were checked.
     pub inclusion_proofs_checked: usize,
+    /// Witness cosignatures checked: `(witness name, POSIX timestamp of the cosignature)`.
+    pub cosignatures: Vec<(String, u64)>,
     /// Where the new checkpoint was saved.
     pub state_file: Option<PathBuf>,
 }
@@ -125,6 +131,9 @@ impl fmt::Display for Report {
             "  {} published records in decisions.jsonl, each one a log leaf, and every leaf published",
             self.records
         )?;
+        for (witness, time) in &self.cosignatures {
+            writeln!(f, "  cosigned by witness {witness} at POSIX time {time}")?;
+        }
         if let Some(path) = &self.state_file {
             writeln!(f, "  checkpoint saved in {}", path.display())?;
         }
@@ -153,6 +162,12 @@ pub enum VerifyError {
     BadSignature(NoteError),
     #[error("malformed checkpoint: {0}")]
     BadCheckpoint(CheckpointError),
+    #[error("witness key {key:?} is invalid: {reason}")]
+    BadWitnessKey { key: String, reason: NoteError },
+    #[error("the checkpoint is not cosigned by witness {0}")]
+    MissingCosignature(String),
+    #[error("bad cosignature by witness {witness}: {reason}")]
+    BadCosignature { witness: String, reason: NoteError },
     #[error("log origin changed from {previous:?} to {now:?}")]
     OriginChanged { previous: String, now: String },
     #[error(
@@ -192,6 +207,7 @@ impl VerifyError {
                 | VerifyError::HttpStatus { .. }
                 | VerifyError::BadKey { .. }
                 | VerifyError::KeyMismatch { .. }
+                | VerifyError::BadWitnessKey { .. }
                 | VerifyError::State { .. }
         )
     }
@@ -242,6 +258,25 @@ fn open(msg: &str, key: &NoteVerifier) -> Result<Checkpoint, VerifyError> {
         CheckpointError::Note(n) => VerifyError::BadSignature(n),
         other => VerifyError::BadCheckpoint(other),
     })
+}
+
+/// Every required witness must have a valid cosignature on the checkpoint note.
+fn check_cosignatures(
+    signed_note: &str,
+    witnesses: &[CosignatureVerifier],
+) -> Result<Vec<(String, u64)>, VerifyError> {
+    if witnesses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let note = Note::parse(signed_note).map_err(VerifyError::BadSignature)?;
+    witnesses
+        .iter()
+        .map(|w| match w.verify(&note) {
+            Ok(Some(time)) => Ok((w.name().to_string(), time)),
+            Ok(None) => Err(VerifyError::MissingCosignature(w.name().to_string())),
+            Err(reason) => Err(VerifyError::BadCosignature { witness: w.name().to_string(), reason }),
+        })
+        .collect()
 }
 
 /// Checks `new` against an older trusted checkpoint with the server's consistency proof.
@@ -300,9 +335,19 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         None => None,
     };
 
-    // 2. The signed checkpoint, and consistency with the one seen last time.
+    let witnesses = opts
+        .witnesses
+        .iter()
+        .map(|w| {
+            CosignatureVerifier::parse(w)
+                .map_err(|reason| VerifyError::BadWitnessKey { key: w.clone(), reason })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // 2. The signed checkpoint, its cosignatures, and consistency with the one seen last time.
     let mut signed_note = api.checkpoint()?;
     let mut checkpoint = open(&signed_note, &verifier)?;
+    let mut cosignatures = check_cosignatures(&signed_note, &witnesses)?;
     if let Some(prev) = &previous {
         check_consistent(&api, prev, &checkpoint)?;
     }
@@ -376,6 +421,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
                     recomputed: b64(&recomputed),
                 });
             }
+            cosignatures = check_cosignatures(&newer_note, &witnesses)?;
             checkpoint = newer;
             signed_note = newer_note;
             unmatched = match_lines(&dl.leaves, &line_hashes);
@@ -407,6 +453,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         entries: dl.leaves.len() as u64,
         records: lines.len() as u64,
         inclusion_proofs_checked: proofs_checked,
+        cosignatures,
         state_file: opts.state_file.clone(),
     })
 }

@@ -24,6 +24,10 @@ struct Args {
     /// The log's verifier key <name>+<hex key id>+<base64 key>, obtained from a trusted source.
     #[arg(long)]
     key: Option<String>,
+    /// A witness whose cosignature the checkpoint must carry (repeatable):
+    /// <name>+<hex key id>+<base64(0x04 ‖ public key)>.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
     /// Timeout of each HTTP request, in seconds.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     let mut opts = VerifyOptions::new(args.url);
     opts.state_file = (!args.no_state).then_some(args.state);
     opts.key = args.key;
+    opts.witnesses = args.witnesses;
     opts.timeout = Duration::from_secs(args.timeout);
     match verify(&opts) {
         Ok(report) => {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use oversight_tlog::{Checkpoint, MemoryLog, NoteSigner};
+use oversight_tlog::{Checkpoint, Cosigner, MemoryLog, Note, NoteSigner};
 use oversight_verify::{KeySource, VerifyError, VerifyOptions, verify};
 
 const ORIGIN: &str = "register.test/log";
@@ -27,6 +27,8 @@ struct Register {
     fixed_checkpoint: Option<String>,
     /// Label entry pages with a wrong start index.
     bad_page_start: bool,
+    /// Witnesses cosigning every checkpoint served: (cosigner, POSIX time).
+    witnesses: Vec<(Cosigner, u64)>,
     /// Most entries per page.
     page: usize,
 }
@@ -47,6 +49,7 @@ impl Register {
             stale_checkpoints: 0,
             fixed_checkpoint: None,
             bad_page_start: false,
+            witnesses: Vec::new(),
             page: 3,
         }
     }
@@ -89,7 +92,11 @@ impl Register {
                     size -= 1;
                 }
                 let cp = Checkpoint::new(ORIGIN, size, self.tree(size).root());
-                (200, cp.sign(&self.signer).unwrap())
+                let mut note = Note::parse(&cp.sign(&self.signer).unwrap()).unwrap();
+                for (witness, time) in &self.witnesses {
+                    note.signatures.push(witness.cosign(&note.text, *time));
+                }
+                (200, note.to_text())
             }
             "/log/entries" => {
                 let (start, end) = (q("start"), q("end").min(full));
@@ -384,4 +391,23 @@ fn binary_exits_zero_when_verified_and_one_with_the_message_on_a_rollback() {
         String::from_utf8_lossy(&failed.stderr).trim(),
         "FAILED: log size went backwards: the checkpoint seen last time had 6 entries, the server now claims 4"
     );
+}
+
+#[test]
+fn required_witness_cosignatures_are_checked() {
+    let fx = fixture(4);
+    let witness = Cosigner::new("witness.test/w1", &[11; 32]).unwrap();
+    let mut opts = fx.opts.clone();
+    opts.witnesses = vec![witness.verifier().to_vkey()];
+
+    let err = verify(&opts).unwrap_err();
+    assert_eq!(err.to_string(), "the checkpoint is not cosigned by witness witness.test/w1");
+
+    fx.edit(|r| r.witnesses.push((Cosigner::new("witness.test/w1", &[11; 32]).unwrap(), 1_700_000_000)));
+    let report = verify(&opts).unwrap();
+    assert_eq!(report.cosignatures, [("witness.test/w1".to_string(), 1_700_000_000)]);
+
+    // A different key under the same name does not count as that witness.
+    fx.edit(|r| r.witnesses = vec![(Cosigner::new("witness.test/w1", &[12; 32]).unwrap(), 1)]);
+    assert!(matches!(verify(&opts).unwrap_err(), VerifyError::MissingCosignature(_)));
 }
