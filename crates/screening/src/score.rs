@@ -201,7 +201,9 @@ pub(crate) fn align(
                     && !matches!(qt.kind, TokenKind::Number)
                     && !matches!(ct.kind, TokenKind::Number)
                 {
-                    (0.8, How::Initial)
+                    // A query initial abbreviates a listed name: good evidence. A listed initial
+                    // (often a middle initial) only weakly confirms a full name in the query.
+                    if qt.kind == TokenKind::Initial { (0.8, How::Initial) } else { (0.6, How::Initial) }
                 } else if qt.text == ct.text {
                     (1.0, How::Exact)
                 } else {
@@ -234,7 +236,7 @@ pub(crate) fn align(
         let s = s.min(1.0);
         let (wq, wc) = (q[i].kind.weight(), c[j].kind.weight());
         m += s * (wq + wc) / 2.0;
-        pq += (1.0 - s) * wq;
+        pq += (1.0 - s) * wq * 0.7;
         if s >= 0.7 && q[i].kind.is_distinctive() && c[j].kind.is_distinctive() {
             distinctive_hit = true;
         }
