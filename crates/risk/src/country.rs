@@ -45,7 +45,7 @@ impl Iso3 {
         &self.0
     }
 
-    /// The short English name from the ISO table.
+    /// The common English name (e.g. "North Korea"), else the ISO short name.
     pub fn name(&self) -> &str {
         countries().by_alpha3.get(&self.0).map(|c| c.name.as_str()).unwrap_or(self.0.as_str())
     }
@@ -79,7 +79,10 @@ pub struct UnknownCountry(pub String);
 pub struct Country {
     pub alpha2: String,
     pub alpha3: String,
+    /// Common English name (ISO `common_name` where it has one, else the ISO short name).
     pub name: String,
+    /// ISO 3166-1 short name.
+    pub iso_name: String,
 }
 
 /// The bundled ISO 3166-1 table with lookup by alpha-2, alpha-3 and legacy codes.
@@ -119,9 +122,12 @@ pub fn countries() -> &'static CountryTable {
             let rec = rec.expect("bundled iso3166_pycountry.csv is well-formed");
             let alpha2 = rec.get(0).unwrap_or_default().to_string();
             let alpha3 = rec.get(1).unwrap_or_default().to_string();
-            let name = rec.get(3).unwrap_or_default().to_string();
+            let iso_name = rec.get(3).unwrap_or_default().to_string();
+            // "North Korea" reads better in a public rationale than "Korea, Democratic People's
+            // Republic of"; the ISO name is kept alongside.
+            let name = rec.get(5).filter(|c| !c.is_empty()).map(str::to_string).unwrap_or(iso_name.clone());
             alpha2_to_alpha3.insert(alpha2.clone(), alpha3.clone());
-            by_alpha3.insert(alpha3.clone(), Country { alpha2, alpha3, name });
+            by_alpha3.insert(alpha3.clone(), Country { alpha2, alpha3, name, iso_name });
         }
         CountryTable { by_alpha3, alpha2_to_alpha3 }
     })
@@ -139,6 +145,8 @@ mod tests {
         assert_eq!(Iso3::parse("KSV").unwrap().as_str(), "XKX");
         assert_eq!(Iso3::parse("OWID_KOS").unwrap().as_str(), "XKX");
         assert_eq!(Iso3::parse("ZAR").unwrap().as_str(), "COD");
+        assert_eq!(Iso3::parse("KP").unwrap().name(), "North Korea");
+        assert_eq!(Iso3::parse("NOR").unwrap().name(), "Norway");
     }
 
     #[test]

@@ -64,6 +64,50 @@ pub struct EvidenceError {
     pub message: String,
 }
 
+impl EvidenceEntry {
+    /// Checks an entry before the register stores it (the app calls this on create and edit).
+    /// Errors name the field.
+    pub fn validate(&self) -> Result<(), InvalidEvidence> {
+        let bad =
+            |field: &'static str, message: &str| Err(InvalidEvidence { field, message: message.to_string() });
+        if self.id.trim().is_empty() {
+            return bad("id", "must not be empty");
+        }
+        if let EvidenceScope::EndUser { name } = &self.scope
+            && normalise_name(name).is_empty()
+        {
+            return bad("scope.name", "an end-user finding must name the end user");
+        }
+        if self.finding.trim().is_empty() {
+            return bad("finding", "must not be empty");
+        }
+        if self.source.trim().is_empty() {
+            return bad("source", "must name the organisation that published the finding");
+        }
+        if let Some(u) = &self.url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return bad("url", "must be an http(s) URL");
+        }
+        if !(1900..=2100).contains(&self.year) {
+            return bad("year", "must be a year between 1900 and 2100");
+        }
+        if let Some(d) = self.date
+            && chrono::Datelike::year(&d) != self.year
+        {
+            return bad("date", "must fall in `year`");
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("evidence entry field `{field}`: {message}")]
+pub struct InvalidEvidence {
+    pub field: &'static str,
+    pub message: String,
+}
+
 /// The bundled seed register (19 country-level findings, 2016–2024).
 pub fn seed_evidence() -> Result<Vec<EvidenceEntry>, EvidenceError> {
     parse_evidence_csv("data/indicators/spyware_evidence_seed.csv", SEED_CSV)
@@ -173,6 +217,7 @@ mod tests {
         let are = seed.iter().find(|e| e.iso3.as_str() == "ARE").unwrap();
         assert!(are.url.as_deref().unwrap().starts_with("https://citizenlab.ca/"));
         assert_eq!(seed.iter().filter(|e| e.url.is_none()).count(), 4);
+        assert!(seed.iter().all(|e| e.validate().is_ok()));
     }
 
     #[test]
@@ -191,6 +236,19 @@ mod tests {
                     SRB,2024,t,x,y,z,r,https://e.org,sure\n";
         let e = parse_evidence_csv("r.csv", text).unwrap_err();
         assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn validation_names_the_offending_field() {
+        let mut e = seed_evidence().unwrap().remove(0);
+        e.url = Some("ftp://example.org".into());
+        assert_eq!(e.validate().unwrap_err().field, "url");
+        e.url = None;
+        e.scope = EvidenceScope::EndUser { name: " - ".into() };
+        assert_eq!(e.validate().unwrap_err().field, "scope.name");
+        e.scope = EvidenceScope::Country;
+        e.date = chrono::NaiveDate::from_ymd_opt(e.year + 1, 1, 1);
+        assert_eq!(e.validate().unwrap_err().field, "date");
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub use assess::{
     assess_side_by_side, diff, replay,
 };
 pub use country::{Iso3, UnknownCountry};
-pub use evidence::{EvidenceEntry, EvidenceScope, seed_evidence};
+pub use evidence::{EvidenceEntry, EvidenceScope, InvalidEvidence, seed_evidence};
 pub use hria::{Hria, HriaIncomplete, HriaSection, hria_required};
 pub use indicators::{DatasetMeta, ImportError, IndicatorStore};
 pub use model::{Band, Condition, Confidence, Outcome, Sector, Tier};
