@@ -60,8 +60,16 @@ impl Api {
                 let _ = r.into_reader().take(300).read_to_string(&mut body);
                 return Err(VerifyError::HttpStatus { url, status, body: body.trim().to_string() });
             }
-            Err(e) => {
-                return Err(VerifyError::Http { url, reason: e.to_string() });
+            Err(ureq::Error::Transport(t)) => {
+                // ureq's own Display repeats the URL; keep just the cause.
+                let mut reason = t.kind().to_string();
+                if let Some(m) = t.message() {
+                    reason = format!("{reason}: {m}");
+                }
+                if let Some(source) = std::error::Error::source(&t) {
+                    reason = format!("{reason}: {source}");
+                }
+                return Err(VerifyError::Http { url, reason });
             }
         };
         // Size the buffer from Content-Length when given: decisions.jsonl can be hundreds of MB.
