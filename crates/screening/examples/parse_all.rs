@@ -1,3 +1,7 @@
+//! Reads list files and prints what was found in each (entries, names, weak aliases, dates,
+//! countries, identifiers) and one sample entry as JSON:
+//! `cargo run --release -p oversight-screening --example parse_all -- csl-csv:PATH un-xml:PATH ...`
+
 fn main() {
     for spec in std::env::args().skip(1) {
         let t = std::time::Instant::now();

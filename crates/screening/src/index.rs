@@ -43,6 +43,8 @@ impl Query {
 
 struct NameRec {
     entry: u32,
+    /// Position of the name in `Entry::names`.
+    name: u16,
     strength: NameStrength,
     tokens: Box<[u32]>,
     kinds: Box<[TokenKind]>,
@@ -136,7 +138,7 @@ impl Index {
                 Schema::LegalEntity => None,
                 s => Some(s),
             };
-            for name in &entry.names {
+            for (name_pos, name) in entry.names.iter().enumerate().take(u16::MAX as usize) {
                 let tokens = tokenize(&name.name, hint);
                 if tokens.is_empty() || tokens.len() > 60 {
                     continue;
@@ -152,6 +154,7 @@ impl Index {
                 }
                 idx.names.push(NameRec {
                     entry: ei,
+                    name: name_pos as u16,
                     strength: name.strength,
                     tokens: ids.into_boxed_slice(),
                     kinds: tokens.iter().map(|t| t.kind).collect(),
@@ -559,19 +562,7 @@ impl Index {
         let entry = &self.entries[rec.entry as usize];
         let name = entry
             .names
-            .iter()
-            .find(|n| {
-                let hint = match entry.schema {
-                    Schema::LegalEntity => None,
-                    s => Some(s),
-                };
-                let toks = tokenize(&n.name, hint);
-                toks.len() == rec.tokens.len()
-                    && toks
-                        .iter()
-                        .zip(rec.tokens.iter())
-                        .all(|(t, id)| *t.text == *self.tok_text[*id as usize])
-            })
+            .get(rec.name as usize)
             .map(|n| n.name.clone())
             .unwrap_or_else(|| entry.primary_name().to_string());
         let al = self.align_with(pv, rec, true);
