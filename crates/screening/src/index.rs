@@ -12,7 +12,7 @@ use crate::model::{Entry, NameStrength, Schema};
 use crate::normalize::{Token, TokenKind, tokenize};
 use crate::score::{
     Adjustment, Alignment, Explanation, FLOOR, How, Match, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align,
-    birth_date_adjustment, phonetic, token_sim,
+    birth_date_adjustment, phonetic, token_sim, vowel_poor,
 };
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -255,7 +255,12 @@ impl Index {
             && v.len() <= 400
         {
             // Same skeleton but very different lengths cannot pass token_sim: skip them early.
-            cands.extend(v.iter().filter(|id| self.tok_text[**id as usize].len().abs_diff(text.len()) <= 3));
+            // (A vowel-less token may be much shorter than its vowelled spellings.)
+            let poor = vowel_poor(text);
+            cands.extend(v.iter().filter(|id| {
+                let other = &self.tok_text[**id as usize];
+                other.len().abs_diff(text.len()) <= 3 || poor || vowel_poor(other)
+            }));
         }
         cands.sort_unstable();
         cands.dedup();

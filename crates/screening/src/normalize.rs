@@ -66,6 +66,75 @@ fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '`' | '´' | '‘' | '’' | 'ʼ' | 'ʻ' | 'ʹ' | 'ʽ' | 'ʾ' | 'ʿ' | '′')
 }
 
+fn is_arabic(c: char) -> bool {
+    matches!(c as u32, 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF) && c.is_alphabetic()
+        || matches!(c as u32, 0x064B..=0x065F | 0x0670)
+}
+
+/// Transliterates one Arabic-script word (Arabic, Persian, Urdu, Pashto) to Latin letters.
+///
+/// Arabic script writes consonants and long vowels. Inside a word the long vowels alif, waw and ya
+/// are dropped (they stand for a, u/o, i/e, which Latin spellings write in many ways); at the start
+/// of a word alif and ayn give "a", waw "w", ya "y"; at the end ya gives "i", waw "u", alif
+/// maqsura and ta marbuta "a". The result is close to a consonant skeleton ("محمد" → "mhmd",
+/// "المرابطون" → "almrbtn", "علي" → "ali") that the scorer compares with Latin spellings through
+/// their phonetic keys. Short-vowel marks are dropped.
+fn transliterate_arabic_word(word: &str, out: &mut String) {
+    let letters: Vec<char> =
+        word.chars().filter(|c| !matches!(*c as u32, 0x064B..=0x065F | 0x0670 | 0x0640)).collect();
+    if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
+    }
+    for (i, &c) in letters.iter().enumerate() {
+        let last = i + 1 == letters.len() && i > 0;
+        let latin = match c {
+            'ي' | 'ی' | 'ے' | 'ې' if last => "i",
+            'و' if last => "u",
+            'ى' | 'ة' | 'ۃ' if last => "a",
+            _ => arabic_letter(c, i == 0).unwrap_or(""),
+        };
+        out.push_str(latin);
+    }
+    out.push(' ');
+}
+
+/// One Arabic-script letter as Latin consonants (see `transliterate_arabic_word`).
+fn arabic_letter(c: char, word_start: bool) -> Option<&'static str> {
+    let at_start = |s: &'static str| if word_start { s } else { "" };
+    Some(match c {
+        'ء' | 'أ' | 'إ' | 'آ' | 'ا' | 'ٱ' | 'ع' => at_start("a"),
+        'ئ' | 'ؤ' | 'ـ' => "",
+        '\u{064B}'..='\u{065F}' | '\u{0670}' => "",
+        'ب' => "b",
+        'ت' | 'ط' => "t",
+        'ث' => "th",
+        'ج' => "j",
+        'ح' | 'ه' | 'ہ' | 'ة' | 'ۃ' | 'ھ' => "h",
+        'خ' => "kh",
+        'د' | 'ض' | 'ڈ' => "d",
+        'ذ' => "dh",
+        'ر' | 'ڑ' => "r",
+        'ز' | 'ظ' => "z",
+        'س' | 'ص' => "s",
+        'ش' => "sh",
+        'غ' => "gh",
+        'ف' => "f",
+        'ق' => "q",
+        'ك' | 'ک' => "k",
+        'گ' => "g",
+        'ل' => "l",
+        'م' => "m",
+        'ن' | 'ں' => "n",
+        'و' => at_start("w"),
+        'ي' | 'ى' | 'ی' | 'ے' | 'ې' => at_start("y"),
+        'پ' => "p",
+        'چ' => "ch",
+        'ژ' => "zh",
+        'ٹ' => "t",
+        _ => return None,
+    })
+}
+
 /// Script-level folding: NFKC, transliteration to ASCII, lower case; apostrophes are removed
 /// (O'Brien → obrien), other punctuation becomes a space, dotted abbreviations are joined
 /// (S.A. → sa, U.S.A. → usa). CJK and Hangul syllables are romanised one per token.
@@ -73,11 +142,19 @@ fn is_apostrophe(c: char) -> bool {
 pub fn fold(raw: &str) -> String {
     let mut ascii = String::with_capacity(raw.len() + 8);
     let mut buf = [0u8; 4];
+    let mut arabic_word = String::new();
     for c in raw.nfkc() {
+        if !arabic_word.is_empty() && !is_arabic(c) {
+            transliterate_arabic_word(&arabic_word, &mut ascii);
+            arabic_word.clear();
+        }
         if c.is_ascii() {
             ascii.push(c);
         } else if is_apostrophe(c) {
             ascii.push('\'');
+        } else if is_arabic(c) {
+            arabic_word.push(c);
+            continue;
         } else if is_cjk(c) {
             ascii.push(' ');
             ascii.push_str(any_ascii::any_ascii(c.encode_utf8(&mut buf)).as_str());
@@ -85,6 +162,9 @@ pub fn fold(raw: &str) -> String {
         } else {
             ascii.push_str(any_ascii::any_ascii_char(c));
         }
+    }
+    if !arabic_word.is_empty() {
+        transliterate_arabic_word(&arabic_word, &mut ascii);
     }
     let mut out = String::with_capacity(ascii.len());
     // Segments are split on whitespace and punctuation other than '.', so that dotted
@@ -617,6 +697,16 @@ mod tests {
         assert_eq!(fold("Владимир Путин"), "vladimir putin");
         assert_eq!(fold("José Müller-Lüdenscheidt"), "jose muller ludenscheidt");
         assert_eq!(fold("ＡＢＣ　Ｃｏｒｐ"), "abc corp");
+    }
+
+    #[test]
+    fn arabic_script_becomes_a_consonant_skeleton_with_its_article() {
+        assert_eq!(fold("محمد"), "mhmd");
+        assert_eq!(fold("المرابطون"), "almrbtn");
+        assert_eq!(fold("يوسف"), "ysf");
+        assert_eq!(fold("علي حسن"), "ali hsn");
+        assert_eq!(fold("أبو بكر"), "abu bkr");
+        assert_eq!(phonetic_key("almrbtn"), phonetic_key("almourabitoun"));
     }
 
     #[test]

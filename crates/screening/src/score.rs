@@ -107,8 +107,31 @@ fn strip_article(t: &str) -> Option<&str> {
     if t.len() >= 5 && (t.starts_with("al") || t.starts_with("el")) { Some(&t[2..]) } else { None }
 }
 
-fn has_vowel(t: &str) -> bool {
-    t.bytes().any(|b| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y'))
+/// A token written without its inner vowels, as a romanised Arabic-script word is ("mhmd",
+/// "ahmd", "altkrti"): no vowel in three or more letters once a leading and a trailing vowel are
+/// set aside ("olga" is not such a word), or a run of four consonants.
+pub(crate) fn vowel_poor(t: &str) -> bool {
+    let is_vowel = |b: u8| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u');
+    let b = t.as_bytes();
+    let inner = match b {
+        [first, rest @ ..] if is_vowel(*first) => rest,
+        _ => b,
+    };
+    let inner = match inner {
+        [rest @ .., last] if is_vowel(*last) => rest,
+        _ => inner,
+    };
+    let mut run = 0;
+    let mut longest = 0;
+    for &c in b {
+        if is_vowel(c) || c.is_ascii_digit() {
+            run = 0;
+        } else {
+            run += 1;
+            longest = longest.max(run);
+        }
+    }
+    (inner.len() >= 3 && !inner.iter().any(|c| is_vowel(*c))) || longest >= 4
 }
 
 /// Similarity of two folded tokens in [0, 1]; 0 means "not the same name part".
@@ -156,7 +179,7 @@ pub(crate) fn token_sim(a: &str, b: &str, pa: &str, pb: &str) -> (f32, How) {
         // a little, and short names need to be close (John is not Jian).
         let phon = if d <= (long / 3).max(1) {
             0.9 - 0.07 * d as f32
-        } else if !has_vowel(a) || !has_vowel(b) {
+        } else if vowel_poor(a) != vowel_poor(b) {
             0.8
         } else {
             0.0
@@ -344,6 +367,14 @@ mod tests {
         assert_eq!(sim("john", "jian"), 0.0);
         assert!(sim("mhmd", "muhammad") >= 0.8);
         assert!(sim("mohammed", "mahmud") < 0.7);
+    }
+
+    #[test]
+    fn vowel_less_romanisations_are_recognised() {
+        assert!(vowel_poor("mhmd") && vowel_poor("ahmd") && vowel_poor("altkrti") && vowel_poor("hmza"));
+        assert!(!vowel_poor("olga") && !vowel_poor("ali") && !vowel_poor("mohammed"));
+        assert!(sim("hsn", "hussein") >= 0.8);
+        assert_eq!(sim("olga", "alice"), 0.0);
     }
 
     #[test]

@@ -45,6 +45,8 @@ fn index() -> &'static Index {
             entry("rosoboron", Schema::Organization, &["АО «Рособоронэкспорт»", "ROSOBORONEXPORT JSC"]),
             entry("qaida", Schema::Organization, &["AL-QA'IDA"]),
             entry("vessel", Schema::Vessel, &["OCEAN STAR 7"]),
+            entry("saddam", Schema::Person, &["HUSSEIN AL-TIKRITI, Saddam"]),
+            entry("arabic", Schema::Person, &["محمد حمزة زبيدي"]),
         ];
         let mut weak = entry("weak", Schema::Person, &["KARIMOV, Rustam"]);
         weak.add_name("The Falcon", NameStrength::Weak, Some("weak aka"));
@@ -87,6 +89,13 @@ fn cyrillic_query_meets_latin_listing() {
 fn latin_query_meets_cyrillic_listing_and_legal_form_translation() {
     assert!(alerts("Rosoboronexport AO", "rosoboron"));
     assert!(alerts("ROSOBORONEKSPORT", "rosoboron"));
+}
+
+#[test]
+fn arabic_script_meets_latin_spellings_both_ways() {
+    assert!(alerts("صدام حسين التكريتي", "saddam"));
+    assert!(alerts("Muhammad Hamza Zubaidi", "arabic"));
+    assert!(!alerts("Mahmoud Hamza", "arabic"));
 }
 
 #[test]
