@@ -239,6 +239,11 @@ const LEGAL_PHRASES: &[(&[&str], &str)] = &[
     (&["s", "de", "rl"], "srl"),
     (&["free", "zone", "establishment"], "fze"),
     (&["free", "zone", "company"], "fzco"),
+    // Chinese, romanised one syllable per token by `fold`: 股份有限公司, 有限责任公司, 有限公司, 公司.
+    (&["gu", "fen", "you", "xian", "gong", "si"], "ltd"),
+    (&["you", "xian", "ze", "ren", "gong", "si"], "llc"),
+    (&["you", "xian", "gong", "si"], "ltd"),
+    (&["gong", "si"], "co"),
 ];
 
 /// Single-word legal forms → canonical symbol.
@@ -657,7 +662,14 @@ pub fn phonetic_key(token: &str) -> String {
             (b'b' | b'p', _) => (Some(b'p'), 1),
             (b'f' | b'v' | b'w', _) => (Some(b'f'), 1),
             (b'c' | b'k' | b'q' | b'g', _) => (Some(b'k'), 1),
-            (b's' | b'z' | b'x', _) => (Some(b's'), 1),
+            (b'x', _) => {
+                // x sounds "ks": Alexander meets Aleksandr.
+                if last != Some(b'k') {
+                    out.push('k');
+                }
+                (Some(b's'), 1)
+            }
+            (b's' | b'z', _) => (Some(b's'), 1),
             (b'd' | b't', _) => (Some(b't'), 1),
             (b'j', _) => (Some(b'j'), 1),
             (b'l' | b'r' | b'm' | b'n', _) => (Some(c), 1),
@@ -746,6 +758,7 @@ mod tests {
         assert_eq!(canonical("Joint Stock Concern Radio", o), "jsc concern radio");
         assert_eq!(canonical("jcam editora musical s a de c v", o), "jcam editora musical sa");
         assert_eq!(canonical("B R C S.A.", o), "brc sa");
+        assert_eq!(canonical("华为技术有限公司", o), "hua wei ji shu ltd");
         assert_eq!(canonical("J. R. Smith", Some(Schema::Person)), "j r smith");
         assert_eq!(canonical("Stack Trading", o), "stack trading", "a surname is not a typo of 'stock'");
     }
@@ -770,6 +783,7 @@ mod tests {
         assert_eq!(phonetic_key("mohammed"), phonetic_key("muhammad"));
         assert_eq!(phonetic_key("vladimir"), phonetic_key("wladimir"));
         assert_eq!(phonetic_key("sergey"), phonetic_key("sergei"));
+        assert_eq!(phonetic_key("alexander"), phonetic_key("aleksandr"));
         assert_eq!(phonetic_key("mhmd"), phonetic_key("muhammad"));
         assert_eq!(phonetic_key("jon"), phonetic_key("john"));
         assert_ne!(phonetic_key("smith"), phonetic_key("jones"));
