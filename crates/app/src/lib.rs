@@ -18,6 +18,6 @@ pub mod demo;
 pub mod error;
 pub mod projections;
 
-pub use app::{App, ApplicationView, HistoryEntry, QueueEntry};
+pub use app::{App, ApplicationView, HistoryEntry, Login, MAX_DOCUMENT_BYTES, Me, QueueEntry};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::AppError;

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::accounts::{AccountEvent, Org, Session, User};
 
 /// One line of a case's history: who did what, when, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryEntry {
     pub seq: u64,

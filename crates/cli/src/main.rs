@@ -1,0 +1,258 @@
+//! The `oversight` command: the thin operator face over the app, plus the stand-alone tools
+//! (screening, assessment, verification) that work without a server.
+//!
+//! Only this crate names a concrete storage backend: it picks one from the database URL.
+
+#![forbid(unsafe_code)]
+
+mod assess;
+mod screen;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use oversight_app::{App, SystemClock, demo};
+use oversight_domain::{OrgKind, Role};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "oversight",
+    version,
+    about = "Export-control licensing of surveillance technology, with human rights at its centre"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Load the demo dataset into an empty database.
+    Demo(DbArgs),
+    /// Create or upgrade the database schema.
+    Migrate(DbArgs),
+    /// Administration: users and organisations.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCmd,
+    },
+    /// Screen names against restricted-party list files (no database needed).
+    Screen(screen::ScreenArgs),
+    /// Assess the risk of an export: destination, item, end user (no database needed).
+    Assess(assess::AssessArgs),
+    /// Verify a public register and its transparency log from the outside.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct DbArgs {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "OVERSIGHT_DB", default_value = "sqlite://oversight.db")]
+    db: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "OVERSIGHT_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Load the demo dataset if the database is empty, and print the demo logins.
+    #[arg(long)]
+    demo: bool,
+    /// Mark cookies Secure (set this when serving behind HTTPS).
+    #[arg(long, env = "OVERSIGHT_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCmd {
+    /// Create a user (and its organisation, if it does not exist yet).
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CreateUserArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// Organisation name; created with --org-kind and --org-country if it does not exist.
+    #[arg(long)]
+    org: String,
+    #[arg(long, default_value = "authority", value_parser = ["authority", "exporter", "partner_agency"])]
+    org_kind: String,
+    #[arg(long, default_value = "DE")]
+    org_country: String,
+    /// Roles, comma-separated: exporter, licensing_officer, human_rights_assessor, approver,
+    /// enforcement_officer, review_panel_member, partner_agency, administrator.
+    #[arg(long, value_delimiter = ',', required = true)]
+    role: Vec<String>,
+    /// Read the password from this environment variable instead of standard input.
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct VerifyArgs {
+    /// Base URL of the register, e.g. http://127.0.0.1:8080
+    #[arg(long)]
+    url: String,
+    /// Where to keep the pinned key and the last checkpoint seen.
+    #[arg(long, default_value = "oversight-verify-state.json")]
+    state: std::path::PathBuf,
+    /// The log's note verifier key (`name+keyid+key`); pinned in the state file on first use.
+    #[arg(long)]
+    key: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Cmd::Screen(args) => screen::run(args).map(|_| ExitCode::SUCCESS),
+        Cmd::Assess(args) => assess::run(args).map(|_| ExitCode::SUCCESS),
+        Cmd::Verify(args) => {
+            let mut opts = oversight_verify::VerifyOptions::new(args.url);
+            opts.state_file = Some(args.state);
+            opts.key = args.key;
+            match oversight_verify::verify(&opts) {
+                Ok(report) => {
+                    println!("{report}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("FAILED: {e}");
+                    Ok(ExitCode::from(if e.is_mismatch() { 1 } else { 2 }))
+                }
+            }
+        }
+        other => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(run_async(other)).map(|_| ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn open_app(db: &str) -> Result<Arc<App>> {
+    let store =
+        oversight_store::open(db, true).await.with_context(|| format!("opening the database {db}"))?;
+    App::open(store, Arc::new(SystemClock)).await.context("rebuilding read models from the event log")
+}
+
+async fn run_async(cmd: Cmd) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cmd {
+        Cmd::Serve(args) => serve(args).await,
+        Cmd::Demo(args) => {
+            let app = open_app(&args.db).await?;
+            demo::load(&app).await.context("loading the demo dataset")?;
+            print_demo_logins();
+            Ok(())
+        }
+        Cmd::Migrate(args) => {
+            oversight_store::open(&args.db, true).await.with_context(|| format!("migrating {}", args.db))?;
+            println!("database {} is up to date", args.db);
+            Ok(())
+        }
+        Cmd::Admin { command: AdminCmd::CreateUser(args) } => create_user(args).await,
+        Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) => unreachable!("handled without a runtime"),
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let app = open_app(&args.db.db).await?;
+    if args.demo {
+        if app.orgs().is_empty() {
+            demo::load(&app).await.context("loading the demo dataset")?;
+            println!("Loaded the demo dataset.");
+        } else {
+            println!("The database already has data; the demo dataset was not loaded again.");
+        }
+        print_demo_logins();
+    }
+    // Other nodes may append to the same database: follow the global log.
+    let _follower = app.spawn_follower(std::time::Duration::from_millis(500));
+    let listener =
+        tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    println!("Oversight listening on http://{addr} (database: {})", args.db.db);
+    let router = oversight_web::router(app, args.secure_cookies);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    oversight_web::serve(listener, router, shutdown).await?;
+    Ok(())
+}
+
+fn print_demo_logins() {
+    println!("Demo logins (password for all: {}):", demo::DEMO_PASSWORD);
+    for (email, role) in demo::DEMO_LOGINS {
+        println!("  {email:<38} {role}");
+    }
+}
+
+async fn create_user(args: CreateUserArgs) -> Result<()> {
+    let roles: Vec<Role> = args
+        .role
+        .iter()
+        .map(|r| Role::parse(r.trim()).with_context(|| format!("unknown role {r:?}")))
+        .collect::<Result<_>>()?;
+    let password = match &args.password_env {
+        Some(var) => std::env::var(var).with_context(|| format!("environment variable {var} is not set"))?,
+        None => {
+            if std::io::stdin().is_terminal() {
+                eprint!("Password for {} (at least 12 characters): ", args.email);
+            }
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\n', '\r']).to_string()
+        }
+    };
+    let app = open_app(&args.db.db).await?;
+    let org = match app.org_by_name(&args.org) {
+        Some(org) => org.id,
+        None => {
+            let kind = match args.org_kind.as_str() {
+                "authority" => OrgKind::Authority,
+                "exporter" => OrgKind::Exporter,
+                "partner_agency" => OrgKind::PartnerAgency,
+                other => bail!("unknown organisation kind {other}"),
+            };
+            let id = app
+                .register_org(None, &args.org, kind, &args.org_country)
+                .await
+                .map_err(anyhow::Error::new)?;
+            println!("created organisation {} ({id})", args.org);
+            id
+        }
+    };
+    let id = app
+        .create_user(None, org, &args.email, &args.name, &roles, &password)
+        .await
+        .map_err(anyhow::Error::new)?;
+    println!("created user {} ({id})", args.email);
+    Ok(())
+}

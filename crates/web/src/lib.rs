@@ -1,0 +1,92 @@
+//! Oversight's HTTP face: the JSON API (with its OpenAPI document) and, later, public pages.
+//!
+//! Responsible for: turning HTTP requests into calls on [`oversight_app::App`] and results into
+//! responses; authentication (session cookies with CSRF protection, bearer API tokens); input limits;
+//! the mapping of errors to status codes ([`error::ApiError`]).
+//!
+//! Must not depend on: a storage backend or the CLI; no business rule lives here — a handler
+//! extracts its input, calls one app function, and renders the result.
+//!
+//! Start reading at [`router`], then `routes/applications.rs`.
+
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod error;
+pub mod json;
+pub mod routes;
+
+use axum::{Router, extract::DefaultBodyLimit};
+use oversight_app::App;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Largest JSON body accepted anywhere (uploads have their own limit).
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub app: Arc<App>,
+    /// Mark cookies `Secure` (set when served behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Oversight API",
+        description = "Export-control licensing of surveillance technology. Authenticate with a session \
+            cookie from POST /api/session (then send the CSRF token in X-CSRF-Token on every state-changing \
+            request) or with `Authorization: Bearer <API token>`.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "health", description = "Liveness"),
+        (name = "session", description = "Login, logout, API tokens"),
+        (name = "applications", description = "Licence applications and their lifecycle"),
+        (name = "admin", description = "Administration"),
+        (name = "reference", description = "Public reference data")
+    )
+)]
+struct ApiDoc;
+
+/// The API router and its OpenAPI description, built from the same handler list.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::health::router())
+        .merge(routes::session::router())
+        .merge(routes::applications::router())
+        .merge(routes::admin::router())
+        .merge(routes::reference::router())
+        .split_for_parts();
+    (router, openapi)
+}
+
+/// The whole HTTP application.
+pub fn router(app: Arc<App>, secure_cookies: bool) -> Router {
+    let (api, openapi) = api();
+    let openapi = Arc::new(openapi);
+    api.route(
+        "/api/openapi.json",
+        axum::routing::get(move || {
+            let doc = openapi.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+    .layer(tower_http::trace::TraceLayer::new_for_http())
+    .with_state(AppState { app, secure_cookies })
+}
+
+/// Serves until the shutdown future resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

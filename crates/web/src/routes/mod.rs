@@ -1,0 +1,7 @@
+//! One module per area of the API, each exposing `router()`.
+
+pub mod admin;
+pub mod applications;
+pub mod health;
+pub mod reference;
+pub mod session;
