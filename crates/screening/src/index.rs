@@ -368,8 +368,17 @@ impl Index {
             });
         }
         let mut out = Vec::new();
+        // One alert per listed party, even if a list repeats a source id.
+        let mut reported: HashMap<(&str, &str), f64> = HashMap::default();
+        let mut best: Vec<(u32, (f64, usize, u32))> = best.into_iter().collect();
+        best.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then(a.0.cmp(&b.0)));
         for (entry_idx, (name_score, vi, ni)) in best {
             let entry = &self.entries[entry_idx as usize];
+            let key = (entry.list.as_str(), entry.source_id.as_str());
+            if reported.contains_key(&key) {
+                continue;
+            }
+            reported.insert(key, name_score);
             let ident_hit = ident_hits.contains(&entry_idx);
             if name_score < FLOOR && !ident_hit {
                 continue;

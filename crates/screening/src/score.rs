@@ -179,7 +179,10 @@ pub(crate) fn token_sim(a: &str, b: &str, pa: &str, pb: &str) -> (f32, How) {
         // a little, and short names need to be close (John is not Jian).
         let phon = if d <= (long / 3).max(1) {
             0.9 - 0.07 * d as f32
-        } else if vowel_poor(a) != vowel_poor(b) {
+        } else if (vowel_poor(a) && !vowel_poor(b) && la < lb) || (vowel_poor(b) && !vowel_poor(a) && lb < la)
+        {
+            // The vowel-less spelling is the shorter one (vowels were left out): "mhmd" meets
+            // "muhammad", but the acronym "irgc" does not meet "ark".
             0.8
         } else {
             0.0
@@ -375,6 +378,7 @@ mod tests {
         assert!(!vowel_poor("olga") && !vowel_poor("ali") && !vowel_poor("mohammed"));
         assert!(sim("hsn", "hussein") >= 0.8);
         assert_eq!(sim("olga", "alice"), 0.0);
+        assert_eq!(sim("irgc", "ark"), 0.0);
     }
 
     #[test]

@@ -210,3 +210,11 @@ fn a_missing_file_is_an_io_error_naming_it() {
     assert!(matches!(err, Error::Io { .. }));
     assert!(err.to_string().contains("no_such_file.csv"));
 }
+
+#[test]
+fn csl_rows_repeating_an_id_become_one_entry() {
+    let entries = load_list_spec(&spec("csl-csv", "csl_repeated_id.csv")).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].source_id, "18715");
+    assert!(entries[0].programs.len() >= 2, "{:?}", entries[0].programs);
+}

@@ -22,7 +22,8 @@ pub fn parse_csl_csv(path: &Path) -> Result<Vec<Entry>, Error> {
         (opt("source"), opt("type"), opt("programs"), opt("addresses"), opt("alt_names"));
     let (citizenships, dobs, nationalities, ids) =
         (opt("citizenships"), opt("dates_of_birth"), opt("nationalities"), opt("ids"));
-    let mut entries = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut lines = super::Lines::new(&bytes);
     for record in reader.records() {
         let record = record.map_err(|e| {
@@ -81,9 +82,40 @@ pub fn parse_csl_csv(path: &Path) -> Result<Vec<Entry>, Error> {
                 e.identifiers.push(ident);
             }
         }
-        entries.push(e);
+        // The CSL repeats an `_id` on several rows (one per programme or directive): one party.
+        match seen.get(id) {
+            Some(&i) => merge_into(&mut entries[i], e),
+            None => {
+                seen.insert(id.to_string(), entries.len());
+                entries.push(e);
+            }
+        }
     }
     Ok(entries)
+}
+
+fn merge_into(target: &mut Entry, other: Entry) {
+    for n in other.names {
+        let strength = if n.strength == NameStrength::Primary { NameStrength::Strong } else { n.strength };
+        target.add_name(&n.name, strength, n.kind.as_deref().or(Some("aka")));
+    }
+    for c in other.countries {
+        target.add_country(&c);
+    }
+    for d in other.birth_dates {
+        target.add_birth_date(d);
+    }
+    for i in other.identifiers {
+        if !target.identifiers.contains(&i) {
+            target.identifiers.push(i);
+        }
+    }
+    for a in other.addresses {
+        Entry::push_unique(&mut target.addresses, &a);
+    }
+    for p in other.programs {
+        Entry::push_unique(&mut target.programs, &p);
+    }
 }
 
 /// CSL ids look like "CA, BC166787, Passport" or "JO, 2014-08-30, 2009-08-31, K475336, Passport":
