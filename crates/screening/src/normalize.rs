@@ -174,14 +174,10 @@ pub fn fold(raw: &str) -> String {
         if segment.is_empty() {
             continue;
         }
-        let parts: Vec<&str> = segment.split('.').filter(|p| !p.is_empty()).collect();
-        let dotted_abbreviation = parts.len() >= 2 && parts.iter().all(|p| p.len() == 1);
-        if dotted_abbreviation {
-            push_word(&mut out, &parts.concat());
-        } else {
-            for p in parts {
-                push_word(&mut out, p);
-            }
+        // Dots separate: "V.V." gives two initials; `tokenize` joins letter runs back into
+        // one abbreviation where the name is an organisation's ("S.A." → sa).
+        for p in segment.split('.').filter(|p| !p.is_empty()) {
+            push_word(&mut out, p);
         }
     }
     out
@@ -517,49 +513,55 @@ pub fn tokenize(name: &str, schema: Option<Schema>) -> Vec<Token> {
     let folded = fold(name);
     let org_ok = !matches!(schema, Some(Schema::Person));
     let person_ok = matches!(schema, None | Some(Schema::Person | Schema::LegalEntity));
-    let mut words: Vec<&str> = Vec::new();
-    let mut joined: Vec<String> = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let raw: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    // Runs of single letters in organisation names are one abbreviation ("S.A.", "s a de c v",
+    // "B R C"); in people's names they are initials ("V.V. Putin"). Without a schema, the name
+    // is taken for an organisation's when it holds a legal form.
+    let join_runs = match schema {
+        Some(Schema::Organization | Schema::Vessel | Schema::Aircraft) => true,
+        Some(Schema::Person) => false,
+        None | Some(Schema::LegalEntity) => legal_context(&raw),
+    };
     if org_ok {
-        // Runs of single letters in organisation names are one abbreviation written with spaces
-        // ("s a de c v", "B R C"): join them, as fold already does for dotted ones ("S.A.").
-        let raw: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
         let mut i = 0;
-        let mut spans: Vec<(usize, usize)> = Vec::new();
         while i < raw.len() {
             let mut j = i;
-            while j < raw.len() && raw[j].len() == 1 && raw[j].as_bytes()[0].is_ascii_alphabetic() {
+            while join_runs
+                && j < raw.len()
+                && raw[j].len() == 1
+                && raw[j].as_bytes()[0].is_ascii_alphabetic()
+            {
                 j += 1;
             }
             if j - i >= 2 {
-                spans.push((i, j));
+                let run = raw[i..j].concat();
+                // "B R C S A" is the abbreviation BRC followed by the legal form SA.
+                let split = (2..=3)
+                    .filter(|&k| run.len() > k + 1)
+                    .find(|&k| legal_word(&run[run.len() - k..]).is_some());
+                match split {
+                    Some(k) => {
+                        words.push(run[..run.len() - k].to_string());
+                        words.push(run[run.len() - k..].to_string());
+                    }
+                    None => words.push(run),
+                }
                 i = j;
-            } else {
-                i += 1;
+                continue;
             }
-        }
-        joined = spans.iter().map(|(a, b)| raw[*a..*b].concat()).collect();
-        let mut k = 0;
-        let mut i = 0;
-        while i < raw.len() {
-            if k < spans.len() && spans[k].0 == i {
-                words.push(joined[k].as_str());
-                i = spans[k].1;
-                k += 1;
-            } else {
-                // A typo is only corrected where a legal form is plausible: the corrected word
-                // is a legal form by itself, or a neighbour is legal-form vocabulary.
-                let legalish = |w: &str| LEGAL_VOCABULARY.contains(&w) || legal_word(w).is_some();
-                let neighbour =
-                    (i > 0 && legalish(raw[i - 1])) || (i + 1 < raw.len() && legalish(raw[i + 1]));
-                let fixed = legal_typo(raw[i]).filter(|f| legal_word(f).is_some() || neighbour);
-                words.push(fixed.unwrap_or(raw[i]));
-                i += 1;
-            }
+            // A typo is only corrected where a legal form is plausible: the corrected word is a
+            // legal form by itself, or a neighbour is legal-form vocabulary.
+            let legalish = |w: &str| LEGAL_VOCABULARY.contains(&w) || legal_word(w).is_some();
+            let neighbour = (i > 0 && legalish(raw[i - 1])) || (i + 1 < raw.len() && legalish(raw[i + 1]));
+            let fixed = legal_typo(raw[i]).filter(|f| legal_word(f).is_some() || neighbour);
+            words.push(fixed.unwrap_or(raw[i]).to_string());
+            i += 1;
         }
     } else {
-        words.extend(folded.split(' ').filter(|w| !w.is_empty()));
+        words.extend(raw.iter().map(|w| w.to_string()));
     }
-    let _ = &joined;
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let mut out: Vec<Token> = Vec::with_capacity(words.len());
     let mut i = 0;
     while i < words.len() {
@@ -607,6 +609,18 @@ pub fn tokenize(name: &str, schema: Option<Schema>) -> Vec<Token> {
         }
     }
     out
+}
+
+/// Whether folded words contain a legal form, written out or as spaced letters ("s a").
+fn legal_context(raw: &[&str]) -> bool {
+    if raw.iter().any(|w| w.len() > 1 && legal_word(w).is_some()) {
+        return true;
+    }
+    raw.windows(2)
+        .any(|w| w[0].len() == 1 && w[1].len() == 1 && legal_word(&format!("{}{}", w[0], w[1])).is_some())
+        || raw.windows(3).any(|w| {
+            w.iter().all(|x| x.len() == 1) && legal_word(&format!("{}{}{}", w[0], w[1], w[2])).is_some()
+        })
 }
 
 fn is_alpha(w: &str) -> bool {
@@ -728,7 +742,10 @@ mod tests {
 
     #[test]
     fn dotted_abbreviations_join_but_initials_stay_apart() {
-        assert_eq!(fold("GRUPO S.A. de C.V."), "grupo sa de cv");
+        assert_eq!(canonical("GRUPO S.A. de C.V.", None), "grupo sa");
+        assert_eq!(canonical("GRUPO S.A. de C.V.", Some(Schema::Organization)), "grupo sa");
+        assert_eq!(canonical("V.V. Putin", None), "v v putin");
+        assert_eq!(canonical("V.V. Putin", Some(Schema::Person)), "v v putin");
         assert_eq!(fold("I. ASH"), "i ash");
         assert_eq!(fold("O'Brien"), "obrien");
     }

@@ -139,6 +139,7 @@ fn honorifics_and_titles_barely_count() {
 fn initials_meet_full_given_names() {
     assert!(alerts("V. Putin", "putin"));
     assert!(alerts("J Smith", "smith"));
+    assert!(alerts("V.V. Putin", "putin"), "dotted initials stay initials in a person's name");
 }
 
 #[test]
