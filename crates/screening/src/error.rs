@@ -3,7 +3,7 @@ use std::path::PathBuf;
 /// Everything that can go wrong reading lists or queries. Parse errors name the file and line.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{}: {source}", file.display())]
+    #[error("cannot read {}", file.display())]
     Io {
         file: PathBuf,
         #[source]

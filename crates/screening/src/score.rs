@@ -172,7 +172,11 @@ pub(crate) fn token_sim(a: &str, b: &str, pa: &str, pb: &str) -> (f32, How) {
     let d = rapidfuzz::distance::osa::distance(a.bytes(), b.bytes());
     let mut best = (0.0f32, How::Exact);
     if d <= budget {
-        best = ((1.0 - 1.3 * d as f32 / long as f32).max(0.0), How::Fuzzy(d as u8));
+        let s = 1.0 - 1.3 * d as f32 / long as f32;
+        // Below this two tokens are different names (Jose / Jesse), not one name misspelt.
+        if s >= 0.55 {
+            best = (s, How::Fuzzy(d as u8));
+        }
     }
     if pa == pb && pa.len() >= 2 {
         // Same consonant skeleton: vowel changes are transliteration noise, but each still costs
@@ -355,6 +359,7 @@ mod tests {
         assert!(sim("rosoboronexprot", "rosoboronexport") > 0.9);
         assert!(sim("ivanovch", "ivanovich") > 0.8);
         assert!(sim("smith", "jones") == 0.0);
+        assert_eq!(sim("jose", "jesse"), 0.0);
     }
 
     #[test]
