@@ -218,3 +218,10 @@ fn csl_rows_repeating_an_id_become_one_entry() {
     assert_eq!(entries[0].source_id, "18715");
     assert!(entries[0].programs.len() >= 2, "{:?}", entries[0].programs);
 }
+
+#[test]
+fn ofac_csv_accepts_the_main_file_as_well_as_its_folder() {
+    let by_file = load_list_spec(&spec("ofac-csv", "ofac_sdn/sdn.csv")).unwrap();
+    let by_dir = load_list_spec(&spec("ofac-csv", "ofac_sdn")).unwrap();
+    assert_eq!(by_file, by_dir);
+}

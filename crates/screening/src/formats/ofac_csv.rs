@@ -12,6 +12,11 @@ use std::path::{Path, PathBuf};
 
 /// Reads an OFAC legacy CSV folder (SDN or consolidated non-SDN file names).
 pub fn parse_ofac_csv(dir: &Path) -> Result<Vec<Entry>, Error> {
+    // Accept the main file itself as well as its folder.
+    let dir = match dir.parent() {
+        Some(parent) if dir.is_file() => parent,
+        _ => dir,
+    };
     let pick =
         |names: &[&str]| -> Option<PathBuf> { names.iter().map(|n| dir.join(n)).find(|p| p.is_file()) };
     let (main, list) = if let Some(p) = pick(&["sdn.csv", "SDN.CSV"]) {
