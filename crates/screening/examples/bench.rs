@@ -57,6 +57,17 @@ fn rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU seconds used so far by the calling thread (Linux), so that single-core speed can be
+/// stated independently of other load on a shared machine.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 fn main() {
     let args = parse_args();
     let candidates = [
@@ -131,13 +142,20 @@ fn main() {
 
     let mut single = Vec::new();
     let mut multi = Vec::new();
+    let mut cpu_time = 0.0;
+    let mut cpu_queries = 0usize;
     for _ in 0..args.runs {
         let t = Instant::now();
+        let cpu = thread_cpu_seconds();
         let mut alerts = 0usize;
         for (_, q) in &queries {
             alerts += index.screen(q, args.threshold).len();
         }
         single.push(queries.len() as f64 / t.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (cpu, thread_cpu_seconds()) {
+            cpu_time += b - a;
+            cpu_queries += queries.len();
+        }
         std::hint::black_box(alerts);
         let t = Instant::now();
         let alerts: usize = queries.par_iter().map(|(_, q)| index.screen(q, args.threshold).len()).sum();
@@ -151,6 +169,12 @@ fn main() {
         median(single),
         median(multi)
     );
+    if cpu_time > 0.0 {
+        println!(
+            "single-thread queries per CPU-second (unaffected by other load): {:.0}",
+            cpu_queries as f64 / cpu_time
+        );
+    }
     let score_py = data.join("screening-dev/score.py");
     match std::process::Command::new("python3").arg(&score_py).arg(&queries_path).arg(&args.out).output() {
         Ok(o) if o.status.success() => {
