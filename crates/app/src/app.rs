@@ -139,7 +139,7 @@ impl App {
         self.read().last_seq
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Projections> {
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Projections> {
         self.projections.read().expect("projection lock poisoned")
     }
 
@@ -436,6 +436,10 @@ impl App {
             state = apply(state, &Recorded { actor, at: e.recorded_at, event });
         }
         let ctx = Context { actor: actor.clone(), now, control_list: &self.control_list };
+        // Guards of other capabilities that may refuse a command the lifecycle would allow
+        // (screening must run before submission; a decision needs its assessment and HRIA).
+        self.screening_guard(actor, state.as_ref(), &cmd).await?;
+        self.assessment_guard(actor, state.as_ref(), &cmd).await?;
         let events = decide(state.as_ref(), cmd, &ctx)?;
         let new: Vec<NewEvent> = events
             .iter()
@@ -446,8 +450,12 @@ impl App {
                 recorded_at: now,
             })
             .collect();
-        self.store.append(&stream, stored.len() as u64, &new).await?;
+        let appended = self.store.append(&stream, stored.len() as u64, &new).await?;
         self.catch_up().await?;
+        // Reactions of other capabilities to what just happened to the case.
+        let after = self.read().applications.get(&id).cloned().ok_or(AppError::NotFound)?;
+        self.screening_react(actor, &after, &appended).await?;
+        self.assessment_react(actor, &after, &appended).await?;
         self.get_application(actor, id)
     }
 

@@ -236,6 +236,9 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     let approver = actor("approver@authority.example")?;
     let enforcement = actor("enforcement@authority.example")?;
 
+    // Restricted-party lists, so that submissions can be screened (see `crate::screening`).
+    app.load_demo_lists().await?;
+
     let start = app.now() - Duration::days(150);
     for (i, c) in CASES.iter().enumerate() {
         let exporter = actor(exporter_logins[c.exporter])?;
@@ -345,6 +348,8 @@ pub async fn load(app: &App) -> Result<(), AppError> {
         };
         let cmd = Command::Recommend { outcome, reasoning: reasoning.into(), conditions: conditions.clone() };
         step(&officer, cmd, 8).await?;
+        // The assessment and, where required, the HRIA come before a decision (`crate::assessment`).
+        app.demo_assess(&officer, id, t.get()).await?;
         if c.stage == Stage::PendingDecision {
             continue;
         }

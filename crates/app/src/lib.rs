@@ -13,10 +13,12 @@
 
 pub mod accounts;
 mod app;
+pub mod assessment;
 pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod projections;
+pub mod screening;
 
 pub use app::{App, ApplicationView, HistoryEntry, Login, MAX_DOCUMENT_BYTES, Me, QueueEntry};
 pub use clock::{Clock, FixedClock, SystemClock};

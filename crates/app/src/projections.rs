@@ -37,6 +37,10 @@ pub struct Projections {
     /// Cases, ordered by id (ids are UUIDv7, so by creation time).
     pub applications: BTreeMap<ApplicationId, Application>,
     pub history: HashMap<ApplicationId, Vec<HistoryEntry>>,
+    /// Restricted-party lists, alerts and adjudications (`crate::screening`).
+    pub screening: crate::screening::ScreeningProjection,
+    /// Assessments, HRIAs and the evidence register (`crate::assessment`).
+    pub assessments: crate::assessment::AssessmentProjection,
 }
 
 impl Projections {
@@ -73,7 +77,9 @@ impl Projections {
                 .map_err(|err| anyhow::anyhow!("event {} ({}): {err}", e.seq, e.kind))?;
             self.apply_account(&e.stream_id, e.version, event);
         }
-        // Other streams (added by later capabilities) are ignored by these read models.
+        // Every capability folds the events it cares about (they ignore the rest).
+        self.screening.apply(e)?;
+        self.assessments.apply(e)?;
         Ok(())
     }
 

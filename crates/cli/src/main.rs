@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod assess;
+mod lists;
 mod screen;
 
 use anyhow::{Context, Result, bail};
@@ -44,6 +45,11 @@ enum Cmd {
     Screen(screen::ScreenArgs),
     /// Assess the risk of an export: destination, item, end user (no database needed).
     Assess(assess::AssessArgs),
+    /// Restricted-party lists held in the database: import a release.
+    Lists {
+        #[command(subcommand)]
+        command: lists::ListsCmd,
+    },
     /// Verify a public register and its transparency log from the outside.
     Verify(VerifyArgs),
 }
@@ -178,6 +184,7 @@ async fn run_async(cmd: Cmd) -> Result<()> {
             Ok(())
         }
         Cmd::Admin { command: AdminCmd::CreateUser(args) } => create_user(args).await,
+        Cmd::Lists { command } => lists::run(command).await,
         Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) => unreachable!("handled without a runtime"),
     }
 }

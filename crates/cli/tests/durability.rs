@@ -28,10 +28,10 @@ impl Server {
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(r) = Client::new().get(format!("{base}/health")).send().await {
-                if r.status() == StatusCode::OK {
-                    break;
-                }
+            if let Ok(r) = Client::new().get(format!("{base}/health")).send().await
+                && r.status() == StatusCode::OK
+            {
+                break;
             }
             assert!(Instant::now() < deadline, "server did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -60,6 +60,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::applications::router())
         .merge(routes::admin::router())
         .merge(routes::reference::router())
+        .merge(routes::screening::router())
+        .merge(routes::assessment::router())
         .split_for_parts();
     (router, openapi)
 }

@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod applications;
+pub mod assessment;
 pub mod health;
 pub mod reference;
+pub mod screening;
 pub mod session;
