@@ -675,7 +675,11 @@ pub fn phonetic_key(token: &str) -> String {
             (b't', Some(b's' | b'z')) => (Some(b's'), 2),
             (b'b' | b'p', _) => (Some(b'p'), 1),
             (b'f' | b'v' | b'w', _) => (Some(b'f'), 1),
+            // A soft c (before e, i, y) sounds s: Tsiolkovsky / Ciolkovsky, Vincent / Vinsent.
+            (b'c', Some(b'e' | b'i' | b'y')) => (Some(b's'), 1),
             (b'c' | b'k' | b'q' | b'g', _) => (Some(b'k'), 1),
+            // A word-final j after a vowel is the semivowel y/i: Sergej / Sergey / Sergei.
+            (b'j', None) if i > 0 && matches!(b[i - 1], b'a' | b'e' | b'i' | b'o' | b'u') => (None, 1),
             (b'x', _) => {
                 // x sounds "ks": Alexander meets Aleksandr.
                 if last != Some(b'k') {
@@ -801,6 +805,8 @@ mod tests {
         assert_eq!(phonetic_key("vladimir"), phonetic_key("wladimir"));
         assert_eq!(phonetic_key("sergey"), phonetic_key("sergei"));
         assert_eq!(phonetic_key("alexander"), phonetic_key("aleksandr"));
+        assert_eq!(phonetic_key("sergej"), phonetic_key("sergey"));
+        assert_eq!(phonetic_key("tsiolkovsky"), phonetic_key("ciolkovsky"));
         assert_eq!(phonetic_key("mhmd"), phonetic_key("muhammad"));
         assert_eq!(phonetic_key("jon"), phonetic_key("john"));
         assert_ne!(phonetic_key("smith"), phonetic_key("jones"));
