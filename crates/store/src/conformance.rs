@@ -120,6 +120,101 @@ pub async fn ping_succeeds_on_a_live_store(store: Arc<dyn EventStore>) {
     assert!(!store.backend().is_empty());
 }
 
+fn signer() -> oversight_tlog::NoteSigner {
+    oversight_tlog::NoteSigner::new("register.test/log", &[7u8; 32]).unwrap()
+}
+
+pub async fn published_leaves_are_appended_with_their_events_and_only_then(store: Arc<dyn EventStore>) {
+    let leaf = |n: usize| format!("{{\"record\":{n}}}").into_bytes();
+    store
+        .append_published(
+            "case-1",
+            0,
+            &[ev("decided", 1), ev("licence_issued", 2)],
+            &[(0, leaf(0)), (1, leaf(1))],
+        )
+        .await
+        .unwrap();
+    // A refused append publishes nothing.
+    let err = store.append_published("case-1", 0, &[ev("decided", 3)], &[(0, leaf(9))]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }));
+    assert!(matches!(
+        store.append_published("case-2", 0, &[ev("x", 1)], &[(1, leaf(9))]).await,
+        Err(StoreError::Invalid(_))
+    ));
+    store.append_published("case-3", 0, &[ev("decided", 4)], &[(0, leaf(2))]).await.unwrap();
+    assert_eq!(store.log_size().await.unwrap(), 3);
+    assert_eq!(store.log_leaves(0, 10).await.unwrap(), vec![leaf(0), leaf(1), leaf(2)]);
+    assert_eq!(store.log_leaves(1, 2).await.unwrap(), vec![leaf(1)]);
+    assert!(store.read_all(0, 100).await.unwrap().iter().all(|e| e.kind != "decided" || e.payload["n"] != 3));
+}
+
+pub async fn integrating_the_log_signs_consistent_checkpoints_and_serves_proofs(store: Arc<dyn EventStore>) {
+    use oversight_tlog::{HashPlan, MemoryLog, leaf_hash, verify_consistency, verify_inclusion};
+    let signer = signer();
+    assert!(store.latest_checkpoint().await.unwrap().is_none());
+    assert!(store.integrate_log(&signer).await.unwrap().is_none());
+    let mut memory = MemoryLog::new();
+    let mut sizes = Vec::new();
+    for batch in [1usize, 2, 13, 1, 40] {
+        let start = memory.size();
+        let leaves: Vec<(usize, Vec<u8>)> =
+            (0..batch).map(|i| (0, format!("record {}", start as usize + i).into_bytes())).collect();
+        for (_, l) in &leaves {
+            memory.append(l);
+        }
+        let stream = format!("case-{start}");
+        store.append_published(&stream, 0, &[ev("decided", 1)], &leaves).await.unwrap();
+        let cp = store.integrate_log(&signer).await.unwrap().unwrap();
+        assert_eq!((cp.size, cp.root), (memory.size(), memory.root()));
+        let opened = oversight_tlog::open_checkpoint(&cp.note, &signer.verifier()).unwrap();
+        assert_eq!(opened.checkpoint.size, cp.size);
+        assert_eq!(store.latest_checkpoint().await.unwrap().unwrap(), cp);
+        sizes.push(cp.size);
+    }
+    assert!(store.integrate_log(&signer).await.unwrap().is_none());
+    let n = memory.size();
+    let root = memory.root();
+    for index in [0, 1, 7, n - 1] {
+        let plan = HashPlan::inclusion(index, n).unwrap();
+        let proof = plan.compute(&store.log_hashes(&plan.needed_runs()).await.unwrap()).unwrap();
+        let leaf = leaf_hash(format!("record {index}").as_bytes());
+        verify_inclusion(index, n, &leaf, &proof, &root).unwrap();
+    }
+    for old in sizes {
+        let plan = HashPlan::consistency(old, n).unwrap();
+        let proof = plan.compute(&store.log_hashes(&plan.needed_runs()).await.unwrap()).unwrap();
+        if old < n {
+            verify_consistency(old, n, &proof, &memory.root_at(old).unwrap(), &root).unwrap();
+        }
+    }
+}
+
+pub async fn concurrent_integration_never_forks_the_log(store: Arc<dyn EventStore>) {
+    let mut tasks = Vec::new();
+    for t in 0..4 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let signer = signer();
+            for i in 0..5 {
+                let leaf = format!("t{t} i{i}").into_bytes();
+                s.append_published(&format!("c-{t}-{i}"), 0, &[ev("decided", 1)], &[(0, leaf)])
+                    .await
+                    .unwrap();
+                s.integrate_log(&signer).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let cp = store.latest_checkpoint().await.unwrap().unwrap();
+    assert_eq!(cp.size, 20);
+    let leaves = store.log_leaves(0, 20).await.unwrap();
+    let hashes: Vec<_> = leaves.iter().map(|l| oversight_tlog::leaf_hash(l)).collect();
+    assert_eq!(oversight_tlog::root_from_leaf_hashes(&hashes), cp.root);
+}
+
 /// Generates one `#[tokio::test]` per conformance check, given an async expression producing a fresh
 /// store (`Arc<dyn EventStore>`).
 #[macro_export]
@@ -133,7 +228,10 @@ macro_rules! conformance_tests {
             concurrent_appends_to_many_streams_lose_nothing,
             empty_appends_and_bad_stream_ids_are_refused,
             blobs_are_content_addressed,
-            ping_succeeds_on_a_live_store
+            ping_succeeds_on_a_live_store,
+            published_leaves_are_appended_with_their_events_and_only_then,
+            integrating_the_log_signs_consistent_checkpoints_and_serves_proofs,
+            concurrent_integration_never_forks_the_log
         );
     };
     (@each $fresh:expr; $($name:ident),*) => {

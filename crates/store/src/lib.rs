@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod conformance;
+pub mod log;
 pub mod postgres;
 pub mod sqlite;
 
@@ -91,6 +92,19 @@ pub trait EventStore: Send + Sync + 'static {
         stream: &str,
         expected_version: u64,
         events: &[NewEvent],
+    ) -> Result<Vec<StoredEvent>> {
+        self.append_published(stream, expected_version, events, &[]).await
+    }
+
+    /// As [`append`](Self::append), and in the same transaction appends `leaves` to the
+    /// transparency log: `(i, bytes)` publishes `bytes` as the next leaf, recorded as published by
+    /// `events[i]`. Either the events and their leaves are all stored, or nothing is.
+    async fn append_published(
+        &self,
+        stream: &str,
+        expected_version: u64,
+        events: &[NewEvent],
+        leaves: &[(usize, Vec<u8>)],
     ) -> Result<Vec<StoredEvent>>;
 
     /// The whole stream in version order (empty if it does not exist).
@@ -104,6 +118,27 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// The bytes stored under a SHA-256, if any.
     async fn get_blob(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+
+    /// Number of leaves in the transparency log (published, whether or not yet in a checkpoint).
+    async fn log_size(&self) -> Result<u64>;
+
+    /// Leaf bytes `[start, end)` of the transparency log.
+    async fn log_leaves(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>>;
+
+    /// Stored tree hashes for runs of `(level, first index, count)`, concatenated in order
+    /// (see `oversight_tlog::HashPlan::needed_runs`). A missing hash is `Corrupt`.
+    async fn log_hashes(&self, runs: &[(u32, u64, u64)]) -> Result<Vec<[u8; 32]>>;
+
+    /// Hashes the leaves appended since the last checkpoint into the tree and signs a checkpoint
+    /// for the new size, in one transaction under the log's lock, so that however many nodes call
+    /// it there is one tree and never two inconsistent checkpoints. `None` if nothing was new.
+    async fn integrate_log(
+        &self,
+        signer: &oversight_tlog::NoteSigner,
+    ) -> Result<Option<log::StoredCheckpoint>>;
+
+    /// The newest signed checkpoint, if any.
+    async fn latest_checkpoint(&self) -> Result<Option<log::StoredCheckpoint>>;
 
     /// Succeeds when the database can serve requests.
     async fn ping(&self) -> Result<()>;
@@ -132,7 +167,14 @@ pub fn sha256_hex(content: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(content))
 }
 
-pub(crate) fn check_append_args(stream: &str, events: &[NewEvent]) -> Result<()> {
+pub(crate) fn check_append_args(
+    stream: &str,
+    events: &[NewEvent],
+    leaves: &[(usize, Vec<u8>)],
+) -> Result<()> {
+    if leaves.iter().any(|(i, _)| *i >= events.len()) {
+        return Err(StoreError::Invalid("a log leaf refers to an event that is not appended".into()));
+    }
     if stream.is_empty() || stream.len() > 200 {
         return Err(StoreError::Invalid("stream id must be 1 to 200 characters".into()));
     }

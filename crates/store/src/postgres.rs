@@ -10,12 +10,16 @@ use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
+use crate::log::{self, StoredCheckpoint};
 use crate::{EventStore, NewEvent, Result, StoreError, StoredEvent, check_append_args, sha256_hex};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The advisory-lock key that serialises appends (any constant unique to Oversight).
 const APPEND_LOCK: i64 = 0x4f76_6572_7369_6768; // "Oversigh"
+
+/// The advisory-lock key that makes one node at a time the log's sequencer.
+const LOG_LOCK: i64 = 0x4f76_6572_4c6f_6731; // "OverLog1"
 
 /// The channel on which appends are announced.
 pub const NOTIFY_CHANNEL: &str = "oversight_events";
@@ -50,6 +54,27 @@ impl PostgresStore {
     }
 }
 
+async fn read_hashes(conn: &mut sqlx::PgConnection, runs: &[(u32, u64, u64)]) -> Result<Vec<[u8; 32]>> {
+    let mut out = Vec::new();
+    for &(level, first, count) in runs {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT hash FROM log_hashes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+        )
+        .bind(level as i32)
+        .bind(first as i64)
+        .bind((first + count) as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.len() as u64 != count {
+            return Err(StoreError::Corrupt(format!("log hashes missing at level {level} from {first}")));
+        }
+        for r in rows {
+            out.push(log::to_hash(&r)?);
+        }
+    }
+    Ok(out)
+}
+
 fn row_to_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent> {
     Ok(StoredEvent {
         seq: row.try_get::<i64, _>("seq")? as u64,
@@ -64,13 +89,14 @@ fn row_to_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent> {
 
 #[async_trait]
 impl EventStore for PostgresStore {
-    async fn append(
+    async fn append_published(
         &self,
         stream: &str,
         expected_version: u64,
         events: &[NewEvent],
+        leaves: &[(usize, Vec<u8>)],
     ) -> Result<Vec<StoredEvent>> {
-        check_append_args(stream, events)?;
+        check_append_args(stream, events, leaves)?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await?;
         let actual: i64 =
@@ -116,6 +142,21 @@ impl EventStore for PostgresStore {
                 actor: e.actor.clone(),
                 recorded_at,
             });
+        }
+        if !leaves.is_empty() {
+            // Leaf indexes, like event sequence numbers, are assigned under the append lock.
+            let mut idx: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")
+                .fetch_one(&mut *tx)
+                .await?;
+            for (event, data) in leaves {
+                sqlx::query("INSERT INTO log_leaves (idx, data, event_seq) VALUES ($1, $2, $3)")
+                    .bind(idx)
+                    .bind(data)
+                    .bind(stored[*event].seq as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                idx += 1;
+            }
         }
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)
@@ -163,6 +204,76 @@ impl EventStore for PostgresStore {
             .bind(sha256.to_ascii_lowercase())
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    async fn log_size(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves").fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+
+    async fn log_leaves(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT data FROM log_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+            .bind(start as i64)
+            .bind(end as i64)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn log_hashes(&self, runs: &[(u32, u64, u64)]) -> Result<Vec<[u8; 32]>> {
+        let mut conn = self.pool.acquire().await?;
+        read_hashes(&mut conn, runs).await
+    }
+
+    async fn integrate_log(&self, signer: &oversight_tlog::NoteSigner) -> Result<Option<StoredCheckpoint>> {
+        let mut tx = self.pool.begin().await?;
+        // One sequencer per log, whatever the number of nodes.
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(&mut *tx).await?;
+        let old: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(size), 0) FROM log_checkpoints")
+            .fetch_one(&mut *tx)
+            .await?;
+        let leaves: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT data FROM log_leaves WHERE idx >= $1 ORDER BY idx")
+                .bind(old)
+                .fetch_all(&mut *tx)
+                .await?;
+        if leaves.is_empty() {
+            return Ok(None);
+        }
+        let peaks = read_hashes(&mut tx, &log::frontier_plan(old as u64).needed_runs()).await?;
+        let (hashes, checkpoint) = log::extend(old as u64, &peaks, &leaves, signer, chrono::Utc::now())?;
+        for h in &hashes {
+            sqlx::query("INSERT INTO log_hashes (level, idx, hash) VALUES ($1, $2, $3)")
+                .bind(h.id.level as i32)
+                .bind(h.id.index as i64)
+                .bind(&h.hash[..])
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES ($1, $2, $3, $4)")
+            .bind(checkpoint.size as i64)
+            .bind(&checkpoint.root[..])
+            .bind(&checkpoint.note)
+            .bind(checkpoint.signed_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(checkpoint))
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
+        let row =
+            sqlx::query("SELECT size, root, note, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            Ok(StoredCheckpoint {
+                size: r.try_get::<i64, _>("size")? as u64,
+                root: log::to_hash(&r.try_get::<Vec<u8>, _>("root")?)?,
+                note: r.try_get("note")?,
+                signed_at: r.try_get("signed_at")?,
+            })
+        })
+        .transpose()
     }
 
     async fn ping(&self) -> Result<()> {

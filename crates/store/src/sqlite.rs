@@ -8,6 +8,7 @@ use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::log::{self, StoredCheckpoint};
 use crate::{EventStore, NewEvent, Result, StoreError, StoredEvent, check_append_args, sha256_hex};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -53,6 +54,27 @@ impl SqliteStore {
     }
 }
 
+async fn read_hashes(conn: &mut sqlx::SqliteConnection, runs: &[(u32, u64, u64)]) -> Result<Vec<[u8; 32]>> {
+    let mut out = Vec::new();
+    for &(level, first, count) in runs {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT hash FROM log_hashes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+        )
+        .bind(level as i64)
+        .bind(first as i64)
+        .bind((first + count) as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.len() as u64 != count {
+            return Err(StoreError::Corrupt(format!("log hashes missing at level {level} from {first}")));
+        }
+        for r in rows {
+            out.push(log::to_hash(&r)?);
+        }
+    }
+    Ok(out)
+}
+
 fn row_to_event(row: &sqlx::sqlite::SqliteRow) -> Result<StoredEvent> {
     let payload: String = row.try_get("payload")?;
     let recorded_at: String = row.try_get("recorded_at")?;
@@ -71,13 +93,14 @@ fn row_to_event(row: &sqlx::sqlite::SqliteRow) -> Result<StoredEvent> {
 
 #[async_trait]
 impl EventStore for SqliteStore {
-    async fn append(
+    async fn append_published(
         &self,
         stream: &str,
         expected_version: u64,
         events: &[NewEvent],
+        leaves: &[(usize, Vec<u8>)],
     ) -> Result<Vec<StoredEvent>> {
-        check_append_args(stream, events)?;
+        check_append_args(stream, events, leaves)?;
         let _guard = self.write_lock.lock().await;
         let mut tx = self.pool.begin().await?;
         let actual: i64 =
@@ -123,8 +146,94 @@ impl EventStore for SqliteStore {
                     .with_timezone(&Utc),
             });
         }
+        if !leaves.is_empty() {
+            let mut idx: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")
+                .fetch_one(&mut *tx)
+                .await?;
+            for (event, data) in leaves {
+                sqlx::query("INSERT INTO log_leaves (idx, data, event_seq) VALUES (?, ?, ?)")
+                    .bind(idx)
+                    .bind(data)
+                    .bind(stored[*event].seq as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                idx += 1;
+            }
+        }
         tx.commit().await?;
         Ok(stored)
+    }
+
+    async fn log_size(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves").fetch_one(&self.pool).await?;
+        Ok(n as u64)
+    }
+
+    async fn log_leaves(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT data FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx")
+            .bind(start as i64)
+            .bind(end as i64)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn log_hashes(&self, runs: &[(u32, u64, u64)]) -> Result<Vec<[u8; 32]>> {
+        let mut conn = self.pool.acquire().await?;
+        read_hashes(&mut conn, runs).await
+    }
+
+    async fn integrate_log(&self, signer: &oversight_tlog::NoteSigner) -> Result<Option<StoredCheckpoint>> {
+        let _guard = self.write_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let old: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(size), 0) FROM log_checkpoints")
+            .fetch_one(&mut *tx)
+            .await?;
+        let leaves: Vec<Vec<u8>> =
+            sqlx::query_scalar("SELECT data FROM log_leaves WHERE idx >= ? ORDER BY idx")
+                .bind(old)
+                .fetch_all(&mut *tx)
+                .await?;
+        if leaves.is_empty() {
+            return Ok(None);
+        }
+        let peaks = read_hashes(&mut tx, &log::frontier_plan(old as u64).needed_runs()).await?;
+        let (hashes, checkpoint) = log::extend(old as u64, &peaks, &leaves, signer, chrono::Utc::now())?;
+        for h in &hashes {
+            sqlx::query("INSERT INTO log_hashes (level, idx, hash) VALUES (?, ?, ?)")
+                .bind(h.id.level as i64)
+                .bind(h.id.index as i64)
+                .bind(&h.hash[..])
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO log_checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)")
+            .bind(checkpoint.size as i64)
+            .bind(&checkpoint.root[..])
+            .bind(&checkpoint.note)
+            .bind(checkpoint.signed_at.to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(checkpoint))
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
+        let row =
+            sqlx::query("SELECT size, root, note, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            let signed_at: String = r.try_get("signed_at")?;
+            Ok(StoredCheckpoint {
+                size: r.try_get::<i64, _>("size")? as u64,
+                root: log::to_hash(&r.try_get::<Vec<u8>, _>("root")?)?,
+                note: r.try_get("note")?,
+                signed_at: DateTime::parse_from_rfc3339(&signed_at)
+                    .map_err(|e| StoreError::Corrupt(format!("signed_at: {e}")))?
+                    .with_timezone(&Utc),
+            })
+        })
+        .transpose()
     }
 
     async fn read_stream(&self, stream: &str) -> Result<Vec<StoredEvent>> {
