@@ -333,7 +333,9 @@ impl Index {
             Some(Schema::LegalEntity) => None,
             s => s,
         };
-        let base = tokenize(&query.name, hint);
+        let mut base = tokenize(&query.name, hint);
+        // Names longer than this are not names; the alignment tracks at most 64 tokens.
+        base.truncate(48);
         let mut best: HashMap<u32, (f64, usize, u32)> = HashMap::default();
         // Identifier hits are candidates whatever the name says.
         let mut ident_hits: Vec<u32> = Vec::new();

@@ -281,3 +281,12 @@ proptest! {
         prop_assert_eq!(key(&a), key(&b));
     }
 }
+
+#[test]
+fn absurdly_long_or_empty_queries_are_handled() {
+    let long = "Vladimir Putin ".repeat(200);
+    let ms = screen(Query::name(long));
+    assert!(ms.iter().all(|m| (0.0..=1.0).contains(&m.score)));
+    assert!(screen(Query::name("")).is_empty());
+    assert!(screen(Query::name("  ,;.  ")).is_empty());
+}
