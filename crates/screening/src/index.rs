@@ -9,10 +9,10 @@
 //! "xi jinping" / "xi jin ping") are handled by query variants checked against the vocabulary.
 
 use crate::model::{Entry, NameStrength, Schema};
-use crate::normalize::{Token, TokenKind, tokenize};
+use crate::normalize::{Token, TokenKind, tokenize, translit_key};
 use crate::score::{
-    Adjustment, Alignment, Explanation, FLOOR, How, Match, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align,
-    birth_date_adjustment, phonetic, token_sim, vowel_poor,
+    Adjustment, Alignment, Explanation, FLOOR, How, Keys, Match, SideToken, TokenPair, WEAK_ALIAS_FACTOR,
+    align, birth_date_adjustment, phonetic, token_sim, vowel_poor,
 };
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -64,9 +64,12 @@ pub struct Index {
     names: Vec<NameRec>,
     tok_text: Vec<Box<str>>,
     tok_phon: Vec<Box<str>>,
+    tok_translit: Vec<Box<str>>,
     postings: Vec<Vec<u32>>,
     vocab: HashMap<Box<str>, u32>,
     phon: HashMap<Box<str>, Vec<u32>>,
+    /// Romanisation-folded spelling → tokens.
+    translit: HashMap<Box<str>, Vec<u32>>,
     dels: HashMap<Box<str>, Vec<u32>>,
     idents: HashMap<String, Vec<u32>>,
     by_source: HashMap<(String, String), u32>,
@@ -118,6 +121,8 @@ impl Index {
             names: Vec::new(),
             tok_text: Vec::new(),
             tok_phon: Vec::new(),
+            tok_translit: Vec::new(),
+            translit: HashMap::default(),
             postings: Vec::new(),
             vocab: HashMap::default(),
             phon: HashMap::default(),
@@ -167,6 +172,10 @@ impl Index {
             if !fuzzy_eligible(text) {
                 continue;
             }
+            let tkey = &idx.tok_translit[id as usize];
+            if **tkey != **text {
+                idx.translit.entry(tkey.clone()).or_default().push(id);
+            }
             let key = &idx.tok_phon[id as usize];
             if key.len() >= 2 {
                 idx.phon.entry(key.clone()).or_default().push(id);
@@ -190,6 +199,7 @@ impl Index {
         let id = self.tok_text.len() as u32;
         self.tok_text.push(text.into());
         self.tok_phon.push(phonetic(text).into_boxed_str());
+        self.tok_translit.push(translit_key(text).into_boxed_str());
         self.postings.push(Vec::new());
         self.vocab.insert(text.into(), id);
         id
@@ -228,7 +238,14 @@ impl Index {
             return out;
         }
         let pq = phonetic(text);
+        let tq = translit_key(text);
         let mut cands: Vec<u32> = Vec::new();
+        if let Some(id) = self.vocab.get(tq.as_str()) {
+            cands.push(*id);
+        }
+        if let Some(v) = self.translit.get(tq.as_str()) {
+            cands.extend(v);
+        }
         if let Some(v) = self.dels.get(text) {
             cands.extend(v);
         }
@@ -269,7 +286,12 @@ impl Index {
             if **other == *text {
                 continue;
             }
-            let (s, how) = token_sim(text, other, &pq, &self.tok_phon[id as usize]);
+            let (s, how) = token_sim(
+                text,
+                other,
+                Keys { phonetic: &pq, translit: &tq },
+                Keys { phonetic: &self.tok_phon[id as usize], translit: &self.tok_translit[id as usize] },
+            );
             if s > 0.0 {
                 out.push((id, s, how));
             }

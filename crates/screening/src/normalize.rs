@@ -712,6 +712,54 @@ pub fn phonetic_key(token: &str) -> String {
     out
 }
 
+/// A token with the differences between romanisation systems folded away, vowels kept: the
+/// digraphs of one system become the letters of another (kh → h, zh → z, ts → c, shch/sch → sh,
+/// ph → f, th → t, w → v, q → k, x → ks, ou/oo → u, ee → i), y becomes i (a leading "ye" e), a
+/// final ij/iy/ii/yi is i, and doubled letters are single. Yevgeniy / Evgenij / Jevgenij → evgeni,
+/// Prigozhin / Prigozin → prigozin, Mikhail / Michail / Mihail → mihail (ch stays: it is kh in
+/// German and sh in French, so it is left for the edit distance to judge).
+pub fn translit_key(token: &str) -> String {
+    let t = token.strip_prefix("ye").map(|r| format!("e{r}")).unwrap_or_else(|| token.to_string());
+    let t = t.strip_prefix("je").map(|r| format!("e{r}")).unwrap_or(t);
+    let b = t.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &t[i..];
+        let (piece, used): (&str, usize) = if rest.starts_with("shch") {
+            ("sh", 4)
+        } else if rest.starts_with("sch") {
+            ("sh", 3)
+        } else if rest.len() == 2 && matches!(rest, "ij" | "iy" | "ii" | "yi" | "yy" | "ei" | "ey") && i > 0 {
+            (if rest.starts_with('e') { "ei" } else { "i" }, 2)
+        } else {
+            match (b[i], b.get(i + 1).copied()) {
+                // Not at the start: Khan and Han are two names, Mikhail and Mihail one.
+                (b'k', Some(b'h')) if i > 0 => ("h", 2),
+                (b'z', Some(b'h')) => ("z", 2),
+                (b't', Some(b's' | b'z')) => ("c", 2),
+                (b'p', Some(b'h')) => ("f", 2),
+                (b't' | b'd', Some(b'h')) => (if b[i] == b't' { "t" } else { "d" }, 2),
+                (b'o', Some(b'u' | b'o')) => ("u", 2),
+                (b'e', Some(b'e')) => ("i", 2),
+                (b'c', Some(b'k')) => ("k", 2),
+                (b'y', _) => ("i", 1),
+                (b'w', _) => ("v", 1),
+                (b'q', _) => ("k", 1),
+                (b'x', _) => ("ks", 1),
+                _ => (&rest[..1], 1),
+            }
+        };
+        for c in piece.chars() {
+            if !out.ends_with(c) || c.is_ascii_digit() {
+                out.push(c);
+            }
+        }
+        i += used;
+    }
+    out
+}
+
 /// The tokens' texts joined by spaces: the canonical form of a name, used for display and tests.
 pub fn canonical(name: &str, schema: Option<Schema>) -> String {
     tokenize(name, schema).iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ")
@@ -810,6 +858,18 @@ mod tests {
         assert_eq!(phonetic_key("mhmd"), phonetic_key("muhammad"));
         assert_eq!(phonetic_key("jon"), phonetic_key("john"));
         assert_ne!(phonetic_key("smith"), phonetic_key("jones"));
+    }
+
+    #[test]
+    fn romanisation_systems_fold_to_one_spelling() {
+        assert_eq!(translit_key("yevgeniy"), translit_key("evgenij"));
+        assert_eq!(translit_key("jevgenij"), translit_key("evgeny"));
+        assert_eq!(translit_key("prigozhin"), translit_key("prigozin"));
+        assert_eq!(translit_key("mikhail"), translit_key("mihail"));
+        assert_eq!(translit_key("shchukin"), translit_key("schukin"));
+        assert_eq!(translit_key("tsarev"), translit_key("tzarev"));
+        assert_ne!(translit_key("ivanov"), translit_key("ivanova"));
+        assert_ne!(translit_key("khan"), translit_key("han"));
     }
 
     proptest! {

@@ -87,6 +87,7 @@ pub(crate) enum How {
     Article,
     Initial,
     LegalForm,
+    Romanisation,
 }
 
 impl How {
@@ -99,6 +100,7 @@ impl How {
             How::Article => "article al-/el- ignored".into(),
             How::Initial => "initial".into(),
             How::LegalForm => "different legal form".into(),
+            How::Romanisation => "romanisation variant".into(),
         }
     }
 }
@@ -140,7 +142,15 @@ pub(crate) fn vowel_poor(t: &str) -> bool {
 /// edit budget grows with length (1 edit up to 4 letters, 2 up to 8, 3 beyond) and each edit costs
 /// in proportion to the length. Equal phonetic keys rescue transliteration variants; a vowel-less
 /// token (romanised Arabic script) meets a vowelled one through its consonant skeleton.
-pub(crate) fn token_sim(a: &str, b: &str, pa: &str, pb: &str) -> (f32, How) {
+/// The precomputed keys of a token: phonetic skeleton and romanisation-folded spelling.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Keys<'a> {
+    pub phonetic: &'a str,
+    pub translit: &'a str,
+}
+
+pub(crate) fn token_sim(a: &str, b: &str, ka: Keys<'_>, kb: Keys<'_>) -> (f32, How) {
+    let (pa, pb) = (ka.phonetic, kb.phonetic);
     if a == b {
         return (1.0, How::Exact);
     }
@@ -176,6 +186,19 @@ pub(crate) fn token_sim(a: &str, b: &str, pa: &str, pb: &str) -> (f32, How) {
         // Below this two tokens are different names (Jose / Jesse), not one name misspelt.
         if s >= 0.55 {
             best = (s, How::Fuzzy(d as u8));
+        }
+    }
+    // Spellings that differ only by romanisation system (Yevgeniy / Evgenij).
+    if ka.translit == kb.translit && ka.translit.len() >= 3 {
+        if 0.95 > best.0 {
+            best = (0.95, How::Romanisation);
+        }
+    } else if ka.translit.len() >= 6 && kb.translit.len() >= 6 {
+        let dt = rapidfuzz::distance::osa::distance(ka.translit.bytes(), kb.translit.bytes());
+        let lt = ka.translit.len().max(kb.translit.len());
+        let s = 0.95 - 1.3 * dt as f32 / lt as f32;
+        if dt <= 1 && s > best.0 {
+            best = (s, How::Romanisation);
         }
     }
     if pa == pb && pa.len() >= 2 {
@@ -344,7 +367,9 @@ mod tests {
     use super::*;
 
     fn sim(a: &str, b: &str) -> f32 {
-        token_sim(a, b, &phonetic_key(a), &phonetic_key(b)).0
+        let (pa, pb) = (phonetic_key(a), phonetic_key(b));
+        let (ta, tb) = (crate::normalize::translit_key(a), crate::normalize::translit_key(b));
+        token_sim(a, b, Keys { phonetic: &pa, translit: &ta }, Keys { phonetic: &pb, translit: &tb }).0
     }
 
     #[test]
@@ -360,6 +385,13 @@ mod tests {
         assert!(sim("ivanovch", "ivanovich") > 0.8);
         assert!(sim("smith", "jones") == 0.0);
         assert_eq!(sim("jose", "jesse"), 0.0);
+    }
+
+    #[test]
+    fn romanisation_variants_score_almost_as_equal() {
+        assert!(sim("yevgeniy", "evgenij") >= 0.9);
+        assert!(sim("prigozhin", "prigozin") >= 0.9);
+        assert!(sim("ivanov", "ivanova") < 0.9);
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn index() -> &'static Index {
             entry("qaida", Schema::Organization, &["AL-QA'IDA"]),
             entry("vessel", Schema::Vessel, &["OCEAN STAR 7"]),
             entry("saddam", Schema::Person, &["HUSSEIN AL-TIKRITI, Saddam"]),
+            entry("prigozhin", Schema::Person, &["PRIGOZHIN, Yevgeniy Viktorovich"]),
             entry("arabic", Schema::Person, &["محمد حمزة زبيدي"]),
         ];
         let mut weak = entry("weak", Schema::Person, &["KARIMOV, Rustam"]);
@@ -111,6 +112,8 @@ fn spelling_variants_across_transliteration_systems_meet() {
     // than a contradicting one, but three omissions add up).
     assert!(!alerts("Muammar Gaddafi", "gaddafi"));
     assert!(alerts("Wiktor Bout", "bout"));
+    assert!(alerts("Evgenij Prigozin", "prigozhin"), "BGN/PCGN against German/ISO-style romanisation");
+    assert!(alerts("Евгений Пригожин", "prigozhin"));
 }
 
 #[test]
