@@ -11,7 +11,7 @@
 use oversight_screening::{DEFAULT_THRESHOLD, Entry, Index, NameStrength, Query, Schema, formats};
 use rayon::prelude::*;
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -302,5 +302,4 @@ fn synthetic(real: &[Entry], n: usize, queries: &[(serde_json::Value, Query)]) {
     if let (Some(a), Some(b)) = (rss_before, rss_after) {
         println!("synthetic: resident memory {:.0} MB after build ({:.0} MB for entries + index)", b, b - a);
     }
-    let _ = Path::new("");
 }

@@ -488,15 +488,14 @@ impl Index {
 
     /// Names voted for by the query's tokens, best first.
     fn retrieve(&self, pv: &PreparedVariant) -> Vec<u32> {
-        // Rare tokens first; common ones only if nothing rarer retrieved anything.
+        // Informative tokens vote, rarest first; beyond the two rarest, a token whose postings are
+        // longer than COMMON_POSTINGS votes only if nothing has been retrieved yet. Legal forms,
+        // titles, stopwords and initials vote only when the query has nothing else.
         let mut order: Vec<(usize, usize)> = pv
             .tokens
             .iter()
             .enumerate()
-            .filter(|(i, t)| {
-                (t.kind.weight() >= 0.5 || t.kind == TokenKind::Initial) && !pv.exps[*i].is_empty()
-            })
-            .filter(|(_, t)| t.kind != TokenKind::Initial)
+            .filter(|(i, t)| t.kind.weight() >= 0.5 && !pv.exps[*i].is_empty())
             .map(|(i, _)| (i, pv.exps[i].iter().map(|e| self.postings[e.0 as usize].len()).sum()))
             .collect();
         if order.is_empty() {
@@ -511,12 +510,10 @@ impl Index {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             s.prepare(self.names.len());
-            let mut used_tokens = 0;
             for (rank, (i, postings_len)) in order.iter().enumerate() {
                 if rank >= 2 && *postings_len > COMMON_POSTINGS && !s.touched.is_empty() {
                     continue;
                 }
-                used_tokens += 1;
                 s.stamp += 1;
                 let stamp = s.stamp;
                 let w = pv.tokens[*i].kind.weight();
@@ -534,7 +531,6 @@ impl Index {
                     }
                 }
             }
-            let _ = used_tokens;
             let top = s.touched.iter().map(|&ni| s.acc[ni as usize]).fold(0.0f32, f32::max);
             // A name needs a fair share of the query's weight and of the best name's votes.
             let min_vote = (0.3 * total_weight).min(0.9).max(0.4 * top);
