@@ -1,0 +1,770 @@
+//! Several `oversight serve` processes on one PostgreSQL database (issue #6).
+//!
+//! Each test creates a fresh database on the server named by `OVERSIGHT_TEST_PG` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`), starts two real server processes on it (node A
+//! loads the demo dataset, node B joins the same data), drives them over HTTP, checks the event log
+//! directly through the store, and drops the database at the end, also when the test fails.
+//! Set `OVERSIGHT_SKIP_PG=1` to skip when no server is available.
+//!
+//! Administrative SQL (CREATE/DROP DATABASE, pg_terminate_backend) goes through `psql`, because this
+//! crate has no direct sqlx dependency; the log itself is read with the store's own `read_all`.
+//!
+//! Deadlines are generous (the CI machine has two shared cores): the only timing claim is that a
+//! write through one node is visible through the other within a second, and that is measured and
+//! printed rather than asserted, because a loaded machine can stall any process for longer.
+
+use oversight_store::{EventStore, StoredEvent, postgres::PostgresStore};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "oversight-demo-2026";
+const EXPORTER: &str = "compliance@nordwatch.example";
+const OFFICER: &str = "officer@authority.example";
+const APPROVER: &str = "approver@authority.example";
+/// How long anything may take before the test gives up (never a performance claim).
+const DEADLINE: Duration = Duration::from_secs(10);
+
+// ----- the database -----------------------------------------------------------------------------
+
+fn skip() -> bool {
+    if std::env::var("OVERSIGHT_SKIP_PG").is_ok_and(|v| v == "1") {
+        eprintln!("OVERSIGHT_SKIP_PG=1: skipping the multi-node PostgreSQL test");
+        return true;
+    }
+    false
+}
+
+fn admin_url() -> String {
+    std::env::var("OVERSIGHT_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Runs SQL with `psql` and returns its unaligned, tuples-only output.
+fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .stdin(Stdio::null())
+        .output()
+        .expect("psql is installed (the PostgreSQL client)");
+    assert!(out.status.success(), "psql {sql:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A database created for one test and dropped when the test ends, pass or fail.
+struct TestDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDb {
+    fn create() -> TestDb {
+        let admin_url = admin_url();
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let name = format!("oversight_multinode_{}_{}", std::process::id(), nanos % 1_000_000_000_000);
+        psql(&admin_url, &format!("CREATE DATABASE {name}"));
+        let (base, _) = admin_url.rsplit_once('/').expect("OVERSIGHT_TEST_PG ends in /DBNAME");
+        let url = format!("{base}/{name}");
+        TestDb { admin_url, name, url }
+    }
+
+    /// Closes every connection the nodes hold to this database (they must reconnect by themselves).
+    fn terminate_connections(&self) -> usize {
+        let killed = psql(
+            &self.admin_url,
+            &format!(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = '{}' AND pid <> pg_backend_pid()",
+                self.name
+            ),
+        );
+        killed.parse().unwrap_or(0)
+    }
+
+    /// The whole global log, read the way the nodes read it.
+    async fn log(&self) -> Vec<StoredEvent> {
+        let store = PostgresStore::open(&self.url, false).await.expect("open the test database");
+        let mut all = Vec::new();
+        loop {
+            let batch = store.read_all(all.last().map_or(0, |e: &StoredEvent| e.seq), 10_000).await.unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            all.extend(batch);
+        }
+        store.pool().close().await;
+        all
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // FORCE closes the nodes' connections if they are still running.
+        let _ = Command::new("psql")
+            .args([
+                &self.admin_url,
+                "-X",
+                "-q",
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+// ----- the server processes ---------------------------------------------------------------------
+
+/// One `oversight serve` process, killed when dropped; its log is printed if the test failed.
+struct Node {
+    name: &'static str,
+    base: String,
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Node {
+    /// Starts a node on a port the OS picks (`--addr 127.0.0.1:0`) and waits until it listens.
+    fn start(name: &'static str, db: &TestDb, demo: bool) -> Node {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oversight"));
+        cmd.args(["serve", "--db", &db.url, "--addr", "127.0.0.1:0"]);
+        if demo {
+            cmd.arg("--demo");
+        }
+        cmd.env("RUST_LOG", "warn")
+            .env_remove("OVERSIGHT_DB")
+            .env_remove("OVERSIGHT_ADDR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log.reopen().unwrap());
+        let mut child = cmd.spawn().expect("start oversight serve");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            for line in lines.by_ref().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_string());
+                    break;
+                }
+            }
+            // Keep draining so the node never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let mut node = Node { name, base: String::new(), child, log };
+        // Generous: a debug build loading the demo hashes ten passwords on a busy machine.
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(base) => node.base = base,
+            Err(_) => panic!("node {name} did not start:\n{}", node.log_text()),
+        }
+        node
+    }
+
+    fn log_text(&self) -> String {
+        let mut s = String::new();
+        let _ = self.log.reopen().and_then(|mut f| f.read_to_string(&mut s));
+        s
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("----- log of node {} ({}) -----\n{}", self.name, self.base, self.log_text());
+        }
+    }
+}
+
+/// Two nodes on one fresh database. Node A loads the demo dataset before B starts, so B joins
+/// existing data the way a second production node would.
+struct Cluster {
+    // Field order matters: the nodes stop before the database is dropped.
+    a: Node,
+    b: Node,
+    db: TestDb,
+}
+
+impl Cluster {
+    fn start() -> Cluster {
+        let db = TestDb::create();
+        let a = Node::start("A", &db, true);
+        let b = Node::start("B", &db, false);
+        Cluster { a, b, db }
+    }
+}
+
+// ----- HTTP -------------------------------------------------------------------------------------
+
+/// A logged-in user talking to one node.
+#[derive(Clone)]
+struct User {
+    base: String,
+    client: Client,
+    csrf: String,
+    id: String,
+}
+
+/// What a request came back with: a status and a JSON body, or a transport failure (e.g. timeout).
+type Reply = Result<(StatusCode, Value), String>;
+
+async fn login(node: &Node, email: &str) -> User {
+    let client = Client::builder().cookie_store(true).timeout(DEADLINE).build().unwrap();
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let resp = client
+            .post(format!("{}/api/session", node.base))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await;
+        match resp {
+            Ok(r) if r.status() == StatusCode::OK => {
+                let body: Value = r.json().await.unwrap();
+                return User {
+                    base: node.base.clone(),
+                    client,
+                    csrf: body["csrf_token"].as_str().unwrap().to_string(),
+                    id: body["user"]["id"].as_str().unwrap().to_string(),
+                };
+            }
+            // Node B may not have folded the demo users yet right after it starts.
+            other if Instant::now() < deadline => {
+                let _ = other;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => panic!("login {email} on node {}: {other:?}", node.name),
+        }
+    }
+}
+
+impl User {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut req =
+            self.client.request(method, format!("{}{path}", self.base)).header("X-CSRF-Token", &self.csrf);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.map_err(|e| format!("{path}: {e:?}"))?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| format!("{path}: {e:?}"))?;
+        Ok((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await.unwrap()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await.unwrap()
+    }
+
+    /// POST that must succeed; returns the body.
+    async fn ok(&self, path: &str, body: Value) -> Value {
+        let (status, body) = self.post(path, body).await;
+        assert!(status.is_success(), "POST {path} on {}: {status} {body}", self.base);
+        body
+    }
+
+    /// Polls GET `path` until it answers 200, or fails after the deadline; returns the time it took.
+    async fn wait_visible(&self, path: &str) -> Duration {
+        let start = Instant::now();
+        loop {
+            let (status, body) = self.get(path).await;
+            if status == StatusCode::OK {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "GET {path} on {} still {status} {body} after {DEADLINE:?}",
+                self.base
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// A complete draft (one item, one end user) created by the exporter; returns its id.
+async fn complete_draft(exporter: &User, title: &str) -> String {
+    let app = exporter
+        .ok(
+            "/api/applications",
+            json!({"title": title, "end_use": "Lawful interception under warrant", "destination": "NO"}),
+        )
+        .await;
+    let id = app["id"].as_str().unwrap().to_string();
+    exporter
+        .ok(
+            &format!("/api/applications/{id}/items"),
+            json!({"control_code": "5A001.f", "description": "IMSI catcher", "quantity": 2, "value_eur": 100000}),
+        )
+        .await;
+    exporter
+        .ok(
+            &format!("/api/applications/{id}/parties"),
+            json!({"role": "end_user", "name": "Politiets sikkerhetstjeneste", "address": "Oslo", "country": "NO", "sector": "police"}),
+        )
+        .await;
+    id
+}
+
+/// Events of one stream, in version order, from the global log.
+fn stream<'a>(log: &'a [StoredEvent], id: &str) -> Vec<&'a StoredEvent> {
+    let name = format!("application-{id}");
+    let mut events: Vec<_> = log.iter().filter(|e| e.stream_id == name).collect();
+    events.sort_by_key(|e| e.version);
+    events
+}
+
+/// The global log is 1, 2, 3, … with no gap and no repeat, and every stream's versions are 1..n.
+fn assert_log_consistent(log: &[StoredEvent]) {
+    for (i, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1, "global seq has a gap or repeat at position {i}: {e:?}");
+    }
+    let mut versions: HashMap<&str, u64> = HashMap::new();
+    for e in log {
+        let v = versions.entry(e.stream_id.as_str()).or_default();
+        *v += 1;
+        assert_eq!(e.version, *v, "stream {} has a version gap at seq {}", e.stream_id, e.seq);
+    }
+}
+
+/// The first string under `key` anywhere in a JSON value (events are tagged enums).
+fn find_str(v: &Value, key: &str) -> Option<String> {
+    match v {
+        Value::Object(map) => map
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| map.values().find_map(|v| find_str(v, key))),
+        Value::Array(items) => items.iter().find_map(|v| find_str(v, key)),
+        _ => None,
+    }
+}
+
+// ----- the tests --------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_created_through_one_node_is_visible_through_the_other_within_a_second() {
+    if skip() {
+        return;
+    }
+    let c = Cluster::start();
+    let on_a = login(&c.a, EXPORTER).await;
+    let on_b = login(&c.b, EXPORTER).await;
+    let officer_b = login(&c.b, OFFICER).await;
+
+    let mut lags = Vec::new();
+    for round in 0..5 {
+        // A write through A, read through B (and the other way round), by the same exporter.
+        let (writer, reader) = if round % 2 == 0 { (&on_a, &on_b) } else { (&on_b, &on_a) };
+        let app = writer
+            .ok(
+                "/api/applications",
+                json!({"title": format!("Round {round}"), "end_use": "Police", "destination": "NO"}),
+            )
+            .await;
+        let id = app["id"].as_str().unwrap();
+        lags.push(reader.wait_visible(&format!("/api/applications/{id}")).await);
+        // The list views of the other node have it too.
+        let (_, list) = reader.get("/api/applications").await;
+        assert!(list.as_array().unwrap().iter().any(|a| a["id"] == id), "{id} missing from the list");
+    }
+    // A submission through A shows up in the officer's queue on B.
+    let id = complete_draft(&on_a, "Queue visibility").await;
+    on_a.ok(&format!("/api/applications/{id}/submit"), json!({})).await;
+    let start = Instant::now();
+    loop {
+        let (status, queue) = officer_b.get("/api/queue").await;
+        assert_eq!(status, StatusCode::OK, "{queue}");
+        if queue.as_array().unwrap().iter().any(|e| e["id"] == id.as_str()) {
+            lags.push(start.elapsed());
+            break;
+        }
+        assert!(start.elapsed() < DEADLINE, "the submission never reached node B's queue");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let worst = lags.iter().max().unwrap();
+    eprintln!("cross-node visibility lags: {lags:?} (worst {worst:?})");
+    if *worst > Duration::from_secs(1) {
+        // Measured, not asserted: a loaded CI machine can stall a process for longer than a second.
+        eprintln!("NOTE: cross-node visibility took longer than 1 s on this machine: {worst:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succeeds() {
+    if skip() {
+        return;
+    }
+    let c = Cluster::start();
+    let exporter_a = login(&c.a, EXPORTER).await;
+    let exporter_b = login(&c.b, EXPORTER).await;
+    let officer_a = login(&c.a, OFFICER).await;
+    let approver_a = login(&c.a, APPROVER).await;
+    let approver_b = login(&c.b, APPROVER).await;
+
+    let mut submit_ids = Vec::new();
+    let mut decision_ids = Vec::new();
+    for round in 0..4 {
+        // Two submissions of the same draft, one through each node, sent at the same moment.
+        let id = complete_draft(&exporter_a, &format!("Racing submit {round}")).await;
+        exporter_b.wait_visible(&format!("/api/applications/{id}")).await;
+        let path = format!("/api/applications/{id}/submit");
+        let (ra, rb) = tokio::join!(
+            exporter_a.call(Method::POST, &path, Some(json!({}))),
+            exporter_b.call(Method::POST, &path, Some(json!({})))
+        );
+        let mut statuses = [ra.unwrap().0, rb.unwrap().0];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "racing submits of {id}");
+        submit_ids.push(id.clone());
+
+        // Then two different decisions by the approver, one through each node.
+        officer_a.ok(&format!("/api/applications/{id}/assign"), json!({"officer": officer_a.id})).await;
+        officer_a
+            .ok(
+                &format!("/api/applications/{id}/recommendation"),
+                json!({"outcome": "approve", "reasoning": "Judicial oversight in place", "conditions": []}),
+            )
+            .await;
+        approver_b.wait_visible(&format!("/api/applications/{id}")).await;
+        // B must have folded the recommendation, or it would refuse for a reason other than the race.
+        let deadline = Instant::now() + DEADLINE;
+        while approver_b.get(&format!("/api/applications/{id}")).await.1["status"] != "pending_decision"
+            && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let path = format!("/api/applications/{id}/decision");
+        let approve = json!({"outcome": "approve", "public_rationale": "Licensed.", "criteria": []});
+        let deny =
+            json!({"outcome": "deny", "criteria": [2], "public_rationale": "Risk of internal repression."});
+        let (ra, rb) = tokio::join!(
+            approver_a.call(Method::POST, &path, Some(approve)),
+            approver_b.call(Method::POST, &path, Some(deny))
+        );
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        let winner = match (ra.0, rb.0) {
+            (StatusCode::OK, StatusCode::CONFLICT) => "approved",
+            (StatusCode::CONFLICT, StatusCode::OK) => "denied",
+            other => panic!("racing decisions on {id}: {other:?}\nA: {}\nB: {}", ra.1, rb.1),
+        };
+        // Both nodes converge on the winner.
+        for approver in [&approver_a, &approver_b] {
+            let deadline = Instant::now() + DEADLINE;
+            loop {
+                let (_, view) = approver.get(&format!("/api/applications/{id}")).await;
+                if view["status"] == winner {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{id} on {} is {} not {winner}",
+                    approver.base,
+                    view["status"]
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        decision_ids.push(id);
+    }
+
+    // The record holds exactly one submission and one decision per case, through either node.
+    let log = c.db.log().await;
+    assert_log_consistent(&log);
+    for id in &submit_ids {
+        let events = stream(&log, id);
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "submitted").count(), 1, "{id}: {kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| **k == "decided").count(), 1, "{id}: {kinds:?}");
+        for officer in [&officer_a] {
+            let (_, history) = officer.get(&format!("/api/applications/{id}/history")).await;
+            let decided = history.as_array().unwrap().iter().filter(|h| h["kind"] == "decided").count();
+            assert_eq!(decided, 1, "history of {id}: {history}");
+        }
+    }
+    assert_eq!(decision_ids.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_two_thousand_appends_through_both_nodes_yields_one_gap_free_log() {
+    if skip() {
+        return;
+    }
+    const APPENDS: usize = 2000;
+    const WORKERS: usize = 16;
+    const _: () = assert!(APPENDS.is_multiple_of(WORKERS), "every worker gets the same share");
+    let c = Cluster::start();
+    let mut users = Vec::new();
+    for node in [&c.a, &c.b] {
+        users.push(login(node, EXPORTER).await);
+    }
+    // After the logins, which are events too (a session starts on the user's stream).
+    let before = c.db.log().await.len();
+    let start = Instant::now();
+    // Each worker owns its cases (so it never races itself) and writes through one node; half the
+    // workers use A, half B. A case gets a create and then item additions, in order.
+    let mut tasks = Vec::new();
+    for w in 0..WORKERS {
+        let user = users[w % 2].clone();
+        let share = APPENDS / WORKERS;
+        tasks.push(tokio::spawn(async move {
+            // (case id, number of item additions acknowledged, the descriptions acknowledged)
+            let mut acked: Vec<(String, Vec<String>)> = Vec::new();
+            let mut done = 0;
+            while done < share {
+                if acked.last().is_none_or(|(_, items)| items.len() >= 9) {
+                    let body = json!({"title": format!("Burst w{w} n{done}"), "end_use": "Police", "destination": "SE"});
+                    let (status, app) = user.call(Method::POST, "/api/applications", Some(body)).await.unwrap();
+                    assert_eq!(status, StatusCode::CREATED, "{app}");
+                    acked.push((app["id"].as_str().unwrap().to_string(), Vec::new()));
+                } else {
+                    let (id, items) = acked.last_mut().unwrap();
+                    let description = format!("w{w}-n{done}");
+                    let body = json!({"control_code": "5A001.f", "description": description, "quantity": 1, "value_eur": 1000});
+                    let (status, app) =
+                        user.call(Method::POST, &format!("/api/applications/{id}/items"), Some(body)).await.unwrap();
+                    assert!(status.is_success(), "add item: {status} {app}");
+                    items.push(description);
+                }
+                done += 1;
+            }
+            acked
+        }));
+    }
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.extend(t.await.unwrap());
+    }
+    let elapsed = start.elapsed();
+    let acked_appends: usize = acked.iter().map(|(_, items)| 1 + items.len()).sum();
+    assert_eq!(acked_appends, APPENDS);
+    eprintln!(
+        "{APPENDS} appends through two nodes in {elapsed:.1?} ({:.0}/s)",
+        APPENDS as f64 / elapsed.as_secs_f64()
+    );
+
+    // Straight from the database: one consistent log holding each acknowledged write exactly once.
+    let log = c.db.log().await;
+    assert_log_consistent(&log);
+    assert_eq!(log.len(), before + APPENDS, "events beyond the acknowledged appends (the demo had {before})");
+    let mut seen_items: HashSet<String> = HashSet::new();
+    for (id, items) in &acked {
+        let events = stream(&log, id);
+        assert_eq!(events.len(), 1 + items.len(), "{id}");
+        assert_eq!(events[0].kind, "created");
+        for (e, want) in events[1..].iter().zip(items) {
+            assert_eq!(e.kind, "item_added");
+            let text = e.payload.to_string();
+            assert!(text.contains(want.as_str()), "{id}: expected item {want} in {text}");
+            assert!(seen_items.insert(want.clone()), "item {want} stored twice");
+        }
+    }
+
+    // Both nodes' read models reach the same end of the log, and both serve every case.
+    let last = log.last().unwrap().seq;
+    for user in &users {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let (_, health) = user.get("/health").await;
+            if health["events"].as_u64() == Some(last) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{} stuck at {health} (log ends at {last})", user.base);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (status, list) = user.get("/api/applications").await;
+        assert_eq!(status, StatusCode::OK);
+        let listed: HashSet<&str> =
+            list.as_array().unwrap().iter().filter_map(|a| a["id"].as_str()).collect();
+        for (id, items) in &acked {
+            assert!(listed.contains(id.as_str()), "{id} missing from {}", user.base);
+            let _ = items;
+        }
+    }
+    // Spot-check item counts through the API on the node that did not write the case.
+    let by_id: BTreeMap<&str, usize> = acked.iter().map(|(id, items)| (id.as_str(), items.len())).collect();
+    for (id, n) in by_id.iter().step_by(7) {
+        for user in &users {
+            let (_, view) = user.get(&format!("/api/applications/{id}")).await;
+            assert_eq!(view["items"].as_array().map(Vec::len), Some(*n), "{id} on {}", user.base);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_whose_database_connections_are_killed_never_hangs_and_recovers_by_itself() {
+    if skip() {
+        return;
+    }
+    connection_loss(Strictness::RecoveryOnly).await;
+}
+
+// Fails on the code of 2026-11-27 (see docs/postgres.md, "Known defects"): a connection killed by
+// the server (SQLSTATE 57P01) is reported as 500, not 503; and a write whose append committed but
+// whose read-model catch-up then failed is answered with an error although it was stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defects: 57P01 answered as 500; committed writes reported as failed (docs/postgres.md)"]
+async fn a_node_whose_database_connections_are_killed_answers_503_or_normally_and_refuses_only_what_it_did_not_store()
+ {
+    if skip() {
+        return;
+    }
+    connection_loss(Strictness::Full).await;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strictness {
+    /// No hang, no transport failure, recovery by itself; any JSON error body is tolerated.
+    RecoveryOnly,
+    /// Also: every answer is normal or a JSON 503, and a refused write was not stored.
+    Full,
+}
+
+/// Kills every connection of the test database three times while both nodes serve reads and
+/// writes, then checks the answers, the log and the recovery.
+async fn connection_loss(strictness: Strictness) {
+    let c = Cluster::start();
+    let users = Arc::new([login(&c.a, EXPORTER).await, login(&c.b, EXPORTER).await]);
+    let id = complete_draft(&users[0], "Connection loss").await;
+    users[1].wait_visible(&format!("/api/applications/{id}")).await;
+
+    // Keep both nodes busy with reads and writes while the connections are killed, several times.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for w in 0..6 {
+        let users = users.clone();
+        let stop = stop.clone();
+        let id = id.clone();
+        tasks.push(tokio::spawn(async move {
+            let user = &users[w % 2];
+            let mut seen: Vec<(String, Reply, Duration)> = Vec::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let started = Instant::now();
+                let (what, reply) = match n % 3 {
+                    0 => ("GET /health".to_string(), user.call(Method::GET, "/health", None).await),
+                    1 => (
+                        "GET case".to_string(),
+                        user.call(Method::GET, &format!("/api/applications/{id}"), None).await,
+                    ),
+                    _ => {
+                        let title = format!("Loss w{w} n{n}");
+                        let body = json!({"title": title, "end_use": "Police", "destination": "FI"});
+                        (
+                            format!("POST create {title:?}"),
+                            user.call(Method::POST, "/api/applications", Some(body)).await,
+                        )
+                    }
+                };
+                // A request that hangs ends in the client's timeout (DEADLINE) and fails below.
+                seen.push((format!("{what} on {}", user.base), reply, started.elapsed()));
+            }
+            seen
+        }));
+    }
+    let mut killed = 0;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        killed += c.db.terminate_connections();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    // Collect everything before judging, so the nodes stay up until every request has ended.
+    let mut seen = Vec::new();
+    for t in tasks {
+        seen.extend(t.await.unwrap());
+    }
+    let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
+    let mut bad = Vec::new();
+    for (what, reply, took) in &seen {
+        match reply {
+            Ok((status, body)) => {
+                *statuses.entry(status.as_u16().to_string()).or_default() += 1;
+                let fine = status.is_success()
+                    || (*status == StatusCode::SERVICE_UNAVAILABLE && body["error"] == "unavailable")
+                    || (strictness == Strictness::RecoveryOnly && body["error"].is_string());
+                if !fine {
+                    bad.push(format!("{what}: {status} {body} after {took:?}"));
+                }
+            }
+            Err(e) => {
+                *statuses.entry("no answer".into()).or_default() += 1;
+                bad.push(format!("{what}: no answer after {took:?}: {e}"));
+            }
+        }
+    }
+    let slowest = seen.iter().map(|(_, _, took)| *took).max().unwrap_or_default();
+    eprintln!(
+        "killed {killed} connections; {} requests during the loss: {statuses:?}; slowest {slowest:?}",
+        seen.len()
+    );
+    // A refused write must have changed nothing (the 503 says so): its title is not in the log.
+    let log = c.db.log().await;
+    let mut refused_but_stored = 0;
+    let titles: HashSet<String> =
+        log.iter().filter(|e| e.kind == "created").filter_map(|e| find_str(&e.payload, "title")).collect();
+    for (what, reply, _) in &seen {
+        let refused = !matches!(reply, Ok((status, _)) if status.is_success());
+        let title = what.strip_prefix("POST create \"").and_then(|t| t.split('"').next());
+        if refused && title.is_some_and(|t| titles.contains(t)) {
+            refused_but_stored += 1;
+            if strictness == Strictness::Full {
+                bad.push(format!("{what}: refused ({:?}) but stored", reply.as_ref().map(|r| r.0)));
+            }
+        }
+    }
+    eprintln!("writes answered with an error although they were stored: {refused_but_stored}");
+    assert!(killed > 0, "no connection was terminated: the test proved nothing");
+    assert!(bad.is_empty(), "{} answers were neither normal nor a JSON 503:\n{}", bad.len(), bad.join("\n"));
+
+    // Recovery by itself, within a few seconds, on both nodes: health, a read and a write.
+    let recovery = Instant::now();
+    for user in users.iter() {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let health = user.get("/health").await.0;
+            let write = user
+                .call(
+                    Method::POST,
+                    "/api/applications",
+                    Some(json!({"title": "After", "end_use": "Police", "destination": "FI"})),
+                )
+                .await
+                .unwrap()
+                .0;
+            if health == StatusCode::OK && write == StatusCode::CREATED {
+                break;
+            }
+            let mut tolerated = vec![StatusCode::SERVICE_UNAVAILABLE];
+            if strictness == Strictness::RecoveryOnly {
+                tolerated.push(StatusCode::INTERNAL_SERVER_ERROR);
+            }
+            assert!(
+                (health == StatusCode::OK || tolerated.contains(&health))
+                    && (write == StatusCode::CREATED || tolerated.contains(&write)),
+                "{}: health {health}, write {write}",
+                user.base
+            );
+            assert!(
+                Instant::now() < deadline,
+                "{} did not recover: health {health}, write {write}",
+                user.base
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    eprintln!("both nodes served a write again {:?} after the checks began", recovery.elapsed());
+    let log = c.db.log().await;
+    assert_log_consistent(&log);
+}
