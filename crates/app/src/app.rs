@@ -12,6 +12,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use oversight_domain::register::PublicationPolicy;
+
 use crate::{
     accounts::{self, AccountEvent, Org, org_stream, user_stream},
     clock::Clock,
@@ -92,13 +94,24 @@ struct Failures {
 
 /// The platform's use cases over one store.
 pub struct App {
-    store: Arc<dyn EventStore>,
-    clock: Arc<dyn Clock>,
-    control_list: ControlList,
-    projections: RwLock<Projections>,
+    pub(crate) store: Arc<dyn EventStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) control_list: ControlList,
+    pub(crate) projections: RwLock<Projections>,
     /// Serialises catch-up so events are folded exactly once, in order.
     catch_up_lock: tokio::sync::Mutex<()>,
     login_failures: Mutex<HashMap<String, Failures>>,
+    /// The authority's key for signing log checkpoints.
+    pub(crate) log_signer: oversight_tlog::NoteSigner,
+    pub(crate) publication: PublicationPolicy,
+}
+
+/// How an app is set up beyond its store and clock.
+#[derive(Debug, Default)]
+pub struct AppConfig {
+    /// The checkpoint signing key; `None` makes a fresh one (tests, throw-away demos only).
+    pub log_signer: Option<oversight_tlog::NoteSigner>,
+    pub publication: PublicationPolicy,
 }
 
 impl std::fmt::Debug for App {
@@ -110,6 +123,19 @@ impl std::fmt::Debug for App {
 impl App {
     /// Opens the app over a store, rebuilding every projection from the event log.
     pub async fn open(store: Arc<dyn EventStore>, clock: Arc<dyn Clock>) -> Result<Arc<App>> {
+        Self::open_with(store, clock, AppConfig::default()).await
+    }
+
+    /// Opens the app with an explicit configuration (signing key, publication policy).
+    pub async fn open_with(
+        store: Arc<dyn EventStore>,
+        clock: Arc<dyn Clock>,
+        config: AppConfig,
+    ) -> Result<Arc<App>> {
+        let log_signer = match config.log_signer {
+            Some(s) => s,
+            None => crate::register::ephemeral_signer()?,
+        };
         let app = Arc::new(App {
             store,
             clock,
@@ -117,8 +143,12 @@ impl App {
             projections: RwLock::new(Projections::default()),
             catch_up_lock: tokio::sync::Mutex::new(()),
             login_failures: Mutex::new(HashMap::new()),
+            log_signer,
+            publication: config.publication,
         });
         app.catch_up().await?;
+        // Sign a checkpoint over anything published but not yet signed (e.g. before a crash).
+        app.publish_checkpoint().await;
         Ok(app)
     }
 
@@ -150,7 +180,7 @@ impl App {
             let after = self.last_seq();
             let batch = self.store.read_all(after, 5000).await?;
             if batch.is_empty() {
-                return Ok(());
+                return self.catch_up_register().await;
             }
             let mut p = self.projections.write().expect("projection lock poisoned");
             for e in &batch {
@@ -441,6 +471,7 @@ impl App {
         self.screening_guard(actor, state.as_ref(), &cmd).await?;
         self.assessment_guard(actor, state.as_ref(), &cmd).await?;
         let events = decide(state.as_ref(), cmd, &ctx)?;
+        let leaves = self.public_records(state.as_ref(), &events, actor.user, now);
         let new: Vec<NewEvent> = events
             .iter()
             .map(|e| NewEvent {
@@ -450,7 +481,11 @@ impl App {
                 recorded_at: now,
             })
             .collect();
-        let appended = self.store.append(&stream, stored.len() as u64, &new).await?;
+        // The case's events and their public records are stored in one transaction.
+        let appended = self.store.append_published(&stream, stored.len() as u64, &new, &leaves).await?;
+        if !leaves.is_empty() {
+            self.publish_checkpoint().await;
+        }
         self.catch_up().await?;
         // Reactions of other capabilities to what just happened to the case.
         let after = self.read().applications.get(&id).cloned().ok_or(AppError::NotFound)?;

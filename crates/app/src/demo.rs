@@ -239,7 +239,8 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     // Restricted-party lists, so that submissions can be screened (see `crate::screening`).
     app.load_demo_lists().await?;
 
-    let start = app.now() - Duration::days(150);
+    // Far enough back that every back-dated step of the last case is in the past.
+    let start = app.now() - Duration::days(200);
     for (i, c) in CASES.iter().enumerate() {
         let exporter = actor(exporter_logins[c.exporter])?;
         let id = ApplicationId(uuid::Uuid::now_v7());

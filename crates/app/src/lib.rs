@@ -18,8 +18,9 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod projections;
+pub mod register;
 pub mod screening;
 
-pub use app::{App, ApplicationView, HistoryEntry, Login, MAX_DOCUMENT_BYTES, Me, QueueEntry};
+pub use app::{App, AppConfig, ApplicationView, HistoryEntry, Login, MAX_DOCUMENT_BYTES, Me, QueueEntry};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::AppError;

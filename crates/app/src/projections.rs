@@ -37,6 +37,8 @@ pub struct Projections {
     /// Cases, ordered by id (ids are UUIDv7, so by creation time).
     pub applications: BTreeMap<ApplicationId, Application>,
     pub history: HashMap<ApplicationId, Vec<HistoryEntry>>,
+    /// The public register, folded from the transparency log's leaves (`crate::register`).
+    pub register: crate::register::RegisterProjection,
     /// Restricted-party lists, alerts and adjudications (`crate::screening`).
     pub screening: crate::screening::ScreeningProjection,
     /// Assessments, HRIAs and the evidence register (`crate::assessment`).

@@ -11,7 +11,8 @@ mod screen;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use oversight_app::{App, SystemClock, demo};
+use oversight_app::{App, AppConfig, SystemClock, demo};
+use oversight_domain::register::PublicationPolicy;
 use oversight_domain::{OrgKind, Role};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -33,7 +34,7 @@ enum Cmd {
     /// Run the HTTP server.
     Serve(ServeArgs),
     /// Load the demo dataset into an empty database.
-    Demo(DbArgs),
+    Demo(DemoArgs),
     /// Create or upgrade the database schema.
     Migrate(DbArgs),
     /// Administration: users and organisations.
@@ -52,6 +53,14 @@ enum Cmd {
     },
     /// Verify a public register and its transparency log from the outside.
     Verify(VerifyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct DemoArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    register: RegisterArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -74,6 +83,22 @@ struct ServeArgs {
     /// Mark cookies Secure (set this when serving behind HTTPS).
     #[arg(long, env = "OVERSIGHT_SECURE_COOKIES")]
     secure_cookies: bool,
+    #[command(flatten)]
+    register: RegisterArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct RegisterArgs {
+    /// The transparency log's signing key, kept outside the database; created on first run.
+    /// Every node serving one database must use the same key file.
+    #[arg(long, env = "OVERSIGHT_LOG_KEY", default_value = "oversight-log.key")]
+    log_key: std::path::PathBuf,
+    /// The log's name (the checkpoint origin and key name) for a new key, e.g. "register.example.gov/log".
+    #[arg(long, env = "OVERSIGHT_LOG_ORIGIN", default_value = "oversight.local/register")]
+    log_origin: String,
+    /// Publish exporters' names on the public register (withheld by default).
+    #[arg(long, env = "OVERSIGHT_PUBLISH_EXPORTER_NAMES")]
+    publish_exporter_names: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -162,6 +187,47 @@ async fn open_app(db: &str) -> Result<Arc<App>> {
     App::open(store, Arc::new(SystemClock)).await.context("rebuilding read models from the event log")
 }
 
+/// Opens the app with the register's signing key and publication policy.
+async fn open_app_publishing(db: &str, register: &RegisterArgs) -> Result<Arc<App>> {
+    let store =
+        oversight_store::open(db, true).await.with_context(|| format!("opening the database {db}"))?;
+    let config = AppConfig {
+        log_signer: Some(load_or_create_log_key(&register.log_key, &register.log_origin)?),
+        publication: PublicationPolicy { exporter_names: register.publish_exporter_names },
+    };
+    App::open_with(store, Arc::new(SystemClock), config)
+        .await
+        .context("rebuilding read models from the event log")
+}
+
+/// Reads the signing key, or creates one (owner-only file permissions) on first run.
+fn load_or_create_log_key(path: &std::path::Path, origin: &str) -> Result<oversight_tlog::NoteSigner> {
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the log key {}", path.display()))?;
+        return oversight_tlog::NoteSigner::from_signer_key(text.trim())
+            .map_err(|e| anyhow::anyhow!("the log key {} is invalid: {e}", path.display()));
+    }
+    let mut seed = [0u8; 32];
+    getrandom(&mut seed)?;
+    let signer = oversight_tlog::NoteSigner::new(origin, &seed)
+        .map_err(|e| anyhow::anyhow!("log origin {origin:?}: {e}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("creating the log key {}", path.display()))?;
+    std::io::Write::write_all(&mut file, format!("{}\n", signer.to_signer_key()).as_bytes())?;
+    file.sync_all()?;
+    eprintln!("Created the transparency log's signing key {} (keep it safe; back it up).", path.display());
+    Ok(signer)
+}
+
+fn getrandom(buf: &mut [u8]) -> Result<()> {
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(buf)).context("reading /dev/urandom")
+}
+
 async fn run_async(cmd: Cmd) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -173,7 +239,7 @@ async fn run_async(cmd: Cmd) -> Result<()> {
     match cmd {
         Cmd::Serve(args) => serve(args).await,
         Cmd::Demo(args) => {
-            let app = open_app(&args.db).await?;
+            let app = open_app_publishing(&args.db.db, &args.register).await?;
             demo::load(&app).await.context("loading the demo dataset")?;
             print_demo_logins();
             Ok(())
@@ -190,7 +256,7 @@ async fn run_async(cmd: Cmd) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let app = open_app(&args.db.db).await?;
+    let app = open_app_publishing(&args.db.db, &args.register).await?;
     if args.demo {
         if app.orgs().is_empty() {
             demo::load(&app).await.context("loading the demo dataset")?;

@@ -19,6 +19,7 @@ pub mod countries;
 pub mod ids;
 pub mod lifecycle;
 pub mod party;
+pub mod register;
 pub mod roles;
 
 pub use application::{Application, ApplicationStatus, Licence, LicenceStatus};

@@ -47,7 +47,9 @@ pub struct AppState {
         (name = "session", description = "Login, logout, API tokens"),
         (name = "applications", description = "Licence applications and their lifecycle"),
         (name = "admin", description = "Administration"),
-        (name = "reference", description = "Public reference data")
+        (name = "reference", description = "Public reference data"),
+        (name = "register", description = "The public register of decisions (no login)"),
+        (name = "log", description = "The transparency log behind the register (no login)")
     )
 )]
 struct ApiDoc;
@@ -60,6 +62,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::applications::router())
         .merge(routes::admin::router())
         .merge(routes::reference::router())
+        .merge(routes::register::router())
+        .merge(routes::log::router())
         .merge(routes::screening::router())
         .merge(routes::assessment::router())
         .split_for_parts();

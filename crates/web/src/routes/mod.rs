@@ -4,6 +4,8 @@ pub mod admin;
 pub mod applications;
 pub mod assessment;
 pub mod health;
+pub mod log;
 pub mod reference;
+pub mod register;
 pub mod screening;
 pub mod session;

@@ -1,0 +1,411 @@
+//! The public register and its transparency log: what is published when a case changes, the
+//! register's read model (folded from the log's leaves), search, statistics and proofs.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use oversight_domain::{
+    Application, UserId,
+    lifecycle::{Event, Recorded, apply},
+    register::{PublicRecord, public_record},
+};
+use oversight_tlog::{HashPlan, NoteSigner, leaf_hash};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::{App, AppError};
+
+type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Largest page of log entries served at once.
+pub const MAX_ENTRIES_PAGE: u64 = 1000;
+
+/// The register's read model: every leaf of the log, in order, and the record it holds.
+#[derive(Debug, Default)]
+pub struct RegisterProjection {
+    /// `None` where a leaf is not a record this version understands (kept so indexes stay right).
+    pub records: Vec<Option<PublicRecord>>,
+}
+
+/// A record with its position in the log.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterEntry {
+    pub index: u64,
+    pub record: PublicRecord,
+}
+
+/// Search and filters over the register. All are optional; text matches case-insensitively in the
+/// destination, goods, rationale, sector, licence number and exporter.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterQuery {
+    pub q: Option<String>,
+    /// ISO 3166-1 alpha-2 or alpha-3.
+    pub destination: Option<String>,
+    /// issued, issued_with_conditions, refused, withdrawn, suspended, reinstated, revoked, surrendered, expired.
+    pub outcome: Option<String>,
+    pub control_entry: Option<String>,
+    pub end_user_sector: Option<String>,
+    /// Published on or after (YYYY-MM-DD).
+    pub from: Option<NaiveDate>,
+    /// Published on or before (YYYY-MM-DD).
+    pub to: Option<NaiveDate>,
+    /// 1-based.
+    pub page: Option<u32>,
+    /// At most 200; default 50.
+    pub per_page: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterPage {
+    pub total: usize,
+    pub page: u32,
+    pub per_page: u32,
+    pub records: Vec<RegisterEntry>,
+}
+
+/// A record with the proof that it is in the log.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordWithProof {
+    pub index: u64,
+    pub record: PublicRecord,
+    /// base64 of SHA-256(0x00 ‖ leaf bytes).
+    pub leaf_hash: String,
+    /// The latest signed checkpoint (a C2SP signed note); `None` until the first one is signed.
+    pub checkpoint: Option<String>,
+    pub tree_size: Option<u64>,
+    /// Inclusion proof (base64 hashes) against the checkpoint; empty if the record is newer than it.
+    pub inclusion_proof: Vec<String>,
+}
+
+/// A proof served by the log endpoints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Proof {
+    pub hashes: Vec<String>,
+    pub leaf_hash: Option<String>,
+}
+
+pub(crate) fn ephemeral_signer() -> Result<NoteSigner> {
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    NoteSigner::new("oversight.local/register", &seed).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+}
+
+fn b64(h: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(h)
+}
+
+impl App {
+    /// The public records that `events` produce when applied to `state`, as `(event index, leaf)`.
+    pub(crate) fn public_records(
+        &self,
+        state: Option<&Application>,
+        events: &[Event],
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Vec<(usize, Vec<u8>)> {
+        // Records describe the case as the whole batch leaves it (a decision and the licence it
+        // issues are one batch), and what it was before the batch (a withdrawn draft is private).
+        let mut after = state.cloned();
+        for event in events {
+            after = apply(after, &Recorded { actor, at: now, event: event.clone() });
+        }
+        let Some(after) = after else { return vec![] };
+        let exporter = self.read().orgs.get(&after.org).map(|o| o.name.clone()).unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, event) in events.iter().enumerate() {
+            let id = uuid::Uuid::now_v7().to_string();
+            let record =
+                public_record(state, &after, event, id, now, &exporter, &self.control_list, self.publication);
+            if let Some(r) = record {
+                out.push((i, r.to_leaf()));
+            }
+        }
+        out
+    }
+
+    /// Hashes newly published leaves into the tree and signs a checkpoint. A failure is logged, not
+    /// returned: the leaves are safely stored, and the next call (or the next start) signs them.
+    pub async fn publish_checkpoint(&self) {
+        if let Err(e) = self.store.integrate_log(&self.log_signer).await {
+            tracing::warn!("signing a log checkpoint failed (will retry): {e}");
+        }
+    }
+
+    /// Folds leaves published since the last fold (by this node or another) into the register.
+    pub(crate) async fn catch_up_register(&self) -> Result<()> {
+        let known = self.read().register.records.len() as u64;
+        let size = self.store.log_size().await?;
+        let mut at = known;
+        while at < size {
+            let end = (at + 5000).min(size);
+            let leaves = self.store.log_leaves(at, end).await?;
+            let mut p = self.projections.write().expect("projection lock poisoned");
+            // Another catch-up may have folded these meanwhile.
+            if p.register.records.len() as u64 != at {
+                return Ok(());
+            }
+            for leaf in &leaves {
+                p.register.records.push(PublicRecord::from_leaf(leaf).ok());
+            }
+            at = end;
+        }
+        Ok(())
+    }
+
+    /// Searches the register, newest first.
+    pub fn register_search(&self, q: &RegisterQuery) -> Result<RegisterPage> {
+        let destination = match q.destination.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => Some(
+                oversight_domain::CountryCode::parse(d)
+                    .map_err(|e| AppError::invalid("destination", e.message))?,
+            ),
+            None => None,
+        };
+        let per_page = q.per_page.unwrap_or(50);
+        if !(1..=200).contains(&per_page) {
+            return Err(AppError::invalid("per_page", "must be between 1 and 200"));
+        }
+        let page = q.page.unwrap_or(1);
+        if page == 0 {
+            return Err(AppError::invalid("page", "pages start at 1"));
+        }
+        let text = q.q.as_deref().map(str::to_lowercase).filter(|t| !t.trim().is_empty());
+        let p = self.read();
+        let matching: Vec<RegisterEntry> = p
+            .register
+            .records
+            .iter()
+            .enumerate()
+            .rev()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (i, r)))
+            .filter(|(_, r)| {
+                destination.as_ref().is_none_or(|d| r.destination.as_deref() == Some(d.alpha2()))
+                    && q.outcome.as_deref().filter(|o| !o.is_empty()).is_none_or(|o| r.kind.outcome() == o)
+                    && q.control_entry
+                        .as_deref()
+                        .filter(|c| !c.is_empty())
+                        .is_none_or(|c| r.control_entries.iter().any(|e| e.eq_ignore_ascii_case(c)))
+                    && q.end_user_sector
+                        .as_deref()
+                        .filter(|s| !s.is_empty())
+                        .is_none_or(|s| r.end_user_sector.is_some_and(|x| x.as_str() == s))
+                    && q.from.is_none_or(|f| r.published_at.date_naive() >= f)
+                    && q.to.is_none_or(|t| r.published_at.date_naive() <= t)
+                    && text.as_ref().is_none_or(|t| record_text(r).contains(t.as_str()))
+            })
+            .map(|(i, r)| RegisterEntry { index: i as u64, record: r.clone() })
+            .collect();
+        let total = matching.len();
+        let records =
+            matching.into_iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).collect();
+        Ok(RegisterPage { total, page, per_page, records })
+    }
+
+    /// Every record in log order (for the open-data downloads).
+    pub fn register_all(&self) -> Vec<RegisterEntry> {
+        self.read()
+            .register
+            .records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.clone().map(|record| RegisterEntry { index: i as u64, record }))
+            .collect()
+    }
+
+    /// One record with its inclusion proof against the latest checkpoint.
+    pub async fn register_record(&self, index: u64) -> Result<RecordWithProof> {
+        let record =
+            self.read().register.records.get(index as usize).cloned().flatten().ok_or(AppError::NotFound)?;
+        let leaf = self.store.log_leaves(index, index + 1).await?.pop().ok_or(AppError::NotFound)?;
+        let checkpoint = self.store.latest_checkpoint().await?;
+        let (tree_size, inclusion_proof) = match &checkpoint {
+            Some(cp) if index < cp.size => {
+                (Some(cp.size), self.inclusion_proof(index, cp.size).await?.hashes)
+            }
+            Some(cp) => (Some(cp.size), vec![]),
+            None => (None, vec![]),
+        };
+        Ok(RecordWithProof {
+            index,
+            record,
+            leaf_hash: b64(&leaf_hash(&leaf)),
+            checkpoint: checkpoint.map(|c| c.note),
+            tree_size,
+            inclusion_proof,
+        })
+    }
+
+    /// The latest signed checkpoint note.
+    pub async fn log_checkpoint(&self) -> Result<Option<String>> {
+        Ok(self.store.latest_checkpoint().await?.map(|c| c.note))
+    }
+
+    /// The note verifier key of the log (`name+keyid+base64`).
+    pub fn log_key(&self) -> String {
+        self.log_signer.verifier_key()
+    }
+
+    /// The size of the latest checkpoint (what proofs are served against).
+    async fn signed_size(&self) -> Result<u64> {
+        Ok(self.store.latest_checkpoint().await?.map(|c| c.size).unwrap_or(0))
+    }
+
+    /// Leaves `[start, end)` of the signed tree, at most [`MAX_ENTRIES_PAGE`].
+    pub async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>> {
+        let size = self.signed_size().await?;
+        if start > end {
+            return Err(AppError::invalid("start", "start must not be after end"));
+        }
+        if start >= size && start > 0 {
+            return Err(AppError::invalid("start", format!("the log has {size} entries")));
+        }
+        let end = end.min(size).min(start + MAX_ENTRIES_PAGE);
+        Ok(self.store.log_leaves(start, end).await?)
+    }
+
+    /// RFC 9162 inclusion proof of leaf `index` in the tree of `size` leaves (≤ the signed size).
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Proof> {
+        if size > self.signed_size().await? {
+            return Err(AppError::invalid("size", "larger than the latest checkpoint"));
+        }
+        let plan = HashPlan::inclusion(index, size).map_err(|e| AppError::invalid("index", e.to_string()))?;
+        let hashes = self.fetch(&plan).await?;
+        let leaf = self.store.log_hashes(&[(0, index, 1)]).await?;
+        Ok(Proof { hashes, leaf_hash: leaf.first().map(|h| b64(h)) })
+    }
+
+    /// RFC 9162 consistency proof between tree sizes `old` and `new` (≤ the signed size).
+    pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Proof> {
+        if new > self.signed_size().await? {
+            return Err(AppError::invalid("new", "larger than the latest checkpoint"));
+        }
+        let plan = HashPlan::consistency(old, new).map_err(|e| AppError::invalid("old", e.to_string()))?;
+        Ok(Proof { hashes: self.fetch(&plan).await?, leaf_hash: None })
+    }
+
+    async fn fetch(&self, plan: &HashPlan) -> Result<Vec<String>> {
+        let fetched = self.store.log_hashes(&plan.needed_runs()).await?;
+        let proof = plan.compute(&fetched).ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("stored log hashes do not fit the proof plan"))
+        })?;
+        Ok(proof.iter().map(|h| b64(h)).collect())
+    }
+
+    /// Statistics as the UK and EU publish them (see [`RegisterStats`]).
+    pub fn register_stats(&self) -> RegisterStats {
+        let p = self.read();
+        stats(p.register.records.iter().flatten())
+    }
+}
+
+fn record_text(r: &PublicRecord) -> String {
+    [
+        r.destination.as_deref(),
+        r.destination_name.as_deref(),
+        r.goods_summary.as_deref(),
+        r.public_rationale.as_deref(),
+        r.licence_number.as_deref(),
+        r.exporter.as_deref(),
+        r.end_user_sector.map(|s| s.as_str()),
+        Some(r.kind.outcome()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
+    .to_lowercase()
+        + " "
+        + &r.control_entries.join(" ").to_lowercase()
+}
+
+/// Register statistics. Decision figures count first decisions only (licence actions and
+/// withdrawals are excluded, with their reason counted in `excluded`).
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterStats {
+    pub total_records: usize,
+    pub first_decisions: usize,
+    /// quarter ("2026-Q3") → destination (alpha-2) → outcome → count.
+    pub decisions_by_quarter: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>>,
+    /// Share of first decisions taken within 20 and within 60 working days of submission.
+    pub within_20_working_days: Option<f64>,
+    pub within_60_working_days: Option<f64>,
+    pub median_processing_working_days: Option<u32>,
+    /// Refusals by criterion ("2" → count).
+    pub refusals_by_criterion: BTreeMap<String, usize>,
+    pub outcomes: BTreeMap<String, usize>,
+    /// Records excluded from decision statistics, by reason.
+    pub excluded: BTreeMap<String, usize>,
+    pub cyber_surveillance: CyberStats,
+}
+
+/// The dedicated cyber-surveillance section (EU Regulation 2021/821 Art. 26).
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CyberStats {
+    pub first_decisions: usize,
+    pub outcomes: BTreeMap<String, usize>,
+    /// destination (alpha-2) → outcome → count.
+    pub by_destination: BTreeMap<String, BTreeMap<String, usize>>,
+    /// control entry → outcome → count.
+    pub by_control_entry: BTreeMap<String, BTreeMap<String, usize>>,
+    pub licence_actions: BTreeMap<String, usize>,
+}
+
+pub fn stats<'a>(records: impl Iterator<Item = &'a PublicRecord>) -> RegisterStats {
+    let mut s = RegisterStats::default();
+    let mut days = Vec::new();
+    for r in records {
+        s.total_records += 1;
+        let outcome = r.kind.outcome().to_string();
+        if let Some(reason) = &r.excluded_from_statistics {
+            *s.excluded.entry(reason.clone()).or_default() += 1;
+            if r.cyber_surveillance {
+                *s.cyber_surveillance.licence_actions.entry(outcome).or_default() += 1;
+            }
+            continue;
+        }
+        if !r.first_decision {
+            continue;
+        }
+        s.first_decisions += 1;
+        *s.outcomes.entry(outcome.clone()).or_default() += 1;
+        let date = r.decision_date.unwrap_or_else(|| r.published_at.date_naive());
+        let quarter = format!("{}-Q{}", date.year(), (date.month0() / 3) + 1);
+        let destination = r.destination.clone().unwrap_or_else(|| "unknown".into());
+        *s.decisions_by_quarter
+            .entry(quarter)
+            .or_default()
+            .entry(destination.clone())
+            .or_default()
+            .entry(outcome.clone())
+            .or_default() += 1;
+        for c in &r.refusal_criteria {
+            *s.refusals_by_criterion.entry(c.to_string()).or_default() += 1;
+        }
+        if let Some(d) = r.processing_working_days {
+            days.push(d);
+        }
+        if r.cyber_surveillance {
+            let c = &mut s.cyber_surveillance;
+            c.first_decisions += 1;
+            *c.outcomes.entry(outcome.clone()).or_default() += 1;
+            *c.by_destination.entry(destination).or_default().entry(outcome.clone()).or_default() += 1;
+            for e in &r.control_entries {
+                *c.by_control_entry.entry(e.clone()).or_default().entry(outcome.clone()).or_default() += 1;
+            }
+        }
+    }
+    if !days.is_empty() {
+        let n = days.len() as f64;
+        s.within_20_working_days = Some(days.iter().filter(|d| **d <= 20).count() as f64 / n);
+        s.within_60_working_days = Some(days.iter().filter(|d| **d <= 60).count() as f64 / n);
+        days.sort_unstable();
+        s.median_processing_working_days = Some(days[days.len() / 2]);
+    }
+    s
+}

@@ -1,0 +1,314 @@
+//! The public register: what of a case becomes public, and when.
+//!
+//! Each published event becomes one [`PublicRecord`], appended as a leaf to the transparency log
+//! in the same transaction as the event. The record holds what DOMAIN.md §9 lists for the public —
+//! never commercial secrets (no item descriptions, quantities or exact values, no internal notes or
+//! recommendations), and the exporter's name only if the authority's policy says so. The record is
+//! designed to carry later kinds (appeal outcomes, informed notices, rule changes) without change:
+//! the kind says what it is, fields that do not apply are absent.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    application::{Application, ApplicationStatus, Outcome},
+    control_list::ControlList,
+    lifecycle::Event,
+    party::{PartyRole, Sector},
+};
+
+/// What a published record records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    LicenceIssued,
+    LicenceIssuedWithConditions,
+    LicenceRefused,
+    ApplicationWithdrawn,
+    LicenceSuspended,
+    LicenceReinstated,
+    LicenceRevoked,
+    LicenceSurrendered,
+    LicenceExpired,
+    AppealUpheld,
+    AppealOverturned,
+    InformedNotice,
+    RuleChange,
+}
+
+impl RecordKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecordKind::LicenceIssued => "licence_issued",
+            RecordKind::LicenceIssuedWithConditions => "licence_issued_with_conditions",
+            RecordKind::LicenceRefused => "licence_refused",
+            RecordKind::ApplicationWithdrawn => "application_withdrawn",
+            RecordKind::LicenceSuspended => "licence_suspended",
+            RecordKind::LicenceReinstated => "licence_reinstated",
+            RecordKind::LicenceRevoked => "licence_revoked",
+            RecordKind::LicenceSurrendered => "licence_surrendered",
+            RecordKind::LicenceExpired => "licence_expired",
+            RecordKind::AppealUpheld => "appeal_upheld",
+            RecordKind::AppealOverturned => "appeal_overturned",
+            RecordKind::InformedNotice => "informed_notice",
+            RecordKind::RuleChange => "rule_change",
+        }
+    }
+
+    /// The outcome word used in statistics ("issued", "refused", ...).
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            RecordKind::LicenceIssued => "issued",
+            RecordKind::LicenceIssuedWithConditions => "issued_with_conditions",
+            RecordKind::LicenceRefused => "refused",
+            RecordKind::ApplicationWithdrawn => "withdrawn",
+            RecordKind::LicenceSuspended => "suspended",
+            RecordKind::LicenceReinstated => "reinstated",
+            RecordKind::LicenceRevoked => "revoked",
+            RecordKind::LicenceSurrendered => "surrendered",
+            RecordKind::LicenceExpired => "expired",
+            RecordKind::AppealUpheld => "appeal_upheld",
+            RecordKind::AppealOverturned => "issued_on_appeal",
+            RecordKind::InformedNotice => "informed",
+            RecordKind::RuleChange => "rule_change",
+        }
+    }
+}
+
+/// One public record: a leaf of the transparency log, byte for byte its canonical JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PublicRecord {
+    /// Unique id of this record (so two records with the same content remain two records).
+    pub record_id: String,
+    pub kind: RecordKind,
+    pub published_at: DateTime<Utc>,
+    /// The case the record is about (absent for rule changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_date: Option<NaiveDate>,
+    /// ISO 3166-1 alpha-2 destination and its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user_sector: Option<Sector>,
+    #[serde(default)]
+    pub control_entries: Vec<String>,
+    pub cyber_surveillance: bool,
+    /// Control-list titles of the goods (never the exporter's own description).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goods_summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_band: Option<String>,
+    /// Criteria relied on for a refusal (1–8).
+    #[serde(default)]
+    pub refusal_criteria: Vec<u8>,
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// Working days from submission to decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_working_days: Option<u32>,
+    /// The plain-language rationale (for licence actions: the stated reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_rationale: Option<String>,
+    /// The exporter, if the publication policy names exporters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter: Option<String>,
+    /// Counted in "first decision only" statistics.
+    pub first_decision: bool,
+    /// Why the record is left out of decision statistics, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_from_statistics: Option<String>,
+}
+
+impl PublicRecord {
+    /// The bytes stored as the log leaf and served in `decisions.jsonl`.
+    pub fn to_leaf(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("records serialise")
+    }
+
+    pub fn from_leaf(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+}
+
+/// The authority's publication policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PublicationPolicy {
+    /// Publish exporters' names (otherwise withheld).
+    pub exporter_names: bool,
+}
+
+/// The public record, if any, for `event` that turned `before` into `after`.
+pub fn public_record(
+    before: Option<&Application>,
+    after: &Application,
+    event: &Event,
+    record_id: String,
+    at: DateTime<Utc>,
+    exporter_name: &str,
+    control_list: &ControlList,
+    policy: PublicationPolicy,
+) -> Option<PublicRecord> {
+    let (kind, rationale, first, excluded) = match event {
+        Event::Decided { decision } => {
+            let kind = match decision.outcome {
+                Outcome::Approve => RecordKind::LicenceIssued,
+                Outcome::ApproveWithConditions => RecordKind::LicenceIssuedWithConditions,
+                Outcome::Deny => RecordKind::LicenceRefused,
+            };
+            (kind, Some(decision.public_rationale.clone()), true, None)
+        }
+        // Drafts are private; a submitted application that is withdrawn is public.
+        Event::Withdrawn { reason } if before.is_some_and(|b| b.status != ApplicationStatus::Draft) => (
+            RecordKind::ApplicationWithdrawn,
+            Some(reason.clone()),
+            false,
+            Some("withdrawn by the applicant before a decision".to_string()),
+        ),
+        Event::LicenceSuspended { reason } => {
+            (RecordKind::LicenceSuspended, Some(reason.clone()), false, licence_action())
+        }
+        Event::LicenceReinstated { reason } => {
+            (RecordKind::LicenceReinstated, Some(reason.clone()), false, licence_action())
+        }
+        Event::LicenceRevoked { reason } => {
+            (RecordKind::LicenceRevoked, Some(reason.clone()), false, licence_action())
+        }
+        Event::LicenceSurrendered { reason } => {
+            (RecordKind::LicenceSurrendered, Some(reason.clone()), false, licence_action())
+        }
+        Event::LicenceExpired => (RecordKind::LicenceExpired, None, false, licence_action()),
+        _ => return None,
+    };
+    let entries: Vec<_> = after.items.iter().filter_map(|i| control_list.get(&i.control_code)).collect();
+    let mut codes: Vec<String> = entries.iter().map(|e| e.code.clone()).collect();
+    codes.dedup();
+    let mut titles: Vec<String> = entries.iter().map(|e| format!("{} ({})", e.title, e.code)).collect();
+    titles.dedup();
+    let end_user = after.parties.iter().find(|p| p.role == PartyRole::EndUser);
+    let decision = after.decision.as_ref();
+    Some(PublicRecord {
+        record_id,
+        kind,
+        published_at: at,
+        case_id: Some(after.id.to_string()),
+        licence_number: after.licence.as_ref().map(|l| l.number.clone()),
+        licence_type: Some("standard individual export licence".to_string()),
+        decision_date: decision.map(|d| d.at.date_naive()),
+        destination: Some(after.destination.alpha2().to_string()),
+        destination_name: Some(after.destination.name().to_string()),
+        end_user_sector: end_user.map(|p| p.sector),
+        control_entries: codes,
+        cyber_surveillance: entries.iter().any(|e| e.cyber_surveillance),
+        goods_summary: (!titles.is_empty()).then(|| titles.join("; ")),
+        value_band: Some(value_band(after.items.iter().map(|i| i.value_eur).sum())),
+        refusal_criteria: match (kind, decision) {
+            (RecordKind::LicenceRefused, Some(d)) => d.criteria.clone(),
+            _ => vec![],
+        },
+        conditions: match kind {
+            RecordKind::LicenceIssuedWithConditions => {
+                decision.map(|d| d.conditions.clone()).unwrap_or_default()
+            }
+            _ => vec![],
+        },
+        processing_working_days: match (after.submitted_at, decision) {
+            (Some(s), Some(d)) if first => Some(working_days_between(s, d.at)),
+            _ => None,
+        },
+        public_rationale: rationale.filter(|r| !r.is_empty()),
+        exporter: policy.exporter_names.then(|| exporter_name.to_string()),
+        first_decision: first,
+        excluded_from_statistics: excluded,
+    })
+}
+
+fn licence_action() -> Option<String> {
+    Some("licence action, not a licensing decision".to_string())
+}
+
+/// Value bands published instead of exact values.
+pub fn value_band(eur: u64) -> String {
+    match eur {
+        0..100_000 => "under 100,000 EUR",
+        100_000..1_000_000 => "100,000 to 1 million EUR",
+        1_000_000..10_000_000 => "1 to 10 million EUR",
+        _ => "over 10 million EUR",
+    }
+    .to_string()
+}
+
+/// Working days from `start` to `end`: Monday to Friday (public holidays are not configured yet).
+pub fn working_days_between(start: DateTime<Utc>, end: DateTime<Utc>) -> u32 {
+    let (mut d, last) = (start.date_naive(), end.date_naive());
+    let mut n = 0;
+    while d < last {
+        d = d.succ_opt().expect("date in range");
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    #[test]
+    fn working_days_skip_weekends() {
+        let fri = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+        assert_eq!(working_days_between(fri, fri), 0);
+        assert_eq!(working_days_between(fri, fri + Duration::days(3)), 1);
+        assert_eq!(working_days_between(fri, fri + Duration::days(7)), 5);
+    }
+
+    #[test]
+    fn values_are_published_as_bands() {
+        assert_eq!(value_band(99_999), "under 100,000 EUR");
+        assert_eq!(value_band(100_000), "100,000 to 1 million EUR");
+        assert_eq!(value_band(12_000_000), "over 10 million EUR");
+    }
+
+    #[test]
+    fn records_round_trip_and_refuse_unknown_fields() {
+        let r = PublicRecord {
+            record_id: "r".into(),
+            kind: RecordKind::RuleChange,
+            published_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            case_id: None,
+            licence_number: None,
+            licence_type: None,
+            decision_date: None,
+            destination: None,
+            destination_name: None,
+            end_user_sector: None,
+            control_entries: vec![],
+            cyber_surveillance: false,
+            goods_summary: None,
+            value_band: None,
+            refusal_criteria: vec![],
+            conditions: vec![],
+            processing_working_days: None,
+            public_rationale: Some("New catch-all guidance".into()),
+            exporter: None,
+            first_decision: false,
+            excluded_from_statistics: Some("not a decision".into()),
+        };
+        assert_eq!(PublicRecord::from_leaf(&r.to_leaf()).unwrap(), r);
+        let mut v: serde_json::Value = serde_json::from_slice(&r.to_leaf()).unwrap();
+        v["internal_note"] = "secret".into();
+        assert!(PublicRecord::from_leaf(v.to_string().as_bytes()).is_err());
+    }
+}
