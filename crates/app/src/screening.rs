@@ -514,12 +514,14 @@ fn check_list_name(name: &str) -> Result<()> {
 }
 
 fn check_birth_date(d: &str) -> Result<()> {
-    let b = d.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let ok = match b.len() {
-        4 => digits(0..4),
-        7 => digits(0..4) && b[4] == b'-' && digits(5..7),
-        10 => digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10),
+    let parts: Vec<&str> = d.split('-').collect();
+    let num = |s: &str, len: usize, range: std::ops::RangeInclusive<u32>| {
+        s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) && s.parse().is_ok_and(|n| range.contains(&n))
+    };
+    let ok = match parts.as_slice() {
+        [y] => num(y, 4, 1000..=2999),
+        [y, m] => num(y, 4, 1000..=2999) && num(m, 2, 1..=12),
+        [y, m, day] => num(y, 4, 1000..=2999) && num(m, 2, 1..=12) && num(day, 2, 1..=31),
         _ => false,
     };
     if ok { Ok(()) } else { Err(AppError::invalid("birth_date", "write YYYY, YYYY-MM or YYYY-MM-DD")) }
