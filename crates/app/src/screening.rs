@@ -851,9 +851,12 @@ impl App {
                 "submitted" => {
                     let pending =
                         self.read().screening.shared.pending.lock().expect("pending lock").remove(&app.id);
+                    // A list imported between the guard's screening and now re-screened only
+                    // submitted cases, not this one: screen it again against the current releases.
+                    let current = self.current_index().await?.key.clone();
                     let pending = match pending {
-                        Some(p) => p,
-                        None => self.screen_case(app).await?,
+                        Some(p) if p.lists == current => p,
+                        _ => self.screen_case(app).await?,
                     };
                     self.record_submission_screening(actor, app.id, pending, e.recorded_at).await?;
                 }
