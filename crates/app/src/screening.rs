@@ -1252,3 +1252,34 @@ fn new_event(e: &ScreeningEvent, actor: Option<UserId>, at: DateTime<Utc>) -> Ne
         recorded_at: at,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dismissals_ignore_case_and_spacing_of_the_party_name_but_not_the_entry_content() {
+        let a = DismissalKey::of("State  Security Committee", "by", "us-csl", "32275", "h1");
+        assert_eq!(a, DismissalKey::of("state security committee", "BY", "us-csl", "32275", "h1"));
+        assert_ne!(a, DismissalKey::of("state security committee", "BY", "us-csl", "32275", "h2"));
+        assert_ne!(a, DismissalKey::of("state security committee", "RU", "us-csl", "32275", "h1"));
+    }
+
+    #[test]
+    fn birth_dates_are_year_month_or_day_precise() {
+        for ok in ["1962", "1962-08", "1962-08-06"] {
+            assert!(check_birth_date(ok).is_ok(), "{ok}");
+        }
+        for bad in ["62", "1962-13", "1962-08-32", "1962/08/06", "1962-8-6", "abcd"] {
+            assert!(check_birth_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn list_names_are_slugs_and_the_builtin_list_cannot_be_imported() {
+        assert!(check_list_name("us-csl").is_ok());
+        for bad in ["", "US CSL", "-x", "a/b", DENIALS_LIST] {
+            assert!(check_list_name(bad).is_err(), "{bad}");
+        }
+    }
+}
