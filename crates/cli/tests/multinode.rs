@@ -409,6 +409,7 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
     let exporter_a = login(&c.a, EXPORTER).await;
     let exporter_b = login(&c.b, EXPORTER).await;
     let officer_a = login(&c.a, OFFICER).await;
+    let officer_b = login(&c.b, OFFICER).await;
     let approver_a = login(&c.a, APPROVER).await;
     let approver_b = login(&c.b, APPROVER).await;
 
@@ -486,7 +487,8 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds.iter().filter(|k| **k == "submitted").count(), 1, "{id}: {kinds:?}");
         assert_eq!(kinds.iter().filter(|k| **k == "decided").count(), 1, "{id}: {kinds:?}");
-        for officer in [&officer_a] {
+        // The history API of both nodes (B has long caught up: it converged on the decision above).
+        for officer in [&officer_a, &officer_b] {
             let (_, history) = officer.get(&format!("/api/applications/{id}/history")).await;
             let decided = history.as_array().unwrap().iter().filter(|h| h["kind"] == "decided").count();
             assert_eq!(decided, 1, "history of {id}: {history}");
