@@ -132,16 +132,17 @@ struct Node {
 
 impl Node {
     /// Starts a node on a port the OS picks (`--addr 127.0.0.1:0`) and waits until it listens.
-    fn start(name: &'static str, db: &TestDb, demo: bool) -> Node {
+    fn start(name: &'static str, db: &TestDb, log_key: &std::path::Path, demo: bool) -> Node {
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_oversight"));
-        cmd.args(["serve", "--db", &db.url, "--addr", "127.0.0.1:0"]);
+        cmd.args(["serve", "--db", &db.url, "--addr", "127.0.0.1:0", "--log-key"]).arg(log_key);
         if demo {
             cmd.arg("--demo");
         }
         cmd.env("RUST_LOG", "warn")
             .env_remove("OVERSIGHT_DB")
             .env_remove("OVERSIGHT_ADDR")
+            .env_remove("OVERSIGHT_LOG_KEY")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log.reopen().unwrap());
@@ -192,14 +193,50 @@ struct Cluster {
     a: Node,
     b: Node,
     db: TestDb,
+    /// Holds the transparency log's signing key, which every node of one database shares.
+    dir: tempfile::TempDir,
 }
 
 impl Cluster {
     fn start() -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
         let db = TestDb::create();
-        let a = Node::start("A", &db, true);
-        let b = Node::start("B", &db, false);
-        Cluster { a, b, db }
+        let key = dir.path().join("log.key");
+        // A creates the key on its first run; B starts after A, so it reads the same key.
+        let a = Node::start("A", &db, &key, true);
+        let b = Node::start("B", &db, &key, false);
+        Cluster { a, b, db, dir }
+    }
+
+    /// Waits until both nodes serve the same signed checkpoint, then verifies through `node`.
+    async fn verify_when_agreed(&self, node: &Node) -> String {
+        async fn checkpoint(node: &Node) -> Option<String> {
+            reqwest::get(format!("{}/log/checkpoint", node.base)).await.ok()?.text().await.ok()
+        }
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let (a, b) = (checkpoint(&self.a).await, checkpoint(&self.b).await);
+            if a.is_some() && a == b {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the nodes serve different checkpoints:\nA: {a:?}\nB: {b:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.verify(node)
+    }
+
+    /// Runs `oversight verify` against a node, with a verifier state kept across calls.
+    fn verify(&self, node: &Node) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_oversight"))
+            .args(["verify", "--url", &node.base, "--state"])
+            .arg(self.dir.path().join("verifier-state.json"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "oversight verify against node {}: {text}", node.name);
+        text
     }
 }
 
@@ -477,6 +514,9 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
             }
         }
         decision_ids.push(id);
+        if round == 1 {
+            c.verify_when_agreed(&c.a).await;
+        }
     }
 
     // The record holds exactly one submission and one decision per case, through either node.
@@ -495,6 +535,14 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
         }
     }
     assert_eq!(decision_ids.len(), 4);
+
+    // The decisions were published through both nodes into one transparency log. An outside
+    // verifier saw it through A after two rounds; now, through B, it accepts B's larger checkpoint
+    // as consistent with what it saw through A, and through A again.
+    for node in [&c.b, &c.a] {
+        let report = c.verify_when_agreed(node).await;
+        eprintln!("verify through {}: {}", node.name, report.lines().take(3).collect::<Vec<_>>().join(" / "));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
