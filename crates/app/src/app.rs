@@ -226,7 +226,8 @@ impl App {
             })
             .collect();
         self.store.append(stream, expected, &new).await?;
-        self.catch_up().await
+        self.refresh_after_write().await;
+        Ok(())
     }
 
     // ----- accounts -------------------------------------------------------------------------
@@ -486,12 +487,39 @@ impl App {
         if !leaves.is_empty() {
             self.publish_checkpoint().await;
         }
-        self.catch_up().await?;
+        // The command is stored. From here on nothing may turn the answer into a failure, or a
+        // client would retry a write that happened: problems are logged, and the follower folds
+        // the events into the read models if this catch-up cannot.
+        self.refresh_after_write().await;
+        let mut after = state;
+        for e in &appended {
+            let event: Event = serde_json::from_value(e.payload.clone()).expect("just serialised");
+            after = apply(after, &Recorded { actor: actor.user, at: e.recorded_at, event });
+        }
+        let after = after.expect("a stored command leaves a case");
         // Reactions of other capabilities to what just happened to the case.
-        let after = self.read().applications.get(&id).cloned().ok_or(AppError::NotFound)?;
-        self.screening_react(actor, &after, &appended).await?;
-        self.assessment_react(actor, &after, &appended).await?;
-        self.get_application(actor, id)
+        if let Err(e) = self.screening_react(actor, &after, &appended).await {
+            tracing::error!("screening after {} on case {id} failed: {e}", appended[0].kind);
+        }
+        if let Err(e) = self.assessment_react(actor, &after, &appended).await {
+            tracing::error!("assessment after {} on case {id} failed: {e}", appended[0].kind);
+        }
+        let p = self.read();
+        Ok(self.view(
+            &p,
+            actor,
+            p.applications.get(&id).filter(|a| a.version >= after.version).unwrap_or(&after),
+        ))
+    }
+
+    /// Brings the read models up to date after a write that is already stored; a failure is logged,
+    /// not returned (see `execute_at`).
+    async fn refresh_after_write(&self) {
+        if let Err(e) = self.catch_up().await {
+            tracing::warn!(
+                "the write is stored, but refreshing the read models failed (the follower will): {e}"
+            );
+        }
     }
 
     /// Creates a draft application for the actor's organisation.

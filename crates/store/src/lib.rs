@@ -68,13 +68,19 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Unavailable(_) => true,
-            StoreError::Database(e) => matches!(
-                e,
+            StoreError::Database(e) => match e {
                 sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Tls(_)
-            ),
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Tls(_) => true,
+                // PostgreSQL: connection exceptions (class 08), operator intervention such as a
+                // terminated connection or a shutting-down server (class 57), and a database that
+                // does not accept connections (55000).
+                sqlx::Error::Database(db) => {
+                    db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57") || c == "55000")
+                }
+                _ => false,
+            },
             _ => false,
         }
     }
