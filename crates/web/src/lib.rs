@@ -73,6 +73,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole HTTP application.
 pub fn router(app: Arc<App>, secure_cookies: bool) -> Router {
     let (api, openapi) = api();
+    let api = api.merge(routes::pages::router());
     let openapi = Arc::new(openapi);
     api.route(
         "/api/openapi.json",

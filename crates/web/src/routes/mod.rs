@@ -5,6 +5,7 @@ pub mod applications;
 pub mod assessment;
 pub mod health;
 pub mod log;
+pub mod pages;
 pub mod reference;
 pub mod register;
 pub mod screening;
