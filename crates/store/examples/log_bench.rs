@@ -42,11 +42,15 @@ async fn main() {
     let signer = NoteSigner::new("bench.example/log", &[9u8; 32]).unwrap();
 
     // 1. Append throughput with signing.
-    for (label, per_tx, total) in [("1 record per transaction", 1u64, 2_000u64), ("100 records per transaction", 100, 20_000)] {
+    for (label, per_tx, total) in
+        [("1 record per transaction", 1u64, 2_000u64), ("100 records per transaction", 100, 20_000)]
+    {
         let mut rates = Vec::new();
         for _ in 0..runs {
             let dir = tempfile::tempdir().unwrap();
-            let store = SqliteStore::open(&format!("sqlite://{}", dir.path().join("b.db").display()), true).await.unwrap();
+            let store = SqliteStore::open(&format!("sqlite://{}", dir.path().join("b.db").display()), true)
+                .await
+                .unwrap();
             let start = Instant::now();
             let mut n = 0;
             while n < total {
@@ -75,8 +79,12 @@ async fn main() {
     }
     println!("built a log of {records} records in {:.1} s", build.elapsed().as_secs_f64());
 
-    let hashes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_hashes").fetch_one(store.pool()).await.unwrap();
-    println!("stored hashes: {hashes} = {:.2} bytes of hashes per record", hashes as f64 * 32.0 / records as f64);
+    let hashes: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM log_hashes").fetch_one(store.pool()).await.unwrap();
+    println!(
+        "stored hashes: {hashes} = {:.2} bytes of hashes per record",
+        hashes as f64 * 32.0 / records as f64
+    );
 
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let mut rand = move || {
@@ -123,5 +131,8 @@ async fn main() {
         assert_eq!(root, store.latest_checkpoint().await.unwrap().unwrap().root);
         verify_times.push(t.elapsed().as_secs_f64());
     }
-    println!("full verification (read {records} leaves, hash, recompute root): median {:.2} s", median(verify_times));
+    println!(
+        "full verification (read {records} leaves, hash, recompute root): median {:.2} s",
+        median(verify_times)
+    );
 }
