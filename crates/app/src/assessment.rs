@@ -860,12 +860,12 @@ impl App {
         require_assessable(&app, "a human-rights impact assessment")?;
         if let Err(e) = hria.validate() {
             let first = e.0.first().copied().map(section_name).unwrap_or_default();
-            return Err(AppError::invalid(&first, e.to_string()));
+            return Err(AppError::invalid(first, e.to_string()));
         }
         for (section, text) in hria.sections() {
             if text.chars().count() > MAX_HRIA_SECTION {
                 return Err(AppError::invalid(
-                    &section_name(section),
+                    section_name(section),
                     format!(
                         "the section \"{}\" is longer than {MAX_HRIA_SECTION} characters",
                         section.title()

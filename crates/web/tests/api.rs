@@ -189,6 +189,27 @@ impl User {
     }
 }
 
+/// The assessment gates a decision now requires (`routes/assessment.rs`): the officer runs the risk
+/// assessment and, for this tier-A item, the human-rights assessor records the HRIA.
+async fn assess_and_record_hria(t: &TestApp, id: &str) {
+    let officer = t.login(OFFICER).await;
+    let (s, rec) = officer.post(&format!("/api/applications/{id}/assessment"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{rec}");
+    let assessor = t.login("assessor@authority.example").await;
+    let hria = json!({
+        "item_capabilities": "Locates and intercepts handsets.",
+        "legal_framework": "Court warrants; oversight committee.",
+        "end_user_record": "No documented abuse.",
+        "groups_at_risk": "Journalists, protesters.",
+        "likelihood_and_severity": "Low likelihood; severe harm.",
+        "mitigations": "Audit logs; post-shipment verification.",
+        "stakeholder_input": "None received.",
+        "conclusion": "Acceptable with conditions."
+    });
+    let (s, h) = assessor.call(Method::PUT, &format!("/api/applications/{id}/hria"), Some(hria)).await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+}
+
 /// Runs each listed async test function against both backends.
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
@@ -248,6 +269,7 @@ async fn a_case_goes_from_draft_to_licence_through_the_api(t: TestApp) {
         )
         .await;
     assert_eq!((s, app["status"].as_str()), (StatusCode::OK, Some("pending_decision")), "{app}");
+    assess_and_record_hria(&t, &id).await;
 
     let approver = t.login(APPROVER).await;
     let (s, app) = approver
@@ -402,6 +424,7 @@ async fn the_approver_who_drafted_the_recommendation_cannot_decide(t: TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    assess_and_record_hria(&t, &id).await;
     let decision = json!({"outcome": "approve", "public_rationale": "Licensed."});
     let (s, e) = both.post(&format!("/api/applications/{id}/decision"), decision.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
