@@ -202,7 +202,7 @@ fn is_screening_refusal(r: &Result<oversight_app::ApplicationView, AppError>) ->
 }
 
 #[tokio::test]
-async fn approval_is_refused_while_an_alert_is_open_or_a_true_match_but_denial_is_possible() {
+async fn approval_is_refused_while_an_alert_is_open_or_a_true_match_but_screening_never_blocks_a_denial() {
     let w = world().await;
     w.import("v1.csv", &[KGB]).await;
     let id = w.submitted("State Security Committee of the Republic of Belarus", "BY").await;
@@ -286,22 +286,35 @@ async fn a_list_import_rescreens_open_cases_and_flags_a_newly_listed_party() {
 }
 
 #[tokio::test]
-async fn a_denied_end_user_becomes_a_listed_party_for_other_open_cases() {
-    let w = world().await;
-    w.import("v1.csv", &[ABBAS]).await;
-    let later = w.submitted("Directorate of Covert Signals", "ZW").await;
-    let denied = w.submitted("Directorate of Covert Signals", "ZW").await;
-    assert!(w.app.alerts(&w.officer, later).unwrap().is_empty());
-    to_pending_decision(&w, denied).await;
-    w.app
-        .decide_case(&w.approver, denied, Outcome::Deny, vec![2], "Refused.".into(), "".into(), vec![])
-        .await
-        .unwrap();
-    let alerts = w.app.alerts(&w.officer, later).unwrap();
-    assert_eq!(alerts.len(), 1, "{alerts:#?}");
-    assert_eq!((alerts[0].list.as_str(), alerts[0].trigger), ("authority-denials", Trigger::Denial));
-    let lists = w.app.lists(&w.officer).unwrap();
-    assert!(lists.iter().any(|l| l.name == "authority-denials" && l.builtin && l.entry_count == 1));
+async fn the_authoritys_denials_are_a_list_that_flags_a_new_submission_for_a_denied_end_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let app =
+        App::open(oversight_store::open(&url, true).await.unwrap(), Arc::new(SystemClock)).await.unwrap();
+    oversight_app::demo::load(&app).await.unwrap();
+    let actor = |email: &str| {
+        let me = app.me_of_id(app.user_by_email(email).unwrap()).unwrap();
+        Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles }
+    };
+    let officer = actor("officer@authority.example");
+    let lists = app.lists(&officer).unwrap();
+    assert!(
+        lists.iter().any(|l| l.name == "authority-denials" && l.builtin && l.entry_count == 1),
+        "{lists:?}"
+    );
+    // The demo denied "State Security Committee (KGB)" in Belarus; another exporter now applies.
+    let w = World {
+        exporter: actor("compliance@sentinel-signal.example"),
+        officer: officer.clone(),
+        approver: actor("approver@authority.example"),
+        admin: actor("admin@authority.example"),
+        app: app.clone(),
+        dir,
+    };
+    let id = w.submitted("State Security Committee (KGB)", "BY").await;
+    let alerts = app.alerts(&officer, id).unwrap();
+    let denial = alerts.iter().find(|a| a.list == "authority-denials").expect("flagged by the denial list");
+    assert_eq!((denial.trigger, denial.list_version, denial.score), (Trigger::Submission, 1, 1.0));
 }
 
 #[tokio::test]
