@@ -156,7 +156,7 @@ const CASES: &[Case] = &[
         destination: "BY",
         item: ("5A001.f", "Vehicle-mounted IMSI catcher with selective jamming", 6, 2_100_000),
         end_user: (
-            "State Security Committee (KGB)",
+            "State Security Committee of the Republic of Belarus",
             "Praspiekt Niezalieznasci 17, Minsk",
             Sector::Intelligence,
         ),

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use oversight_domain::{
     Application, UserId,
     lifecycle::{Event, Recorded, apply},
-    register::{PublicRecord, public_record},
+    register::{PublicRecord, Publication, public_record},
 };
 use oversight_tlog::{HashPlan, NoteSigner, leaf_hash};
 use serde::{Deserialize, Serialize};
@@ -118,8 +118,14 @@ impl App {
         let mut out = Vec::new();
         for (i, event) in events.iter().enumerate() {
             let id = uuid::Uuid::now_v7().to_string();
-            let record =
-                public_record(state, &after, event, id, now, &exporter, &self.control_list, self.publication);
+            let publication = Publication {
+                record_id: id,
+                at: now,
+                exporter_name: &exporter,
+                control_list: &self.control_list,
+                policy: self.publication,
+            };
+            let record = public_record(state, &after, event, publication);
             if let Some(r) = record {
                 out.push((i, r.to_leaf()));
             }

@@ -22,7 +22,7 @@
 //!   or suspended licence against the added and changed entries only; so does a denial (against the
 //!   denied case's end users).
 //! - **Audit**: every search (submission, re-screening, ad-hoc) is appended to
-//!   `screening-log-<YYYY-MM-DD>` with who, what, when, which list versions and the result.
+//!   its own stream `screening-search-<uuid>` with who, what, when, which list versions and the result.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -204,7 +204,7 @@ enum ScreeningEvent {
     ScreeningAlertRaised(Alert),
     /// On `screening-<case>`.
     ScreeningAlertAdjudicated { alert_id: Uuid, verdict: Verdict, reason: String, by: UserId },
-    /// On `screening-log-<date>`.
+    /// On `screening-search-<uuid>`, one stream per search.
     ScreeningSearchRecorded(SearchRecord),
 }
 
@@ -1061,11 +1061,13 @@ impl App {
         Err(AppError::Conflict(format!("could not append to {stream}: too many concurrent writers; retry")))
     }
 
+    /// Records one search. Each search is a stream of its own, so concurrent searches (every
+    /// submission screens) never contend for one stream's version.
     async fn log_search(&self, record: SearchRecord) -> Result<()> {
-        let stream = format!("screening-log-{}", record.at.format("%Y-%m-%d"));
-        let at = record.at;
-        let by = record.by;
-        self.append_screening(&stream, &[ScreeningEvent::ScreeningSearchRecorded(record)], by, at).await
+        let stream = format!("screening-search-{}", Uuid::now_v7());
+        let event = new_event(&ScreeningEvent::ScreeningSearchRecorded(record.clone()), record.by, record.at);
+        self.store.append(&stream, 0, &[event]).await?;
+        self.catch_up().await
     }
 
     // ----- alerts ---------------------------------------------------------------------------

@@ -24,19 +24,22 @@ impl Server {
         if demo {
             cmd.arg("--demo");
         }
+        // The log's signing key lives beside the database file, never in the source tree.
+        let key = format!("{}.log-key", db.trim_start_matches("sqlite://"));
+        cmd.args(["--log-key", &key]);
         let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned by `Server` at once, so the process is killed and reaped even if the start times out.
+        let server = Server { child, base: format!("http://127.0.0.1:{port}") };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(r) = Client::new().get(format!("{base}/health")).send().await
+            if let Ok(r) = Client::new().get(format!("{}/health", server.base)).send().await
                 && r.status() == StatusCode::OK
             {
-                break;
+                return server;
             }
             assert!(Instant::now() < deadline, "server did not start");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Server { child, base }
     }
 
     fn kill9(&mut self) {

@@ -36,13 +36,14 @@ async fn start(dir: &Path) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    // Owned by `Server` at once, so the process is killed and reaped even if the start times out.
+    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok(r) = Client::new().get(format!("{base}/log/checkpoint")).send().await
+        if let Ok(r) = Client::new().get(format!("{}/log/checkpoint", server.base)).send().await
             && r.status() == StatusCode::OK
         {
-            return Server { child, base };
+            return server;
         }
         assert!(Instant::now() < deadline, "server did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;

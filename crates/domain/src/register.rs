@@ -148,17 +148,24 @@ pub struct PublicationPolicy {
     pub exporter_names: bool,
 }
 
-/// The public record, if any, for `event` that turned `before` into `after`.
+/// Everything a record needs besides the case: its id and time, who applied, the list, the policy.
+#[derive(Debug, Clone)]
+pub struct Publication<'a> {
+    pub record_id: String,
+    pub at: DateTime<Utc>,
+    pub exporter_name: &'a str,
+    pub control_list: &'a ControlList,
+    pub policy: PublicationPolicy,
+}
+
+/// The public record, if any, for `event`, part of a batch that turned `before` into `after`.
 pub fn public_record(
     before: Option<&Application>,
     after: &Application,
     event: &Event,
-    record_id: String,
-    at: DateTime<Utc>,
-    exporter_name: &str,
-    control_list: &ControlList,
-    policy: PublicationPolicy,
+    publication: Publication<'_>,
 ) -> Option<PublicRecord> {
+    let Publication { record_id, at, exporter_name, control_list, policy } = publication;
     let (kind, rationale, first, excluded) = match event {
         Event::Decided { decision } => {
             let kind = match decision.outcome {
