@@ -302,7 +302,7 @@ async fn the_authoritys_denials_are_a_list_that_flags_a_new_submission_for_a_den
         lists.iter().any(|l| l.name == "authority-denials" && l.builtin && l.entry_count == 1),
         "{lists:?}"
     );
-    // The demo denied "State Security Committee (KGB)" in Belarus; another exporter now applies.
+    // The demo denied the "State Security Committee of the Republic of Belarus"; another exporter now applies.
     let w = World {
         exporter: actor("compliance@sentinel-signal.example"),
         officer: officer.clone(),
@@ -311,7 +311,7 @@ async fn the_authoritys_denials_are_a_list_that_flags_a_new_submission_for_a_den
         app: app.clone(),
         dir,
     };
-    let id = w.submitted("State Security Committee (KGB)", "BY").await;
+    let id = w.submitted("State Security Committee of the Republic of Belarus", "BY").await;
     let alerts = app.alerts(&officer, id).unwrap();
     let denial = alerts.iter().find(|a| a.list == "authority-denials").expect("flagged by the denial list");
     assert_eq!((denial.trigger, denial.list_version, denial.score), (Trigger::Submission, 1, 1.0));
