@@ -1,91 +1,17 @@
 //! Assessment API tests over real HTTP on a fresh SQLite database loaded with the demo dataset: the
 //! assessment and HRIA gates on a decision, the red-flag hold and its clearance, HRIA validation, the
-//! evidence register, replay. (The TestApp pattern is the one of `api.rs`.)
+//! evidence register, replay.
 
-use oversight_app::{App, SystemClock, demo};
-use reqwest::{Client, Method, StatusCode};
+mod common;
+
+use common::{TestApp, User};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
-const PASSWORD: &str = demo::DEMO_PASSWORD;
 const EXPORTER: &str = "compliance@nordwatch.example";
 const OFFICER: &str = "officer@authority.example";
 const APPROVER: &str = "approver@authority.example";
 const ASSESSOR: &str = "assessor@authority.example";
-
-struct TestApp {
-    base: String,
-    app: Arc<App>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestApp {
-    async fn spawn() -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("x.db").display());
-        let store = oversight_store::open(&url, true).await.unwrap();
-        let app = App::open(store, Arc::new(SystemClock)).await.unwrap();
-        demo::load(&app).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = oversight_web::router(app.clone(), false);
-        tokio::spawn(oversight_web::serve(listener, router, std::future::pending()));
-        TestApp { base, app, _dir: dir }
-    }
-
-    async fn login(&self, email: &str) -> User {
-        let client = Client::builder().cookie_store(true).build().unwrap();
-        let resp = client
-            .post(format!("{}/api/session", self.base))
-            .json(&json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "login {email}");
-        let body: Value = resp.json().await.unwrap();
-        User { base: self.base.clone(), client, csrf: body["csrf_token"].as_str().unwrap().to_string() }
-    }
-
-    /// Number of events stored: a refused request must not change it.
-    async fn events(&self) -> u64 {
-        self.app.store().read_all(0, u32::MAX).await.unwrap().len() as u64
-    }
-}
-
-struct User {
-    base: String,
-    client: Client,
-    csrf: String,
-}
-
-impl User {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req =
-            self.client.request(method, format!("{}{path}", self.base)).header("X-CSRF-Token", &self.csrf);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(body)).await
-    }
-    async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PUT, path, Some(body)).await
-    }
-    async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(body)).await
-    }
-    async fn id(&self) -> String {
-        self.get("/api/session").await.1["id"].as_str().unwrap().to_string()
-    }
-}
 
 /// A submitted case assigned to the demo officer, with one item and an end user; returns its id.
 async fn assigned_case(t: &TestApp, destination: &str, code: &str, end_user: &str) -> String {

@@ -2,111 +2,36 @@
 //! the real extracts in `data/lists/`): list import by administrators, alerts and their
 //! adjudication, ad-hoc searches and the audit log.
 
-use oversight_app::{App, SystemClock, demo};
-use reqwest::{Client, Method, StatusCode};
-use serde_json::{Value, json};
-use std::sync::Arc;
+mod common;
 
-const PASSWORD: &str = demo::DEMO_PASSWORD;
+use common::{TestApp, User};
+use reqwest::StatusCode;
+use serde_json::json;
+
 const EXPORTER: &str = "compliance@nordwatch.example";
 const OFFICER: &str = "officer@authority.example";
 const APPROVER: &str = "approver@authority.example";
 const ADMIN: &str = "admin@authority.example";
 const PARTNER: &str = "liaison@partner-agency.example";
 
-struct TestApp {
-    base: String,
-    app: Arc<App>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestApp {
-    async fn spawn() -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("x.db").display());
-        let store = oversight_store::open(&url, true).await.unwrap();
-        let app = App::open(store, Arc::new(SystemClock)).await.unwrap();
-        demo::load(&app).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = oversight_web::router(app.clone(), false);
-        tokio::spawn(oversight_web::serve(listener, router, std::future::pending()));
-        TestApp { base, app, _dir: dir }
-    }
-
-    async fn login(&self, email: &str) -> User {
-        let client = Client::builder().cookie_store(true).build().unwrap();
-        let resp = client
-            .post(format!("{}/api/session", self.base))
-            .json(&json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "login {email}");
-        let body: Value = resp.json().await.unwrap();
-        User { base: self.base.clone(), client, csrf: body["csrf_token"].as_str().unwrap().to_string() }
-    }
-
-    async fn events(&self) -> u64 {
-        self.app.store().read_all(0, u32::MAX).await.unwrap().len() as u64
-    }
-}
-
-struct User {
-    base: String,
-    client: Client,
-    csrf: String,
-}
-
-impl User {
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-        raw: Option<Vec<u8>>,
-    ) -> (StatusCode, Value) {
-        let mut req =
-            self.client.request(method, format!("{}{path}", self.base)).header("X-CSRF-Token", &self.csrf);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        if let Some(bytes) = raw {
-            req = req.header("Content-Type", "application/octet-stream").body(bytes);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.send(Method::GET, path, None, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(Method::POST, path, Some(body), None).await
-    }
-    async fn upload(&self, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-        self.send(Method::POST, path, None, Some(bytes)).await
-    }
-
-    /// Drafts a case whose end user is the given individual and submits it.
-    async fn submit_case(&self, end_user: &str, country: &str) -> String {
-        let (s, app) = self
-            .post(
-                "/api/applications",
-                json!({"title": "Forensic kits", "end_use": "Investigations", "destination": country}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{app}");
-        let id = app["id"].as_str().unwrap().to_string();
-        let item = json!({"control_code": "5A004.b", "description": "Forensic kit", "quantity": 1, "value_eur": 50000});
-        assert_eq!(self.post(&format!("/api/applications/{id}/items"), item).await.0, StatusCode::CREATED);
-        let party = json!({"role": "end_user", "name": end_user, "address": "Damascus", "country": country, "sector": "individual"});
-        assert_eq!(self.post(&format!("/api/applications/{id}/parties"), party).await.0, StatusCode::CREATED);
-        let (s, app) = self.post(&format!("/api/applications/{id}/submit"), json!({})).await;
-        assert_eq!((s, app["status"].as_str()), (StatusCode::OK, Some("submitted")), "{app}");
-        id
-    }
+/// Drafts a case whose end user is the given individual and submits it.
+async fn submit_case(user: &User, end_user: &str, country: &str) -> String {
+    let (s, app) = user
+        .post(
+            "/api/applications",
+            json!({"title": "Forensic kits", "end_use": "Investigations", "destination": country}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{app}");
+    let id = app["id"].as_str().unwrap().to_string();
+    let item =
+        json!({"control_code": "5A004.b", "description": "Forensic kit", "quantity": 1, "value_eur": 50000});
+    assert_eq!(user.post(&format!("/api/applications/{id}/items"), item).await.0, StatusCode::CREATED);
+    let party = json!({"role": "end_user", "name": end_user, "address": "Damascus", "country": country, "sector": "individual"});
+    assert_eq!(user.post(&format!("/api/applications/{id}/parties"), party).await.0, StatusCode::CREATED);
+    let (s, app) = user.post(&format!("/api/applications/{id}/submit"), json!({})).await;
+    assert_eq!((s, app["status"].as_str()), (StatusCode::OK, Some("submitted")), "{app}");
+    id
 }
 
 fn sample_csl() -> Vec<u8> {
@@ -164,7 +89,7 @@ async fn a_listed_party_is_flagged_on_submission_and_an_officer_adjudicates_the_
     let exporter = t.login(EXPORTER).await;
     let officer = t.login(OFFICER).await;
     // `'ABBAS, Rim` (CSL _id 21944) is in the shipped CSL extract.
-    let id = exporter.submit_case("Rim Abbas", "SY").await;
+    let id = submit_case(&exporter, "Rim Abbas", "SY").await;
 
     let (s, alerts) = officer.get(&format!("/api/applications/{id}/alerts")).await;
     assert_eq!(s, StatusCode::OK);
