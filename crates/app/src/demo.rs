@@ -12,7 +12,7 @@ use oversight_domain::{
     party::PartyRole,
 };
 
-use crate::{App, AppError, app::decision_command};
+use crate::{App, AppError, cases::decision_command};
 
 /// The password of every demo account (printed by `oversight serve --demo`).
 pub const DEMO_PASSWORD: &str = "oversight-demo-2026";

@@ -20,6 +20,13 @@ pub enum AppError {
     /// The request conflicts with the current state (409).
     #[error("{0}")]
     Conflict(String),
+    /// Another writer changed what this write was decided on; retried by [`crate::App`] a few
+    /// times, then answered 409.
+    #[error("{0}")]
+    Contended(String),
+    /// The node stopped serving because an event of the log cannot be read (503).
+    #[error("this node has stopped: {0}")]
+    Halted(String),
     /// A field is invalid (422).
     #[error("{0}")]
     Invalid(FieldError),
@@ -41,7 +48,7 @@ impl From<Rejection> for AppError {
         match r {
             Rejection::NotFound => AppError::NotFound,
             Rejection::Forbidden(m) => AppError::Forbidden(m),
-            Rejection::InvalidTransition { .. } | Rejection::AlreadyExists => {
+            Rejection::InvalidTransition { .. } | Rejection::AlreadyExists | Rejection::Blocked(_) => {
                 AppError::Conflict(r.to_string())
             }
             Rejection::Invalid(f) => AppError::Invalid(f),
@@ -61,9 +68,9 @@ impl From<StoreError> for AppError {
             return AppError::Unavailable(e.to_string());
         }
         match e {
-            StoreError::Conflict { .. } => AppError::Conflict(
-                "the case was changed by someone else at the same time; reload and retry".into(),
-            ),
+            StoreError::Conflict { stream, .. } => {
+                AppError::Contended(format!("{stream} was changed at the same time; reload and retry"))
+            }
             StoreError::Invalid(m) => AppError::Internal(anyhow::anyhow!(m)),
             other => AppError::Internal(anyhow::Error::new(other)),
         }

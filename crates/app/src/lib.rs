@@ -1,26 +1,35 @@
 //! Oversight's use cases: the only layer that composes the pure rules with storage and time.
 //!
-//! Responsible for: command handling (load a case's stream → `decide` → append atomically → update
-//! projections), accounts and authentication (users, roles, sessions, API tokens), the read models
-//! (application lists per organisation, the officer work queue, case detail with history) rebuilt from
-//! the event log on start, who may see what, and the demo dataset.
+//! Responsible for: loading a capability's streams, asking the core's rules (`oversight_domain`)
+//! what happens, appending what they decide with optimistic concurrency, and folding the read
+//! models; accounts and sign-in; the demo dataset.
+//!
+//! Organised by capability, each a module that owns its events, its read model and its use cases
+//! (an `impl App` block): [`cases`], [`accounts`], [`screening`], [`lists`], [`assessment`],
+//! [`evidence`], [`register`]. A capability never reads another's read model; it asks the other's
+//! facade, or reads the other's stream from the store when a decision depends on it.
 //!
 //! Must not depend on: HTTP or the CLI. The web and CLI crates are thin faces over [`App`].
 //!
-//! Start reading at [`App`] (`app.rs`), then [`projections`].
+//! Start reading at [`App`] (`app.rs`), then [`projections`], then [`cases`].
 
 #![forbid(unsafe_code)]
 
 pub mod accounts;
 mod app;
 pub mod assessment;
+pub mod cases;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod evidence;
+pub mod lists;
 pub mod projections;
 pub mod register;
 pub mod screening;
 
-pub use app::{App, AppConfig, ApplicationView, HistoryEntry, Login, MAX_DOCUMENT_BYTES, Me, QueueEntry};
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use accounts::{Login, Me};
+pub use app::{App, AppConfig};
+pub use cases::{ApplicationView, HistoryEntry, MAX_DOCUMENT_BYTES, QueueEntry};
+pub use clock::{Clock, Entropy, FixedClock, OsEntropy, SeededEntropy, SystemClock};
 pub use error::AppError;

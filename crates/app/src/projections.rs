@@ -1,124 +1,135 @@
-//! Read models, folded from the global event log. Rebuilt from scratch on start and kept current by
-//! applying every newly stored event in sequence order (from this node or, on PostgreSQL, others).
+//! The read models, folded from the global event log: rebuilt from scratch on start and kept current
+//! by folding every newly stored event in sequence order (from this node or, on PostgreSQL, others).
+//!
+//! Each event is first decoded into a [`Fold`] — all or nothing: an event that cannot be read stops
+//! the fold before anything changes, so a node never skips it — and then handed to every capability,
+//! each of which keeps its own read model and takes what it subscribes to. A capability never
+//! reads another capability's read model.
 
-use chrono::{DateTime, Utc};
 use oversight_domain::{
-    Application, ApplicationId, OrgId, UserId,
-    lifecycle::{Event, Recorded, apply},
+    ApplicationId, assessment::CaseAssessmentEvent, lifecycle, screening::CaseScreeningEvent,
 };
 use oversight_store::StoredEvent;
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
 
-use crate::accounts::{AccountEvent, Org, Session, User};
+use crate::{
+    accounts::{self, AccountEvent},
+    app::decode,
+    assessment, cases,
+    evidence::{self, EvidenceEvent},
+    lists::{self, ListEvent},
+    register, screening,
+};
 
-/// One line of a case's history: who did what, when, and why.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HistoryEntry {
-    pub seq: u64,
-    pub version: u64,
-    pub kind: String,
-    pub actor: Option<String>,
-    pub actor_name: Option<String>,
-    pub at: DateTime<Utc>,
-    /// The event as stored (internal notes included: only the authority sees full history).
-    pub event: serde_json::Value,
+/// One stored event, decoded by the stream it belongs to.
+#[derive(Debug)]
+pub(crate) enum Fold {
+    /// `application-<uuid>`: the case lifecycle.
+    Case(ApplicationId, lifecycle::Event),
+    /// `org-<uuid>`, `user-<uuid>`, `session-<uuid>`: accounts.
+    Account(AccountEvent),
+    /// `screening-<case uuid>`: a case's screening record.
+    CaseScreening(ApplicationId, CaseScreeningEvent),
+    /// `list-<name>`: list releases.
+    List(ListEvent),
+    /// `screening-search-<uuid>`: one search of the screening audit log.
+    Search(screening::SearchEvent),
+    /// `assessment-<case uuid>`.
+    Assessment(ApplicationId, CaseAssessmentEvent),
+    /// `evidence-<id>`.
+    Evidence(String, EvidenceEvent),
+    /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
+    Unknown,
 }
 
+impl Fold {
+    pub(crate) fn decode(e: &StoredEvent) -> anyhow::Result<Fold> {
+        let s = e.stream_id.as_str();
+        let case_id = |rest: &str| -> anyhow::Result<ApplicationId> {
+            rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))
+        };
+        Ok(if let Some(rest) = s.strip_prefix("application-") {
+            Fold::Case(case_id(rest)?, decode(e)?)
+        } else if s.starts_with("org-") || s.starts_with("user-") || s.starts_with("session-") {
+            Fold::Account(decode(e)?)
+        } else if s.starts_with("list-") {
+            Fold::List(decode(e)?)
+        } else if s.starts_with("screening-search-") {
+            Fold::Search(decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("screening-") {
+            Fold::CaseScreening(case_id(rest)?, decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("assessment-") {
+            Fold::Assessment(case_id(rest)?, decode(e)?)
+        } else if let Some(id) = s.strip_prefix("evidence-") {
+            Fold::Evidence(id.to_string(), decode(e)?)
+        } else {
+            Fold::Unknown
+        })
+    }
+}
+
+/// Every capability's read model.
 #[derive(Debug, Default)]
 pub struct Projections {
-    pub last_seq: u64,
-    pub orgs: HashMap<OrgId, Org>,
-    pub users: HashMap<UserId, User>,
-    pub users_by_email: HashMap<String, UserId>,
-    pub sessions: HashMap<String, Session>,
-    pub api_tokens: HashMap<String, UserId>,
-    /// Cases, ordered by id (ids are UUIDv7, so by creation time).
-    pub applications: BTreeMap<ApplicationId, Application>,
-    pub history: HashMap<ApplicationId, Vec<HistoryEntry>>,
-    /// The public register, folded from the transparency log's leaves (`crate::register`).
-    pub register: crate::register::RegisterProjection,
-    /// Restricted-party lists, alerts and adjudications (`crate::screening`).
-    pub screening: crate::screening::ScreeningProjection,
-    /// Assessments, HRIAs and the evidence register (`crate::assessment`).
-    pub assessments: crate::assessment::AssessmentProjection,
+    pub(crate) last_seq: u64,
+    pub(crate) accounts: accounts::AccountsProjection,
+    pub(crate) cases: cases::CasesProjection,
+    pub(crate) screening: screening::ScreeningProjection,
+    pub(crate) lists: lists::ListsProjection,
+    pub(crate) assessment: assessment::AssessmentProjection,
+    pub(crate) evidence: evidence::EvidenceProjection,
+    pub(crate) register: register::RegisterProjection,
 }
 
 impl Projections {
-    /// Folds one stored event. Events arrive in `seq` order; an event already seen is ignored.
+    /// Folds one stored event. Events arrive in `seq` order; an event already seen is ignored. An
+    /// event that cannot be decoded is an error and changes nothing (not even `last_seq`).
     pub fn apply(&mut self, e: &StoredEvent) -> anyhow::Result<()> {
         if e.seq <= self.last_seq {
             return Ok(());
         }
+        let fold = Fold::decode(e)?;
+        self.accounts.fold(e, &fold);
+        self.cases.fold(e, &fold);
+        self.screening.fold(e, &fold);
+        self.lists.fold(e, &fold);
+        self.assessment.fold(e, &fold);
+        self.evidence.fold(e, &fold);
         self.last_seq = e.seq;
-        let actor: Option<UserId> = e.actor.as_deref().and_then(|a| a.parse().ok());
-        if let Some(rest) = e.stream_id.strip_prefix("application-") {
-            let id: ApplicationId =
-                rest.parse().map_err(|_| anyhow::anyhow!("bad stream id {}", e.stream_id))?;
-            let event: Event = serde_json::from_value(e.payload.clone())
-                .map_err(|err| anyhow::anyhow!("event {} ({}): {err}", e.seq, e.kind))?;
-            let rec =
-                Recorded { actor: actor.unwrap_or(UserId(uuid::Uuid::nil())), at: e.recorded_at, event };
-            let state = self.applications.remove(&id);
-            if let Some(next) = apply(state, &rec) {
-                self.applications.insert(id, next);
-            }
-            let actor_name = actor.and_then(|a| self.users.get(&a)).map(|u| u.name.clone());
-            self.history.entry(id).or_default().push(HistoryEntry {
-                seq: e.seq,
-                version: e.version,
-                kind: e.kind.clone(),
-                actor: e.actor.clone(),
-                actor_name,
-                at: e.recorded_at,
-                event: e.payload.clone(),
-            });
-        } else if e.stream_id.starts_with("org-") || e.stream_id.starts_with("user-") {
-            let event: AccountEvent = serde_json::from_value(e.payload.clone())
-                .map_err(|err| anyhow::anyhow!("event {} ({}): {err}", e.seq, e.kind))?;
-            self.apply_account(&e.stream_id, e.version, event);
-        }
-        // Every capability folds the events it cares about (they ignore the rest).
-        self.screening.apply(e)?;
-        self.assessments.apply(e)?;
         Ok(())
     }
+}
 
-    fn apply_account(&mut self, stream: &str, version: u64, event: AccountEvent) {
-        let user_id: Option<UserId> = stream.strip_prefix("user-").and_then(|s| s.parse().ok());
-        match event {
-            AccountEvent::OrgRegistered { id, name, kind, country } => {
-                self.orgs.insert(id, Org { id, name, kind, country });
-            }
-            AccountEvent::UserCreated { id, org, email, name, roles, password_hash } => {
-                self.users_by_email.insert(email.clone(), id);
-                self.users.insert(id, User { id, org, email, name, roles, password_hash, version });
-            }
-            AccountEvent::PasswordChanged { password_hash } => {
-                if let Some(u) = user_id.and_then(|id| self.users.get_mut(&id)) {
-                    u.password_hash = password_hash;
-                }
-            }
-            AccountEvent::SessionStarted { session_hash, csrf_token, expires_at } => {
-                if let Some(user) = user_id {
-                    self.sessions.insert(session_hash, Session { user, csrf_token, expires_at });
-                }
-            }
-            AccountEvent::SessionEnded { session_hash } => {
-                self.sessions.remove(&session_hash);
-            }
-            AccountEvent::ApiTokenIssued { token_hash, .. } => {
-                if let Some(user) = user_id {
-                    self.api_tokens.insert(token_hash, user);
-                }
-            }
-            AccountEvent::ApiTokenRevoked { token_hash } => {
-                self.api_tokens.remove(&token_hash);
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn stored(seq: u64, stream: &str, payload: serde_json::Value) -> StoredEvent {
+        StoredEvent {
+            seq,
+            stream_id: stream.into(),
+            version: 1,
+            kind: "k".into(),
+            payload,
+            actor: None,
+            recorded_at: Utc::now(),
         }
-        if let Some(u) = user_id.and_then(|id| self.users.get_mut(&id)) {
-            u.version = version;
-        }
+    }
+
+    #[test]
+    fn an_unreadable_event_changes_nothing_and_is_refused_every_time() {
+        let mut p = Projections::default();
+        let bad = stored(
+            1,
+            "application-0192e8a0-0000-7000-8000-000000000001",
+            serde_json::json!({"type": "nonsense"}),
+        );
+        let first = p.apply(&bad).unwrap_err().to_string();
+        assert!(first.contains("event 1"), "{first}");
+        assert_eq!(p.last_seq, 0, "the sequence does not advance past an unreadable event");
+        assert_eq!(p.apply(&bad).unwrap_err().to_string(), first, "and it is refused the same way again");
+        let unknown = stored(1, "some-future-capability-1", serde_json::json!({}));
+        p.apply(&unknown).unwrap();
+        assert_eq!(p.last_seq, 1);
     }
 }

@@ -22,7 +22,7 @@ pub const MAX_ENTRIES_PAGE: u64 = 1000;
 #[derive(Debug, Default)]
 pub struct RegisterProjection {
     /// `None` where a leaf is not a record this version understands (kept so indexes stay right).
-    pub records: Vec<Option<PublicRecord>>,
+    records: Vec<Option<PublicRecord>>,
 }
 
 /// A record with its position in the log.
@@ -87,9 +87,9 @@ pub struct Proof {
     pub leaf_hash: Option<String>,
 }
 
-pub(crate) fn ephemeral_signer() -> Result<NoteSigner> {
+pub(crate) fn ephemeral_signer(entropy: &dyn crate::clock::Entropy) -> Result<NoteSigner> {
     let mut seed = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    entropy.fill(&mut seed);
     NoteSigner::new("oversight.local/register", &seed).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
 }
 
@@ -114,10 +114,10 @@ impl App {
             after = apply(after, &Recorded { actor, at: now, event: event.clone() });
         }
         let Some(after) = after else { return vec![] };
-        let exporter = self.read().orgs.get(&after.org).map(|o| o.name.clone()).unwrap_or_default();
+        let exporter = self.org_name(after.org).unwrap_or_default();
         let mut out = Vec::new();
         for (i, event) in events.iter().enumerate() {
-            let id = uuid::Uuid::now_v7().to_string();
+            let id = self.new_uuid_at(now).to_string();
             let publication = Publication {
                 record_id: id,
                 at: now,
@@ -136,7 +136,7 @@ impl App {
     /// Hashes newly published leaves into the tree and signs a checkpoint. A failure is logged, not
     /// returned: the leaves are safely stored, and the next call (or the next start) signs them.
     pub async fn publish_checkpoint(&self) {
-        if let Err(e) = self.store.integrate_log(&self.log_signer).await {
+        if let Err(e) = self.store.integrate_log(&self.log_signer, self.now()).await {
             tracing::warn!("signing a log checkpoint failed (will retry): {e}");
         }
     }
@@ -149,17 +149,23 @@ impl App {
         while at < size {
             let end = (at + 5000).min(size);
             let leaves = self.store.log_leaves(at, end).await?;
-            let mut p = self.projections.write().expect("projection lock poisoned");
-            // Another catch-up may have folded these meanwhile.
-            if p.register.records.len() as u64 != at {
+            if !self.fold_register(at, &leaves) {
                 return Ok(());
-            }
-            for leaf in &leaves {
-                p.register.records.push(PublicRecord::from_leaf(leaf).ok());
             }
             at = end;
         }
         Ok(())
+    }
+
+    /// Folds leaves `[at, at + leaves.len())`; false if another catch-up folded them meanwhile.
+    fn fold_register(&self, at: u64, leaves: &[Vec<u8>]) -> bool {
+        self.write_projections(|p| {
+            if p.register.records.len() as u64 != at {
+                return false;
+            }
+            p.register.records.extend(leaves.iter().map(|l| PublicRecord::from_leaf(l).ok()));
+            true
+        })
     }
 
     /// Searches the register, newest first.
@@ -206,8 +212,9 @@ impl App {
             .map(|(i, r)| RegisterEntry { index: i as u64, record: r.clone() })
             .collect();
         let total = matching.len();
-        let records =
-            matching.into_iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).collect();
+        // Checked: a page far past the end is an empty page, never an overflow.
+        let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
+        let records = matching.into_iter().skip(skip).take(per_page as usize).collect();
         Ok(RegisterPage { total, page, per_page, records })
     }
 

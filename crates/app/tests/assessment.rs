@@ -1,7 +1,7 @@
 //! Risk assessment, HRIA, red flags and the evidence register on cases, over a real SQLite file with
 //! the demo dataset loaded.
 
-use oversight_app::{App, AppError, SystemClock, assessment::EvidenceChange, assessment::risk::Hria, demo};
+use oversight_app::{App, AppError, SystemClock, assessment::risk::Hria, demo, evidence::EvidenceChange};
 use oversight_domain::{
     Actor, ApplicationId, ApplicationStatus, ItemId, PartyId, Sector, application::Outcome,
     lifecycle::Command, party::PartyRole,
@@ -12,6 +12,8 @@ const OFFICER: &str = "officer@authority.example";
 const APPROVER: &str = "approver@authority.example";
 const ASSESSOR: &str = "assessor@authority.example";
 const EXPORTER: &str = "compliance@nordwatch.example";
+/// An exporter of another organisation: the case does not exist for it.
+const STRANGER: &str = "compliance@helix-forensics.example";
 
 async fn open(dir: &tempfile::TempDir) -> Arc<App> {
     let url = format!("sqlite://{}", dir.path().join("o.db").display());
@@ -189,7 +191,11 @@ async fn red_flags_hold_the_case_until_an_approver_clears_them_with_a_reason() {
         let r = app.clear_red_flags(&actor(&app, who), id, "Considered.").await;
         assert!(matches!(r, Err(AppError::Forbidden(_))), "{who}: {r:?}");
     }
+    // The applicant may see its case but not act for the authority (403); another exporter is told
+    // the case does not exist (404).
     let r = app.clear_red_flags(&actor(&app, EXPORTER), id, "Considered.").await;
+    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+    let r = app.clear_red_flags(&actor(&app, STRANGER), id, "Considered.").await;
     assert!(matches!(r, Err(AppError::NotFound)), "{r:?}");
     let approver = actor(&app, APPROVER);
     assert!(
@@ -267,6 +273,10 @@ async fn an_incomplete_hria_is_refused_naming_the_section_and_only_assessors_rec
     ));
     assert!(matches!(
         app.record_hria(&actor(&app, EXPORTER), id, full_hria()).await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        app.record_hria(&actor(&app, STRANGER), id, full_hria()).await,
         Err(AppError::NotFound)
     ));
     assert!(matches!(app.case_hria(&assessor, id).await, Err(AppError::NotFound)));
@@ -372,13 +382,18 @@ async fn a_recorded_assessment_replays_identically_after_a_restart() {
 }
 
 #[tokio::test]
-async fn outside_the_authority_assessments_do_not_exist_and_within_it_roles_matter() {
+async fn assessments_are_the_authoritys_and_within_it_roles_matter() {
     let dir = tempfile::tempdir().unwrap();
     let app = demo_app(&dir).await;
     let id = assigned_case(&app, "NO", "5A001.f", "Politiets sikkerhetstjeneste", Sector::Police).await;
+    // The applicant sees its case, so the authority's actions on it are refused as forbidden; an
+    // exporter of another organisation is told the case does not exist.
     let exporter = actor(&app, EXPORTER);
-    assert!(matches!(app.record_assessment(&exporter, id).await, Err(AppError::NotFound)));
-    assert!(matches!(app.case_assessments(&exporter, id).await, Err(AppError::NotFound)));
+    assert!(matches!(app.record_assessment(&exporter, id).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(app.case_assessments(&exporter, id).await, Err(AppError::Forbidden(_))));
+    let stranger = actor(&app, STRANGER);
+    assert!(matches!(app.record_assessment(&stranger, id).await, Err(AppError::NotFound)));
+    assert!(matches!(app.case_assessments(&stranger, id).await, Err(AppError::NotFound)));
     let approver = actor(&app, APPROVER);
     assert!(matches!(app.record_assessment(&approver, id).await, Err(AppError::Forbidden(_))));
     assert!(app.record_assessment(&actor(&app, ASSESSOR), id).await.is_ok());

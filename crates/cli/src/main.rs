@@ -194,6 +194,7 @@ async fn open_app_publishing(db: &str, register: &RegisterArgs) -> Result<Arc<Ap
     let config = AppConfig {
         log_signer: Some(load_or_create_log_key(&register.log_key, &register.log_origin)?),
         publication: PublicationPolicy { exporter_names: register.publish_exporter_names },
+        entropy: None,
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await
@@ -224,8 +225,7 @@ fn load_or_create_log_key(path: &std::path::Path, origin: &str) -> Result<oversi
 }
 
 fn getrandom(buf: &mut [u8]) -> Result<()> {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(buf)).context("reading /dev/urandom")
+    rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, buf).context("reading the system's random source")
 }
 
 async fn run_async(cmd: Cmd) -> Result<()> {
@@ -272,11 +272,26 @@ async fn serve(args: ServeArgs) -> Result<()> {
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
     let addr = listener.local_addr()?;
     println!("Oversight listening on http://{addr} (database: {})", args.db.db);
-    let router = oversight_web::router(app, args.secure_cookies);
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let router = oversight_web::router(app.clone(), args.secure_cookies);
+    // Stop on Ctrl-C, or when an event of the log cannot be read: the node then exits with the
+    // same error it gives when it cannot open, rather than serve read models that skip an event.
+    let (halt_tx, halt_rx) = tokio::sync::oneshot::channel::<String>();
+    let watcher = app.clone();
+    tokio::spawn(async move {
+        let _ = halt_tx.send(watcher.wait_halted().await);
+    });
+    let halted = Arc::new(std::sync::OnceLock::new());
+    let seen = halted.clone();
+    let shutdown = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            why = halt_rx => if let Ok(why) = why { let _ = seen.set(why); },
+        }
     };
     oversight_web::serve(listener, router, shutdown).await?;
+    if let Some(why) = halted.get() {
+        bail!("rebuilding read models from the event log: {why}");
+    }
     Ok(())
 }
 
@@ -304,6 +319,10 @@ async fn create_user(args: CreateUserArgs) -> Result<()> {
             line.trim_end_matches(['\n', '\r']).to_string()
         }
     };
+    // Check everything the user needs before anything is stored: a refused command leaves nothing.
+    oversight_app::accounts::check_password(&password).map_err(anyhow::Error::new)?;
+    oversight_app::accounts::parse_email(&args.email).map_err(anyhow::Error::new)?;
+    oversight_app::accounts::parse_name(&args.name).map_err(anyhow::Error::new)?;
     let app = open_app(&args.db.db).await?;
     let org = match app.org_by_name(&args.org) {
         Some(org) => org.id,

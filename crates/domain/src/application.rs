@@ -187,6 +187,9 @@ pub struct Hold {
     pub reason: String,
     pub resume_to: ApplicationStatus,
     pub since: DateTime<Utc>,
+    /// Set when the red-flag rule holds the case: the assessment whose flags hold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub red_flags_of: Option<u64>,
 }
 
 /// One case, as folded from its events.

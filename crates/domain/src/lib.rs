@@ -13,20 +13,25 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod application;
+pub mod assessment;
 pub mod control_list;
 pub mod countries;
+pub mod disclosure;
 pub mod ids;
+pub mod licence;
 pub mod lifecycle;
 pub mod party;
 pub mod register;
 pub mod roles;
+pub mod screening;
 
 pub use application::{Application, ApplicationStatus, Licence, LicenceStatus};
 pub use control_list::{ControlEntry, ControlList, Tier};
 pub use countries::CountryCode;
 pub use ids::{ApplicationId, DocumentId, ItemId, OrgId, PartyId, UserId};
-pub use lifecycle::{Command, Context, Event, Rejection, apply, decide};
+pub use lifecycle::{Command, Context, Event, Gates, Rejection, apply, decide};
 pub use party::{Party, PartyRole, Sector};
 pub use roles::{Actor, OrgKind, Role};
 

@@ -48,6 +48,28 @@ pub struct Context<'a> {
     pub actor: Actor,
     pub now: DateTime<Utc>,
     pub control_list: &'a ControlList,
+    /// What the case's other records (screening, assessment) say about a decision or a resumption,
+    /// read by the caller from the store in the same optimistic-concurrency check as the append.
+    pub gates: Gates,
+}
+
+/// What other capabilities' rules say about the case, as far as the lifecycle needs it. Computed by
+/// [`crate::screening::approval_blocker`] and [`crate::assessment::decision_blockers`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gates {
+    /// Why an approval must wait (screening); a denial is not held back by it.
+    pub approval: Vec<String>,
+    /// Why any decision must wait (assessment, HRIA, uncleared red flags).
+    pub decision: Vec<String>,
+    /// Whether the red flags of the latest assessment are cleared (or none were raised).
+    pub red_flags_cleared: bool,
+}
+
+impl Gates {
+    /// Nothing stands in the way (tests, and commands that need no gate).
+    pub fn open() -> Self {
+        Gates { approval: Vec::new(), decision: Vec::new(), red_flags_cleared: true }
+    }
 }
 
 /// A request to change a case. Fresh ids are chosen by the caller, so `decide` stays pure.
@@ -126,6 +148,12 @@ pub enum Command {
     PutOnHold {
         reason: String,
     },
+    /// The red-flag rule: an assessment that raised red flags holds the case until an approver
+    /// clears them. Issued by the use case that recorded the assessment, under its author.
+    HoldForRedFlags {
+        assessment_version: u64,
+        flags: Vec<String>,
+    },
     Resume {
         reason: String,
     },
@@ -162,7 +190,7 @@ impl Command {
             Command::Recommend { .. } => "record a recommendation on",
             Command::Decide { .. } => "decide",
             Command::Withdraw { .. } => "withdraw",
-            Command::PutOnHold { .. } => "put on hold",
+            Command::PutOnHold { .. } | Command::HoldForRedFlags { .. } => "put on hold",
             Command::Resume { .. } => "resume",
             Command::SuspendLicence { .. } => "suspend the licence of",
             Command::ReinstateLicence { .. } => "reinstate the licence of",
@@ -177,27 +205,78 @@ impl Command {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    Created { id: ApplicationId, org: OrgId, title: String, end_use: String, destination: CountryCode },
-    DraftEdited { title: String, end_use: String, destination: CountryCode },
-    ItemAdded { item: Item },
-    ItemRemoved { id: ItemId },
-    PartyAdded { party: Party },
-    PartyRemoved { id: PartyId },
-    DocumentAttached { document: Document },
+    Created {
+        id: ApplicationId,
+        org: OrgId,
+        title: String,
+        end_use: String,
+        destination: CountryCode,
+    },
+    DraftEdited {
+        title: String,
+        end_use: String,
+        destination: CountryCode,
+    },
+    ItemAdded {
+        item: Item,
+    },
+    ItemRemoved {
+        id: ItemId,
+    },
+    PartyAdded {
+        party: Party,
+    },
+    PartyRemoved {
+        id: PartyId,
+    },
+    DocumentAttached {
+        document: Document,
+    },
     Submitted,
-    Assigned { officer: UserId },
-    ConsultationStarted { with: String, reason: String },
-    ConsultationEnded { summary: String },
-    Recommended { recommendation: Recommendation },
-    Decided { decision: Decision },
-    LicenceIssued { licence: Licence },
-    Withdrawn { reason: String },
-    PutOnHold { reason: String },
-    Resumed { reason: String },
-    LicenceSuspended { reason: String },
-    LicenceReinstated { reason: String },
-    LicenceRevoked { reason: String },
-    LicenceSurrendered { reason: String },
+    Assigned {
+        officer: UserId,
+    },
+    ConsultationStarted {
+        with: String,
+        reason: String,
+    },
+    ConsultationEnded {
+        summary: String,
+    },
+    Recommended {
+        recommendation: Recommendation,
+    },
+    Decided {
+        decision: Decision,
+    },
+    LicenceIssued {
+        licence: Licence,
+    },
+    Withdrawn {
+        reason: String,
+    },
+    PutOnHold {
+        reason: String,
+        /// Set when the red-flag rule put the case on hold: the assessment (its version in the
+        /// case's assessment stream) whose flags hold it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        red_flags_of: Option<u64>,
+    },
+    Resumed {
+        reason: String,
+    },
+    LicenceSuspended {
+        reason: String,
+    },
+    LicenceReinstated {
+        reason: String,
+    },
+    LicenceRevoked {
+        reason: String,
+    },
+    LicenceSurrendered {
+        reason: String,
+    },
     LicenceExpired,
 }
 
@@ -257,6 +336,10 @@ pub enum Rejection {
     /// The case already exists.
     #[error("application already exists")]
     AlreadyExists,
+    /// Another record of the case stands in the way (open screening alerts, a missing assessment,
+    /// uncleared red flags, an alert already adjudicated): the reason in plain words.
+    #[error("{0}")]
+    Blocked(String),
 }
 
 fn forbidden(msg: &str) -> Rejection {
@@ -267,14 +350,7 @@ fn invalid(field: &str, msg: &str) -> Rejection {
     Rejection::Invalid(FieldError::new(field, msg))
 }
 
-fn require_authority(actor: &Actor, roles: &[Role], what: &str) -> Result<(), Rejection> {
-    if actor.org_kind == OrgKind::Authority && roles.iter().any(|r| actor.has(*r)) {
-        Ok(())
-    } else {
-        let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
-        Err(Rejection::Forbidden(format!("{what} requires the role {}", names.join(" or "))))
-    }
-}
+use crate::access::require_authority;
 
 /// The exporter who owns the case. Another organisation's exporter is told the case does not exist.
 fn require_owner(app: &Application, actor: &Actor) -> Result<(), Rejection> {
@@ -493,6 +569,17 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                     "four-eyes rule: the approver must not be the officer who drafted the recommendation",
                 ));
             }
+            // What other records of the case say comes first: it is what the approver must resolve.
+            let mut blockers = ctx.gates.decision.clone();
+            if outcome != Outcome::Deny {
+                blockers.extend(ctx.gates.approval.iter().map(|b| format!("approval refused: {b}")));
+            }
+            if !blockers.is_empty() {
+                return Err(Rejection::Blocked(format!(
+                    "the decision cannot be taken yet: {}.",
+                    blockers.join("; ")
+                )));
+            }
             let conds = conditions("conditions", conds)?;
             check_conditions(outcome, &conds)?;
             if criteria.iter().any(|c| !(1..=8).contains(c)) {
@@ -542,11 +629,34 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
         Command::PutOnHold { ref reason } => {
             require_authority(actor, &[Role::LicensingOfficer, Role::Approver], "putting a case on hold")?;
             require_status(app, &cmd, &open_submitted)?;
-            Ok(vec![Event::PutOnHold { reason: text("reason", reason, 2000)? }])
+            Ok(vec![Event::PutOnHold { reason: text("reason", reason, 2000)?, red_flags_of: None }])
+        }
+        Command::HoldForRedFlags { assessment_version, ref flags } => {
+            require_authority(
+                actor,
+                &[Role::LicensingOfficer, Role::HumanRightsAssessor],
+                "recording an assessment that holds a case",
+            )?;
+            require_status(app, &cmd, &open_submitted)?;
+            if flags.is_empty() {
+                return Err(invalid("flags", "a red-flag hold names at least one red flag"));
+            }
+            Ok(vec![Event::PutOnHold {
+                reason: format!(
+                    "{RED_FLAG_HOLD_PREFIX} (assessment {assessment_version}): {}. The case waits until an approver clears them with a recorded reason.",
+                    flags.join(", ")
+                ),
+                red_flags_of: Some(assessment_version),
+            }])
         }
         Command::Resume { ref reason } => {
             require_authority(actor, &[Role::LicensingOfficer, Role::Approver], "resuming a case")?;
             require_status(app, &cmd, &[S::OnHold])?;
+            if app.hold.as_ref().is_some_and(|h| h.red_flags_of.is_some()) && !ctx.gates.red_flags_cleared {
+                return Err(Rejection::Blocked(
+                    "the case is on hold for red flags; an approver must clear them with a reason, which resumes the case".into(),
+                ));
+            }
             Ok(vec![Event::Resumed { reason: text("reason", reason, 2000)? }])
         }
         Command::SuspendLicence { ref reason } => {
@@ -689,8 +799,11 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
             app.status = S::Withdrawn;
             app.hold = None;
         }
-        Event::PutOnHold { reason } => {
-            app.hold = Some(Hold { reason: reason.clone(), resume_to: app.status, since: rec.at });
+        Event::PutOnHold { reason, red_flags_of } => {
+            // Holds recorded before `red_flags_of` existed are recognised by the rule's own wording.
+            let red_flags_of = red_flags_of.or_else(|| legacy_red_flag_hold(reason));
+            app.hold =
+                Some(Hold { reason: reason.clone(), resume_to: app.status, since: rec.at, red_flags_of });
             app.status = S::OnHold;
         }
         Event::Resumed { .. } => {
@@ -705,6 +818,16 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
         Event::LicenceExpired => set_licence(&mut app, LicenceStatus::Expired),
     }
     Some(app)
+}
+
+/// Every hold the red-flag rule puts on a case starts with this.
+pub const RED_FLAG_HOLD_PREFIX: &str = "Red flags raised by the risk assessment";
+
+/// The assessment version named by a red-flag hold stored before holds carried it (upcasting old
+/// events; new events say it in `red_flags_of`).
+fn legacy_red_flag_hold(reason: &str) -> Option<u64> {
+    let rest = reason.strip_prefix(RED_FLAG_HOLD_PREFIX)?.strip_prefix(" (assessment ")?;
+    rest.split(')').next()?.parse().ok()
 }
 
 fn set_licence(app: &mut Application, status: LicenceStatus) {

@@ -56,7 +56,7 @@ async fn main() {
             while n < total {
                 let leaves: Vec<(usize, Vec<u8>)> = (0..per_tx).map(|i| (0, record(n + i))).collect();
                 store.append_published(&format!("case-{n}"), 0, &[ev()], &leaves).await.unwrap();
-                store.integrate_log(&signer).await.unwrap();
+                store.integrate_log(&signer, Utc::now()).await.unwrap();
                 n += per_tx;
             }
             rates.push(total as f64 / start.elapsed().as_secs_f64());
@@ -74,7 +74,7 @@ async fn main() {
         let batch = 10_000.min(records - n);
         let leaves: Vec<(usize, Vec<u8>)> = (0..batch).map(|i| (0, record(n + i))).collect();
         store.append_published(&format!("bulk-{n}"), 0, &[ev()], &leaves).await.unwrap();
-        store.integrate_log(&signer).await.unwrap();
+        store.integrate_log(&signer, Utc::now()).await.unwrap();
         n += batch;
     }
     println!("built a log of {records} records in {:.1} s", build.elapsed().as_secs_f64());

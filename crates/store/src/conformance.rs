@@ -7,7 +7,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 use std::sync::Arc;
 
-use crate::{EventStore, NewEvent, StoreError};
+use crate::{EventStore, Expect, NewEvent, StoreError};
 
 fn ev(kind: &str, n: i64) -> NewEvent {
     NewEvent {
@@ -37,6 +37,29 @@ pub async fn stale_expected_version_is_a_conflict_and_appends_nothing(store: Arc
     }
     assert_eq!(store.read_stream("case-1").await.unwrap().len(), 1);
     assert_eq!(store.read_all(0, 100).await.unwrap().len(), 1);
+}
+
+pub async fn an_append_guarded_by_another_stream_is_refused_once_that_stream_moved(
+    store: Arc<dyn EventStore>,
+) {
+    store.append("alerts-1", 0, &[ev("raised", 1)]).await.unwrap();
+    let guard = [Expect { stream: "alerts-1".into(), version: 1 }];
+    store.append_guarded("case-1", 0, &[ev("a", 2)], &[], &guard).await.unwrap();
+    store.append("alerts-1", 1, &[ev("raised", 3)]).await.unwrap();
+    let err =
+        store.append_guarded("case-1", 1, &[ev("b", 4)], &[(0, b"leaf".to_vec())], &guard).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict { stream, expected: 1, actual: 2 } if stream == "alerts-1"),
+        "{err:?}"
+    );
+    assert_eq!(
+        store.read_stream("case-1").await.unwrap().len(),
+        1,
+        "nothing of the refused append is stored"
+    );
+    assert_eq!(store.log_size().await.unwrap(), 0, "nor its leaf");
+    let missing = [Expect { stream: "never-written".into(), version: 0 }];
+    store.append_guarded("case-1", 1, &[ev("b", 5)], &[], &missing).await.unwrap();
 }
 
 pub async fn concurrent_appends_to_one_stream_let_exactly_one_win(store: Arc<dyn EventStore>) {
@@ -153,7 +176,7 @@ pub async fn integrating_the_log_signs_consistent_checkpoints_and_serves_proofs(
     use oversight_tlog::{HashPlan, MemoryLog, leaf_hash, verify_consistency, verify_inclusion};
     let signer = signer();
     assert!(store.latest_checkpoint().await.unwrap().is_none());
-    assert!(store.integrate_log(&signer).await.unwrap().is_none());
+    assert!(store.integrate_log(&signer, Utc::now()).await.unwrap().is_none());
     let mut memory = MemoryLog::new();
     let mut sizes = Vec::new();
     for batch in [1usize, 2, 13, 1, 40] {
@@ -165,14 +188,14 @@ pub async fn integrating_the_log_signs_consistent_checkpoints_and_serves_proofs(
         }
         let stream = format!("case-{start}");
         store.append_published(&stream, 0, &[ev("decided", 1)], &leaves).await.unwrap();
-        let cp = store.integrate_log(&signer).await.unwrap().unwrap();
+        let cp = store.integrate_log(&signer, Utc::now()).await.unwrap().unwrap();
         assert_eq!((cp.size, cp.root), (memory.size(), memory.root()));
         let opened = oversight_tlog::open_checkpoint(&cp.note, &signer.verifier()).unwrap();
         assert_eq!(opened.checkpoint.size, cp.size);
         assert_eq!(store.latest_checkpoint().await.unwrap().unwrap(), cp);
         sizes.push(cp.size);
     }
-    assert!(store.integrate_log(&signer).await.unwrap().is_none());
+    assert!(store.integrate_log(&signer, Utc::now()).await.unwrap().is_none());
     let n = memory.size();
     let root = memory.root();
     for index in [0, 1, 7, n - 1] {
@@ -201,7 +224,7 @@ pub async fn concurrent_integration_never_forks_the_log(store: Arc<dyn EventStor
                 s.append_published(&format!("c-{t}-{i}"), 0, &[ev("decided", 1)], &[(0, leaf)])
                     .await
                     .unwrap();
-                s.integrate_log(&signer).await.unwrap();
+                s.integrate_log(&signer, Utc::now()).await.unwrap();
             }
         }));
     }
@@ -223,6 +246,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $fresh;
             append_then_read_stream_round_trips,
             stale_expected_version_is_a_conflict_and_appends_nothing,
+            an_append_guarded_by_another_stream_is_refused_once_that_stream_moved,
             concurrent_appends_to_one_stream_let_exactly_one_win,
             global_sequence_is_increasing_and_read_all_pages,
             concurrent_appends_to_many_streams_lose_nothing,

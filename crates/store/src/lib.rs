@@ -55,10 +55,11 @@ pub enum StoreError {
     Unavailable(String),
     #[error("invalid argument: {0}")]
     Invalid(String),
+    /// Any other database failure, as the driver described it.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(String),
     #[error("migration failed: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    Migration(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -66,24 +67,43 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the error means "the database is not there right now" (the web layer answers 503).
     pub fn is_unavailable(&self) -> bool {
-        match self {
-            StoreError::Unavailable(_) => true,
-            StoreError::Database(e) => match e {
-                sqlx::Error::Io(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::Tls(_) => true,
-                // PostgreSQL: connection exceptions (class 08), operator intervention such as a
-                // terminated connection or a shutting-down server (class 57), and a database that
-                // does not accept connections (55000).
-                sqlx::Error::Database(db) => {
-                    db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57") || c == "55000")
-                }
-                _ => false,
-            },
-            _ => false,
-        }
+        matches!(self, StoreError::Unavailable(_))
     }
+}
+
+/// The driver's errors stay inside this crate: callers see what kind of failure it was, in words.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        let unavailable = match &e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_) => true,
+            // PostgreSQL: connection exceptions (class 08), operator intervention such as a
+            // terminated connection or a shutting-down server (class 57), and a database that
+            // does not accept connections (55000).
+            sqlx::Error::Database(db) => {
+                db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57") || c == "55000")
+            }
+            _ => false,
+        };
+        if unavailable { StoreError::Unavailable(e.to_string()) } else { StoreError::Database(e.to_string()) }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migration(e.to_string())
+    }
+}
+
+/// A stream an append depends on: the append is refused with [`StoreError::Conflict`] unless the
+/// stream is still at `version` when the append commits. This is how a gate read from another
+/// stream (screening alerts, the assessment) takes part in the write's optimistic-concurrency check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expect {
+    pub stream: String,
+    pub version: u64,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -111,6 +131,19 @@ pub trait EventStore: Send + Sync + 'static {
         expected_version: u64,
         events: &[NewEvent],
         leaves: &[(usize, Vec<u8>)],
+    ) -> Result<Vec<StoredEvent>> {
+        self.append_guarded(stream, expected_version, events, leaves, &[]).await
+    }
+
+    /// As [`append_published`](Self::append_published), and refused with a conflict (nothing stored)
+    /// unless every stream in `expect` is still at its version when the transaction commits.
+    async fn append_guarded(
+        &self,
+        stream: &str,
+        expected_version: u64,
+        events: &[NewEvent],
+        leaves: &[(usize, Vec<u8>)],
+        expect: &[Expect],
     ) -> Result<Vec<StoredEvent>>;
 
     /// The whole stream in version order (empty if it does not exist).
@@ -136,11 +169,13 @@ pub trait EventStore: Send + Sync + 'static {
     async fn log_hashes(&self, runs: &[(u32, u64, u64)]) -> Result<Vec<[u8; 32]>>;
 
     /// Hashes the leaves appended since the last checkpoint into the tree and signs a checkpoint
-    /// for the new size, in one transaction under the log's lock, so that however many nodes call
-    /// it there is one tree and never two inconsistent checkpoints. `None` if nothing was new.
+    /// for the new size dated `now`, in one transaction under the log's lock, so that however many
+    /// nodes call it there is one tree and never two inconsistent checkpoints. `None` if nothing
+    /// was new.
     async fn integrate_log(
         &self,
         signer: &oversight_tlog::NoteSigner,
+        now: DateTime<Utc>,
     ) -> Result<Option<log::StoredCheckpoint>>;
 
     /// The newest signed checkpoint, if any.

@@ -11,7 +11,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
 use crate::log::{self, StoredCheckpoint};
-use crate::{EventStore, NewEvent, Result, StoreError, StoredEvent, check_append_args, sha256_hex};
+use crate::{EventStore, Expect, NewEvent, Result, StoreError, StoredEvent, check_append_args, sha256_hex};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -89,12 +89,13 @@ fn row_to_event(row: &sqlx::postgres::PgRow) -> Result<StoredEvent> {
 
 #[async_trait]
 impl EventStore for PostgresStore {
-    async fn append_published(
+    async fn append_guarded(
         &self,
         stream: &str,
         expected_version: u64,
         events: &[NewEvent],
         leaves: &[(usize, Vec<u8>)],
+        expect: &[Expect],
     ) -> Result<Vec<StoredEvent>> {
         check_append_args(stream, events, leaves)?;
         let mut tx = self.pool.begin().await?;
@@ -110,6 +111,21 @@ impl EventStore for PostgresStore {
                 expected: expected_version,
                 actual: actual as u64,
             });
+        }
+        // Appends are serialised (one writer), so what is read here cannot change before commit.
+        for e in expect {
+            let actual: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = $1")
+                    .bind(&e.stream)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if actual as u64 != e.version {
+                return Err(StoreError::Conflict {
+                    stream: e.stream.clone(),
+                    expected: e.version,
+                    actual: actual as u64,
+                });
+            }
         }
         let mut seq: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
@@ -224,7 +240,11 @@ impl EventStore for PostgresStore {
         read_hashes(&mut conn, runs).await
     }
 
-    async fn integrate_log(&self, signer: &oversight_tlog::NoteSigner) -> Result<Option<StoredCheckpoint>> {
+    async fn integrate_log(
+        &self,
+        signer: &oversight_tlog::NoteSigner,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredCheckpoint>> {
         let mut tx = self.pool.begin().await?;
         // One sequencer per log, whatever the number of nodes.
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(&mut *tx).await?;
@@ -240,7 +260,7 @@ impl EventStore for PostgresStore {
             return Ok(None);
         }
         let peaks = read_hashes(&mut tx, &log::frontier_plan(old as u64).needed_runs()).await?;
-        let (hashes, checkpoint) = log::extend(old as u64, &peaks, &leaves, signer, chrono::Utc::now())?;
+        let (hashes, checkpoint) = log::extend(old as u64, &peaks, &leaves, signer, now)?;
         for h in &hashes {
             sqlx::query("INSERT INTO log_hashes (level, idx, hash) VALUES ($1, $2, $3)")
                 .bind(h.id.level as i32)

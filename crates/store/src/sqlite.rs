@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::log::{self, StoredCheckpoint};
-use crate::{EventStore, NewEvent, Result, StoreError, StoredEvent, check_append_args, sha256_hex};
+use crate::{EventStore, Expect, NewEvent, Result, StoreError, StoredEvent, check_append_args, sha256_hex};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -93,12 +93,13 @@ fn row_to_event(row: &sqlx::sqlite::SqliteRow) -> Result<StoredEvent> {
 
 #[async_trait]
 impl EventStore for SqliteStore {
-    async fn append_published(
+    async fn append_guarded(
         &self,
         stream: &str,
         expected_version: u64,
         events: &[NewEvent],
         leaves: &[(usize, Vec<u8>)],
+        expect: &[Expect],
     ) -> Result<Vec<StoredEvent>> {
         check_append_args(stream, events, leaves)?;
         let _guard = self.write_lock.lock().await;
@@ -114,6 +115,21 @@ impl EventStore for SqliteStore {
                 expected: expected_version,
                 actual: actual as u64,
             });
+        }
+        // Appends are serialised (one writer), so what is read here cannot change before commit.
+        for e in expect {
+            let actual: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?")
+                    .bind(&e.stream)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if actual as u64 != e.version {
+                return Err(StoreError::Conflict {
+                    stream: e.stream.clone(),
+                    expected: e.version,
+                    actual: actual as u64,
+                });
+            }
         }
         let mut stored = Vec::with_capacity(events.len());
         for (i, e) in events.iter().enumerate() {
@@ -182,7 +198,11 @@ impl EventStore for SqliteStore {
         read_hashes(&mut conn, runs).await
     }
 
-    async fn integrate_log(&self, signer: &oversight_tlog::NoteSigner) -> Result<Option<StoredCheckpoint>> {
+    async fn integrate_log(
+        &self,
+        signer: &oversight_tlog::NoteSigner,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredCheckpoint>> {
         let _guard = self.write_lock.lock().await;
         let mut tx = self.pool.begin().await?;
         let old: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(size), 0) FROM log_checkpoints")
@@ -197,7 +217,7 @@ impl EventStore for SqliteStore {
             return Ok(None);
         }
         let peaks = read_hashes(&mut tx, &log::frontier_plan(old as u64).needed_runs()).await?;
-        let (hashes, checkpoint) = log::extend(old as u64, &peaks, &leaves, signer, chrono::Utc::now())?;
+        let (hashes, checkpoint) = log::extend(old as u64, &peaks, &leaves, signer, now)?;
         for h in &hashes {
             sqlx::query("INSERT INTO log_hashes (level, idx, hash) VALUES (?, ?, ?)")
                 .bind(h.id.level as i64)

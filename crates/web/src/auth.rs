@@ -36,7 +36,7 @@ impl FromRequestParts<AppState> for Authenticated {
         }
         let jar = CookieJar::from_headers(&parts.headers);
         let cookie = jar.get(SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
-        let (actor, csrf) = state.app.authenticate_session(cookie.value()).ok_or_else(|| {
+        let (actor, csrf_hash) = state.app.authenticate_session(cookie.value()).ok_or_else(|| {
             ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "unauthenticated",
@@ -45,7 +45,9 @@ impl FromRequestParts<AppState> for Authenticated {
         })?;
         if changes_state(&parts.method) {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {
+            // Only the token's hash is stored; compare hashes in constant time.
+            let sent_hash = oversight_app::accounts::secret_hash(sent);
+            if sent.is_empty() || !constant_time_eq(sent_hash.as_bytes(), csrf_hash.as_bytes()) {
                 return Err(ApiError::new(
                     axum::http::StatusCode::FORBIDDEN,
                     "forbidden",

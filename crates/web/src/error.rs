@@ -67,7 +67,16 @@ impl From<AppError> for ApiError {
             }
             AppError::NotFound => Self::not_found(),
             AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
-            AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            AppError::Conflict(m) | AppError::Contended(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            AppError::Halted(m) => {
+                let mut e = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "halted",
+                    format!("this node has stopped serving: {m}"),
+                );
+                e.retry_after = Some(30);
+                e
+            }
             AppError::Invalid(f) => Self::invalid(f.field, f.message),
             AppError::Unavailable(m) => {
                 tracing::warn!("database unavailable: {m}");

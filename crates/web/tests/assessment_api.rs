@@ -113,7 +113,8 @@ async fn a_red_flag_puts_the_case_on_hold_and_only_an_approver_clears_it() {
     let before = t.events().await;
     assert_eq!(officer.post(&clear, reason.clone()).await.0, StatusCode::FORBIDDEN);
     assert_eq!(assessor.post(&clear, reason.clone()).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(exporter.post(&clear, reason.clone()).await.0, StatusCode::NOT_FOUND);
+    // The applicant sees its case, so the authority's action is forbidden to it (403).
+    assert_eq!(exporter.post(&clear, reason.clone()).await.0, StatusCode::FORBIDDEN);
     let (s, e) = officer.post(&format!("/api/applications/{id}/resume"), json!({"reason": "done"})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
     let (s, e) = approver.post(&clear, json!({})).await;
@@ -155,14 +156,14 @@ async fn hria_errors_name_the_section_and_only_assessors_write_it() {
         "{e}"
     );
     assert_eq!(officer.put(&path, hria()).await.0, StatusCode::FORBIDDEN);
-    assert_eq!(exporter.put(&path, hria()).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(exporter.put(&path, hria()).await.0, StatusCode::FORBIDDEN);
     assert_eq!(officer.get(&path).await.0, StatusCode::NOT_FOUND, "none recorded yet");
     assert_eq!(t.events().await, before);
     assert_eq!(assessor.put(&path, hria()).await.0, StatusCode::OK);
     let (s, got) = officer.get(&path).await;
     assert_eq!((s, &got["hria"]), (StatusCode::OK, &hria()));
-    assert_eq!(exporter.get(&path).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(exporter.get(&format!("/api/applications/{id}/assessment")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(exporter.get(&path).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(exporter.get(&format!("/api/applications/{id}/assessment")).await.0, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

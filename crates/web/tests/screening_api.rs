@@ -70,14 +70,25 @@ async fn administrators_import_list_releases_over_http_and_others_get_403() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
     assert_eq!(t.events().await, before);
 
+    // A release that drops the extract's last entry is stored as version 2.
+    let mut smaller = sample_csl();
+    let cut = smaller[..smaller.len() - 1].iter().rposition(|b| *b == b'\n').unwrap() + 1;
+    smaller.truncate(cut);
     let (s, r) =
-        admin.upload("/api/admin/lists/us-csl?format=csl-csv&filename=csl-2026.csv", sample_csl()).await;
+        admin.upload("/api/admin/lists/us-csl?format=csl-csv&filename=csl-2026.csv", smaller.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(
-        (r["release"]["version"].as_u64(), r["added"].as_u64(), r["changed"].as_u64()),
-        (Some(2), Some(0), Some(0))
+        (r["release"]["version"].as_u64(), r["added"].as_u64(), r["changed"].as_u64(), r["removed"].as_u64()),
+        (Some(2), Some(0), Some(0), Some(1))
     );
     assert_eq!(r["release"]["source_file"], "csl-2026.csv");
+    // The same upload again (a client retrying) stores nothing and answers with that release.
+    let before_retry = t.events().await;
+    let (s, again) =
+        admin.upload("/api/admin/lists/us-csl?format=csl-csv&filename=csl-2026.csv", smaller).await;
+    assert_eq!((s, again["already_imported"].as_bool()), (StatusCode::OK, Some(true)), "{again}");
+    assert_eq!(again["release"], r["release"]);
+    assert_eq!(t.events().await, before_retry);
     let (_, lists) = officer.get("/api/lists").await;
     let csl = lists.as_array().unwrap().iter().find(|l| l["name"] == "us-csl").unwrap();
     assert_eq!((csl["current_version"].as_u64(), csl["releases"].as_array().unwrap().len()), (Some(2), 2));

@@ -46,7 +46,7 @@ fn everyone() -> Vec<Actor> {
 }
 
 fn ctx(actor: Actor) -> Context<'static> {
-    Context { actor, now: now(), control_list: ControlList::bundled() }
+    Context { actor, now: now(), control_list: ControlList::bundled(), gates: Gates::open() }
 }
 
 fn run(state: Option<Application>, actor: Actor, cmd: Command) -> Result<Option<Application>, Rejection> {
@@ -347,8 +347,12 @@ fn a_licence_expires_only_after_its_expiry_date() {
     let app = case_in(S::Approved);
     let early = decide(app.as_ref(), Command::ExpireLicence, &ctx(officer()));
     assert!(matches!(early, Err(Rejection::Invalid(_))));
-    let later =
-        Context { actor: admin(), now: now() + Duration::days(731), control_list: ControlList::bundled() };
+    let later = Context {
+        actor: admin(),
+        now: now() + Duration::days(731),
+        control_list: ControlList::bundled(),
+        gates: Gates::open(),
+    };
     let events = decide(app.as_ref(), Command::ExpireLicence, &later).unwrap();
     assert_eq!(events, vec![Event::LicenceExpired]);
     assert!(matches!(

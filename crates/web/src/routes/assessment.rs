@@ -8,9 +8,8 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use oversight_app::assessment::{
-    AssessmentRecord, CaseAssessments, EvidenceChange, EvidenceView, HriaRecord, ReplayReport, risk::Hria,
-};
+use oversight_app::assessment::{AssessmentRecord, CaseAssessments, HriaRecord, ReplayReport, risk::Hria};
+use oversight_app::evidence::{EvidenceChange, EvidenceView};
 use oversight_domain::ApplicationId;
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -8,9 +8,8 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use oversight_app::screening::{
-    Alert, ImportReport, ListSummary, MAX_LIST_BYTES, SearchRecord, SearchRequest, SearchResponse, Verdict,
-};
+use oversight_app::lists::{ImportReport, ListSummary, MAX_LIST_BYTES};
+use oversight_app::screening::{Alert, SearchRecord, SearchRequest, SearchResponse, Verdict};
 use oversight_domain::ApplicationId;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -55,7 +54,9 @@ pub struct ImportParams {
 #[utoipa::path(post, path = "/api/admin/lists/{name}", tag = "screening",
     params(("name" = String, Path, description = "List name, e.g. us-csl"), ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = ImportReport), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 201, description = "A new release was stored", body = ImportReport),
+        (status = 200, description = "The file is the list's latest release already: nothing was stored (a retried import)", body = ImportReport),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_list(
     State(s): State<AppState>,
@@ -74,7 +75,8 @@ async fn import_list(
     })?;
     let filename = params.filename.unwrap_or_else(|| format!("{name}.{}", params.format));
     let report = s.app.import_list_bytes(&actor, &name, &params.format, &filename, &body).await?;
-    Ok((StatusCode::CREATED, Json(report)))
+    let status = if report.already_imported { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(report)))
 }
 
 /// The restricted-party lists with every imported release, and the built-in `authority-denials`.

@@ -1,0 +1,488 @@
+//! Cases: the licensing lifecycle of an application, from draft to decision and licence.
+//!
+//! Stream `application-<uuid>`, events `oversight_domain::lifecycle::Event`. A command is handled as:
+//! read the case's stream → fold it → read the gates the decision needs from the case's screening
+//! and assessment streams → `lifecycle::decide` → append the events and their public records in one
+//! transaction, guarded by the versions of the streams the gates were read from → fold. A lost race
+//! (the case or a gate stream changed meanwhile) decides again on what is stored now.
+//!
+//! After the append, the capabilities that react to a case's events are called explicitly (see
+//! [`App::react_to_case`]): screening records the submission's screening and re-screens against a
+//! denial's end users.
+//!
+//! Read model: every case as folded, and its history (typed events with who and when).
+
+use chrono::{DateTime, Utc};
+use oversight_domain::{
+    Actor, Application, ApplicationId, ApplicationStatus, DocumentId, Gates, OrgKind, Role, UserId, access,
+    application::{Document, DocumentKind, Outcome},
+    assessment as rules_assessment,
+    disclosure::{self, Disclosed},
+    licence,
+    lifecycle::{self, Command, Context, Event, Recorded},
+    register::working_days_between,
+    screening as rules_screening,
+};
+use oversight_store::{Expect, StoredEvent};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::{
+    App, AppError,
+    app::{Result, actor_of_event, new_event},
+    projections::Fold,
+};
+
+/// Largest uploaded document.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// A case as a given user may see it: the application plus the applicant's name; internal
+/// recommendations and notes are removed for anyone outside the authority.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicationView {
+    #[serde(flatten)]
+    pub application: Application,
+    pub organisation_name: String,
+    /// Working days since submission (weekends skipped).
+    pub working_days_elapsed: Option<u32>,
+}
+
+/// An entry in an officer's or approver's work queue.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueEntry {
+    pub id: ApplicationId,
+    pub title: String,
+    pub destination: String,
+    pub status: ApplicationStatus,
+    pub organisation_name: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub working_days_elapsed: Option<u32>,
+    /// Why it is in this queue.
+    pub reason: String,
+}
+
+/// One line of a case's history: who did what, when, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    pub seq: u64,
+    pub version: u64,
+    pub kind: String,
+    pub actor: Option<String>,
+    pub actor_name: Option<String>,
+    pub at: DateTime<Utc>,
+    /// The event as the viewer may see it (the authority sees internal notes; the applicant not).
+    pub event: serde_json::Value,
+}
+
+/// One event of a case's history as folded.
+#[derive(Debug, Clone)]
+struct Happened {
+    seq: u64,
+    version: u64,
+    actor: Option<UserId>,
+    at: DateTime<Utc>,
+    event: Event,
+}
+
+/// The cases read model.
+#[derive(Debug, Default)]
+pub struct CasesProjection {
+    /// Cases, ordered by id (ids are UUIDv7, so by creation time).
+    applications: BTreeMap<ApplicationId, Application>,
+    history: HashMap<ApplicationId, Vec<Happened>>,
+}
+
+impl CasesProjection {
+    pub(crate) fn fold(&mut self, e: &StoredEvent, fold: &Fold) {
+        let Fold::Case(id, event) = fold else { return };
+        let actor = actor_of_event(e);
+        let rec = Recorded {
+            actor: actor.unwrap_or(UserId(uuid::Uuid::nil())),
+            at: e.recorded_at,
+            event: event.clone(),
+        };
+        let state = self.applications.remove(id);
+        if let Some(next) = lifecycle::apply(state, &rec) {
+            self.applications.insert(*id, next);
+        }
+        self.history.entry(*id).or_default().push(Happened {
+            seq: e.seq,
+            version: e.version,
+            actor,
+            at: e.recorded_at,
+            event: event.clone(),
+        });
+    }
+}
+
+/// A case's stream folded from the store, with its version.
+pub(crate) fn fold_case(stored: &[StoredEvent]) -> Result<Option<Application>> {
+    let mut state: Option<Application> = None;
+    for e in stored {
+        let event: Event = crate::app::decode(e).map_err(AppError::Internal)?;
+        let actor = actor_of_event(e).unwrap_or(UserId(uuid::Uuid::nil()));
+        state = lifecycle::apply(state, &Recorded { actor, at: e.recorded_at, event });
+    }
+    Ok(state)
+}
+
+impl App {
+    // ----- commands ---------------------------------------------------------------------------
+
+    /// Runs one command against a case: load its stream, decide, append atomically with an
+    /// optimistic-concurrency check, update the read models. A refused command appends nothing.
+    pub async fn execute(&self, actor: &Actor, id: ApplicationId, cmd: Command) -> Result<ApplicationView> {
+        self.execute_at(actor, id, cmd, self.now()).await
+    }
+
+    /// As [`execute`](Self::execute) at a given time (the demo back-dates its history).
+    pub async fn execute_at(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        cmd: Command,
+        now: DateTime<Utc>,
+    ) -> Result<ApplicationView> {
+        // Submission screens every party first, and is refused when that cannot be done (fail
+        // closed). The result is recorded once the submission is stored.
+        let screened = match &cmd {
+            Command::Submit => {
+                let state = fold_case(&self.store.read_stream(&id.stream()).await?)?;
+                match state.as_ref() {
+                    Some(app) if app.status == ApplicationStatus::Draft => {
+                        Some(self.screen_for_submission(app).await?)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let (after, appended) =
+            self.retrying("the case", || self.try_execute(actor, id, cmd.clone(), now)).await?;
+        self.react_to_case(actor, &after, &appended, screened).await;
+        let folded = self.case(id).filter(|a| a.version >= after.version);
+        Ok(self.view(actor, folded.as_ref().unwrap_or(&after)))
+    }
+
+    /// One attempt: decide on what is stored now and append, guarded by the gate streams read.
+    async fn try_execute(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        cmd: Command,
+        now: DateTime<Utc>,
+    ) -> Result<(Application, Vec<StoredEvent>)> {
+        let stream = id.stream();
+        let stored = self.store.read_stream(&stream).await?;
+        let state = fold_case(&stored)?;
+        let (gates, expect) = match (&cmd, state.as_ref()) {
+            (Command::Decide { .. } | Command::Resume { .. }, Some(_)) => self.gates(id).await?,
+            _ => (Gates::open(), Vec::new()),
+        };
+        let ctx = Context { actor: actor.clone(), now, control_list: &self.control_list, gates };
+        let events = lifecycle::decide(state.as_ref(), cmd, &ctx)?;
+        let leaves = self.public_records(state.as_ref(), &events, actor.user, now);
+        let new: Vec<_> = events.iter().map(|e| new_event(e.kind(), e, Some(actor.user), now)).collect();
+        let appended = self.append(&stream, stored.len() as u64, new, &leaves, &expect).await?;
+        let mut after = state;
+        for e in &events {
+            after = lifecycle::apply(after, &Recorded { actor: actor.user, at: now, event: e.clone() });
+        }
+        Ok((after.expect("a stored command leaves a case"), appended))
+    }
+
+    /// What the case's screening and assessment records say about a decision, read from the store
+    /// (not from read models that may lag on another node), with the versions they were read at.
+    async fn gates(&self, id: ApplicationId) -> Result<(Gates, Vec<Expect>)> {
+        let (screening, s_version) = self.case_screening_from_store(id).await?;
+        let (assessment, a_version) = self.case_assessment_from_store(id).await?;
+        let gates = Gates {
+            approval: rules_screening::approval_blocker(&screening).into_iter().collect(),
+            decision: rules_assessment::decision_blockers(&assessment),
+            red_flags_cleared: rules_assessment::uncleared(&assessment).is_empty(),
+        };
+        let expect = vec![
+            Expect { stream: rules_screening::stream(id), version: s_version },
+            Expect { stream: rules_assessment::stream(id), version: a_version },
+        ];
+        Ok((gates, expect))
+    }
+
+    /// The capabilities that react to what just happened to a case. The case's events are stored:
+    /// a reaction that fails is logged (and reported by the capability's own record), never turned
+    /// into a failure of the command.
+    async fn react_to_case(
+        &self,
+        actor: &Actor,
+        after: &Application,
+        appended: &[StoredEvent],
+        screened: Option<crate::screening::Screened>,
+    ) {
+        if let Err(e) = self.screening_react(actor, after, appended, screened).await {
+            tracing::error!("screening after {} on case {} failed: {e}", appended[0].kind, after.id);
+        }
+    }
+
+    /// Creates a draft application for the actor's organisation.
+    pub async fn create_application(
+        &self,
+        actor: &Actor,
+        title: &str,
+        end_use: &str,
+        destination: &str,
+    ) -> Result<ApplicationView> {
+        let id = ApplicationId(self.new_uuid());
+        let cmd = Command::Create {
+            id,
+            title: title.into(),
+            end_use: end_use.into(),
+            destination: destination.into(),
+        };
+        self.execute(actor, id, cmd).await
+    }
+
+    /// Assigns a case to a licensing officer (looked up so the rule can check their role).
+    pub async fn assign(&self, actor: &Actor, id: ApplicationId, officer: UserId) -> Result<ApplicationView> {
+        let officer_roles = self.user_roles(officer);
+        self.execute(actor, id, Command::Assign { officer, officer_roles }).await
+    }
+
+    /// Records the approver's decision; an approval issues a licence numbered after the case.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn decide_case(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        outcome: Outcome,
+        criteria: Vec<u8>,
+        public_rationale: String,
+        internal_note: String,
+        conditions: Vec<String>,
+    ) -> Result<ApplicationView> {
+        let now = self.now();
+        let cmd = decision_command(id, outcome, criteria, public_rationale, internal_note, conditions, now);
+        self.execute_at(actor, id, cmd, now).await
+    }
+
+    /// Stores an uploaded document and attaches it to the case.
+    pub async fn upload_document(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        kind: DocumentKind,
+        filename: &str,
+        content: &[u8],
+    ) -> Result<ApplicationView> {
+        // Check visibility first, so nothing is stored for a case the user may not touch.
+        self.get_application(actor, id)?;
+        if content.is_empty() {
+            return Err(AppError::invalid("body", "the document is empty"));
+        }
+        if content.len() > MAX_DOCUMENT_BYTES {
+            return Err(AppError::invalid(
+                "body",
+                format!("documents are limited to {MAX_DOCUMENT_BYTES} bytes"),
+            ));
+        }
+        let now = self.now();
+        let cmd = Command::AttachDocument {
+            id: DocumentId(self.new_uuid()),
+            kind,
+            filename: filename.into(),
+            sha256: oversight_store::sha256_hex(content),
+            size: content.len() as u64,
+        };
+        // Validate the command before storing bytes: a refused upload leaves nothing behind.
+        let state = fold_case(&self.store.read_stream(&id.stream()).await?)?;
+        let ctx =
+            Context { actor: actor.clone(), now, control_list: &self.control_list, gates: Gates::open() };
+        lifecycle::decide(state.as_ref(), cmd.clone(), &ctx)?;
+        self.store.put_blob(content, now).await?;
+        self.execute_at(actor, id, cmd, now).await
+    }
+
+    // ----- reads ------------------------------------------------------------------------------
+
+    /// A document's metadata and bytes, if the actor may see the case.
+    pub async fn download_document(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        doc: DocumentId,
+    ) -> Result<(Document, Vec<u8>)> {
+        let view = self.get_application(actor, id)?;
+        let d = view.application.documents.iter().find(|d| d.id == doc).cloned().ok_or(AppError::NotFound)?;
+        let bytes = self.store.get_blob(&d.sha256).await?.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("blob {} of document {} is missing", d.sha256, d.id))
+        })?;
+        Ok((d, bytes))
+    }
+
+    /// One case, if the actor may see it (else `NotFound`, so existence is not revealed).
+    pub fn get_application(&self, actor: &Actor, id: ApplicationId) -> Result<ApplicationView> {
+        let app = self.read().cases.applications.get(&id).cloned().ok_or(AppError::NotFound)?;
+        if !access::can_see_case(actor, app.org) {
+            return Err(AppError::NotFound);
+        }
+        Ok(self.view(actor, &app))
+    }
+
+    /// The case as stored in this node's read model, whoever asks (for capabilities that check
+    /// visibility themselves with the domain's rules).
+    pub(crate) fn case(&self, id: ApplicationId) -> Option<Application> {
+        self.read().cases.applications.get(&id).cloned()
+    }
+
+    fn view(&self, actor: &Actor, app: &Application) -> ApplicationView {
+        let mut application = app.clone();
+        if actor.org_kind != OrgKind::Authority {
+            application.recommendation = None;
+            if let Some(d) = application.decision.as_mut() {
+                d.internal_note.clear();
+            }
+        }
+        ApplicationView {
+            organisation_name: self.org_name(app.org).unwrap_or_default(),
+            working_days_elapsed: app.submitted_at.map(|s| working_days_between(s, self.now())),
+            application,
+        }
+    }
+
+    /// The cases the actor may see, newest first, optionally of one status.
+    pub fn list_applications(
+        &self,
+        actor: &Actor,
+        status: Option<ApplicationStatus>,
+    ) -> Result<Vec<ApplicationView>> {
+        if actor.org_kind == OrgKind::PartnerAgency {
+            return Err(AppError::Forbidden("partner agencies do not see applications".into()));
+        }
+        let cases: Vec<Application> = self
+            .read()
+            .cases
+            .applications
+            .values()
+            .rev()
+            .filter(|a| access::can_see_case(actor, a.org) && status.is_none_or(|s| a.status == s))
+            .cloned()
+            .collect();
+        Ok(cases.iter().map(|a| self.view(actor, a)).collect())
+    }
+
+    /// The case's full history: every event with who, when and why, as the actor may see it.
+    pub fn history(&self, actor: &Actor, id: ApplicationId) -> Result<Vec<HistoryEntry>> {
+        self.get_application(actor, id)?;
+        let happened = self.read().cases.history.get(&id).cloned().unwrap_or_default();
+        Ok(happened
+            .into_iter()
+            .map(|h| {
+                let event = match disclosure::disclose(&h.event, actor.org_kind) {
+                    Disclosed::Shown(e) => serde_json::to_value(&e).expect("events serialise"),
+                    Disclosed::KindOnly(kind) => serde_json::json!({ "type": kind }),
+                };
+                let (actor_id, actor_name) =
+                    if disclosure::shows_actor(actor.org_kind, h.actor == Some(actor.user)) {
+                        (h.actor.map(|a| a.to_string()), self.user_name(h.actor))
+                    } else {
+                        (None, h.actor.map(|_| "Licensing authority".to_string()))
+                    };
+                HistoryEntry {
+                    seq: h.seq,
+                    version: h.version,
+                    kind: h.event.kind().to_string(),
+                    actor: actor_id,
+                    actor_name,
+                    at: h.at,
+                    event,
+                }
+            })
+            .collect())
+    }
+
+    /// What is waiting for the actor: triage and assigned cases for officers, decisions for approvers.
+    pub fn work_queue(&self, actor: &Actor) -> Result<Vec<QueueEntry>> {
+        let officer = actor.org_kind == OrgKind::Authority && actor.has(Role::LicensingOfficer);
+        let approver = actor.org_kind == OrgKind::Authority && actor.has(Role::Approver);
+        if !officer && !approver {
+            return Err(AppError::Forbidden("the work queue is for licensing officers and approvers".into()));
+        }
+        let now = self.now();
+        let waiting: Vec<(Application, &'static str)> = {
+            let p = self.read();
+            p.cases
+                .applications
+                .values()
+                .filter_map(|a| {
+                    let reason = match a.status {
+                        ApplicationStatus::Submitted if officer => Some("submitted: to be assigned"),
+                        ApplicationStatus::UnderReview
+                        | ApplicationStatus::Consultation
+                        | ApplicationStatus::OnHold
+                            if officer && a.assigned_officer == Some(actor.user) =>
+                        {
+                            Some("assigned to you")
+                        }
+                        ApplicationStatus::PendingDecision
+                            if approver && a.recommendation.as_ref().is_some_and(|r| r.by != actor.user) =>
+                        {
+                            Some("awaiting decision")
+                        }
+                        _ => None,
+                    };
+                    reason.map(|r| (a.clone(), r))
+                })
+                .collect()
+        };
+        let mut out: Vec<QueueEntry> = waiting
+            .into_iter()
+            .map(|(a, reason)| QueueEntry {
+                id: a.id,
+                title: a.title.clone(),
+                destination: a.destination.to_string(),
+                status: a.status,
+                organisation_name: self.org_name(a.org).unwrap_or_default(),
+                submitted_at: a.submitted_at,
+                working_days_elapsed: a.submitted_at.map(|s| working_days_between(s, now)),
+                reason: reason.into(),
+            })
+            .collect();
+        // Oldest submission first: the clock is running.
+        out.sort_by_key(|q| q.submitted_at);
+        Ok(out)
+    }
+
+    /// The cases that satisfy `pred`, in id order: the cases capability's answer to the other
+    /// capabilities (re-screening targets, denials, prior denials).
+    pub(crate) fn cases_where(&self, pred: impl Fn(&Application) -> bool) -> Vec<Application> {
+        self.read().cases.applications.values().filter(|a| pred(a)).cloned().collect()
+    }
+
+    /// Number of cases (for health and tests).
+    pub fn application_count(&self) -> usize {
+        self.read().cases.applications.len()
+    }
+}
+
+/// Builds the decide command with the licence number and default validity of the licence rules.
+pub(crate) fn decision_command(
+    id: ApplicationId,
+    outcome: Outcome,
+    criteria: Vec<u8>,
+    public_rationale: String,
+    internal_note: String,
+    conditions: Vec<String>,
+    now: DateTime<Utc>,
+) -> Command {
+    Command::Decide {
+        outcome,
+        criteria,
+        public_rationale,
+        internal_note,
+        conditions,
+        licence_number: licence::number(id, now),
+        licence_expires_at: licence::default_expiry(now),
+    }
+}
