@@ -1,14 +1,16 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::de::IntoDeserializer;
+use serde::de::value::StrDeserializer;
 use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
 /// The sector of a party (the end user's sector moves the risk band, see DOMAIN.md §6).
 //
-// Written as the snake_case variant name (`other_security_forces`), in events, the API and the policy.
-// Read also as the risk crate's old spelling `other_security`, which assessment records and the
-// policy file written before the vocabularies were merged contain.
+// Written as the snake_case variant name (`other_security_forces`) in events and the API. Read also as
+// `other_security`, the risk crate's spelling before the vocabularies were merged, which assessment
+// records written before then and `data/policy/policy-v1.toml` contain.
 #[derive(
     Debug,
     Clone,
@@ -38,9 +40,6 @@ pub enum Sector {
     Commercial,
     Individual,
 }
-
-/// Spellings read as a sector besides its own, and which: stored data written before they were merged.
-const OLD_SPELLINGS: &[(&str, Sector)] = &[("other_security", Sector::OtherSecurityForces)];
 
 impl Sector {
     pub const ALL: [Sector; 8] = crate::all_variants();
@@ -79,15 +78,12 @@ impl std::error::Error for UnknownSector {}
 impl FromStr for Sector {
     type Err = UnknownSector;
 
-    /// Accepts the written form in any case, with `-` or blanks for `_`, and the old spellings.
+    /// Accepts the written form in any case, with `-` or blanks for `_`, and the old spellings that
+    /// serde reads (its aliases above).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        Sector::VARIANTS
-            .iter()
-            .copied()
-            .find(|x| x.as_str() == norm)
-            .or_else(|| OLD_SPELLINGS.iter().find(|(old, _)| *old == norm).map(|(_, x)| *x))
-            .ok_or_else(|| UnknownSector(s.to_string()))
+        let text: StrDeserializer<'_, serde::de::value::Error> = norm.as_str().into_deserializer();
+        Sector::deserialize(text).map_err(|_| UnknownSector(s.to_string()))
     }
 }
 
