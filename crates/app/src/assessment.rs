@@ -163,28 +163,6 @@ fn embargoes() -> Result<&'static Embargoes> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("loading the bundled embargo list: {e}")))
 }
 
-fn risk_tier(t: oversight_domain::Tier) -> risk::Tier {
-    match t {
-        oversight_domain::Tier::A => risk::Tier::A,
-        oversight_domain::Tier::B => risk::Tier::B,
-        oversight_domain::Tier::C => risk::Tier::C,
-    }
-}
-
-fn risk_sector(s: oversight_domain::Sector) -> risk::Sector {
-    use oversight_domain::Sector as D;
-    match s {
-        D::Police => risk::Sector::Police,
-        D::Intelligence => risk::Sector::Intelligence,
-        D::Military => risk::Sector::Military,
-        D::InteriorMinistry => risk::Sector::InteriorMinistry,
-        D::OtherSecurityForces => risk::Sector::OtherSecurity,
-        D::CivilGovernment => risk::Sector::CivilGovernment,
-        D::Commercial => risk::Sector::Commercial,
-        D::Individual => risk::Sector::Individual,
-    }
-}
-
 // ----- use cases -----------------------------------------------------------------------------
 
 impl App {
@@ -260,13 +238,10 @@ impl App {
             destination: destination.clone(),
             item: ItemInput {
                 control_code: strictest.code.clone(),
-                tier: risk_tier(strictest.tier),
+                tier: strictest.tier,
                 cyber_surveillance: entries.iter().any(|e| e.cyber_surveillance),
             },
-            end_user: EndUserInput {
-                sector: risk_sector(end_user.sector),
-                name: Some(end_user.name.clone()),
-            },
+            end_user: EndUserInput { sector: end_user.sector, name: Some(end_user.name.clone()) },
             screening_hits: self.screening_hits(app.id).await?,
             sanctions: embargoes()?.facts_for(&destination),
             prior_denials: self.prior_denials(app, &destination, date),
@@ -298,7 +273,7 @@ impl App {
                     destination: destination.clone(),
                     control_code: item.control_code.clone(),
                     end_user: end_user.map(|p| p.name.clone()),
-                    end_user_sector: end_user.map(|p| risk_sector(p.sector)),
+                    end_user_sector: end_user.map(|p| p.sector),
                     reason: d.public_rationale.chars().take(500).collect(),
                 });
             }

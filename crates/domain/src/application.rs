@@ -10,9 +10,22 @@ use crate::{
 };
 
 /// Where an application is in its lifecycle (DOMAIN.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ApplicationStatus {
     Draft,
     Submitted,
@@ -27,18 +40,7 @@ pub enum ApplicationStatus {
 }
 
 impl ApplicationStatus {
-    pub const ALL: [ApplicationStatus; 10] = [
-        ApplicationStatus::Draft,
-        ApplicationStatus::Submitted,
-        ApplicationStatus::UnderReview,
-        ApplicationStatus::Consultation,
-        ApplicationStatus::PendingDecision,
-        ApplicationStatus::OnHold,
-        ApplicationStatus::Approved,
-        ApplicationStatus::ApprovedWithConditions,
-        ApplicationStatus::Denied,
-        ApplicationStatus::Withdrawn,
-    ];
+    pub const ALL: [ApplicationStatus; 10] = oversight_vocab::all_variants();
 
     /// Open = not yet decided or withdrawn.
     pub fn is_open(&self) -> bool {
@@ -63,22 +65,11 @@ impl ApplicationStatus {
     }
 
     pub fn as_str(&self) -> &'static str {
-        match self {
-            ApplicationStatus::Draft => "draft",
-            ApplicationStatus::Submitted => "submitted",
-            ApplicationStatus::UnderReview => "under_review",
-            ApplicationStatus::Consultation => "consultation",
-            ApplicationStatus::PendingDecision => "pending_decision",
-            ApplicationStatus::OnHold => "on_hold",
-            ApplicationStatus::Approved => "approved",
-            ApplicationStatus::ApprovedWithConditions => "approved_with_conditions",
-            ApplicationStatus::Denied => "denied",
-            ApplicationStatus::Withdrawn => "withdrawn",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
+        s.parse().ok()
     }
 }
 

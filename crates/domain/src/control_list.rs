@@ -12,17 +12,8 @@ static BUNDLED: &str = include_str!("../../../data/control-list/surveillance.tom
 /// The code an item cites when it is not listed but is a cyber-surveillance item (EU Art. 5 catch-all).
 pub const CATCH_ALL: &str = "CATCH-ALL";
 
-/// Sensitivity tier (see DOMAIN.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Tier {
-    /// Covert or intrusive: spyware, interception, IMSI catchers, monitoring centres.
-    A,
-    /// Bulk analytics, forensic tools.
-    B,
-    /// General ICT with surveillance capability.
-    C,
-}
+/// Sensitivity tier (see DOMAIN.md §4): one vocabulary with the risk crate.
+pub use oversight_vocab::Tier;
 
 /// One control-list entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

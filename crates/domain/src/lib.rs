@@ -6,8 +6,11 @@
 //! [`decide`](lifecycle::decide)`(state, command, ctx) -> Result<Vec<Event>, Rejection>` and
 //! [`apply`](lifecycle::apply)`(state, event)`.
 //!
-//! Must not depend on: storage, HTTP, an async runtime, the clock or randomness. Time and fresh ids
-//! arrive as arguments (in [`lifecycle::Context`] and in commands).
+//! Countries, end-user sectors, tiers and [`FieldError`] are `oversight-vocab`'s, re-exported here.
+//!
+//! Must not depend on: any Oversight crate but `oversight-vocab`, storage, HTTP, an async runtime, the
+//! clock or randomness. Time and fresh ids arrive as arguments (in [`lifecycle::Context`] and in
+//! commands).
 //!
 //! Start reading at [`lifecycle`]: the state machine and its table of who may do what, when.
 
@@ -33,21 +36,11 @@ pub use countries::CountryCode;
 pub use ids::{ApplicationId, DocumentId, ItemId, OrgId, PartyId, UserId};
 pub use lifecycle::{Command, Context, Event, Gates, Rejection, apply, decide};
 pub use party::{Party, PartyRole, Sector};
+pub use register::working_days_between;
 pub use roles::{Actor, OrgKind, Role};
 
 /// A validation failure of one named field: what the web layer reports as 422.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
-#[error("{field}: {message}")]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
-    }
-}
+pub use oversight_vocab::FieldError;
 
 /// Checks a free-text field: trimmed, non-empty, at most `max` characters, no control characters.
 pub fn parse_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {

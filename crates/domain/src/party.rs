@@ -18,35 +18,8 @@ pub enum PartyRole {
     FreightForwarder,
 }
 
-/// The sector of a party (the end user's sector moves the risk band, see DOMAIN.md §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Sector {
-    Police,
-    Intelligence,
-    Military,
-    InteriorMinistry,
-    OtherSecurityForces,
-    CivilGovernment,
-    Commercial,
-    Individual,
-}
-
-impl Sector {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Sector::Police => "police",
-            Sector::Intelligence => "intelligence",
-            Sector::Military => "military",
-            Sector::InteriorMinistry => "interior_ministry",
-            Sector::OtherSecurityForces => "other_security_forces",
-            Sector::CivilGovernment => "civil_government",
-            Sector::Commercial => "commercial",
-            Sector::Individual => "individual",
-        }
-    }
-}
+/// The end user's sector (it moves the risk band, see DOMAIN.md §6): one vocabulary with the risk crate.
+pub use oversight_vocab::Sector;
 
 /// A party as recorded on an application. Construct with [`Party::new`], which validates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

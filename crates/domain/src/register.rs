@@ -18,9 +18,12 @@ use crate::{
 };
 
 /// What a published record records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RecordKind {
     LicenceIssued,
     LicenceIssuedWithConditions,
@@ -39,21 +42,7 @@ pub enum RecordKind {
 
 impl RecordKind {
     pub fn as_str(&self) -> &'static str {
-        match self {
-            RecordKind::LicenceIssued => "licence_issued",
-            RecordKind::LicenceIssuedWithConditions => "licence_issued_with_conditions",
-            RecordKind::LicenceRefused => "licence_refused",
-            RecordKind::ApplicationWithdrawn => "application_withdrawn",
-            RecordKind::LicenceSuspended => "licence_suspended",
-            RecordKind::LicenceReinstated => "licence_reinstated",
-            RecordKind::LicenceRevoked => "licence_revoked",
-            RecordKind::LicenceSurrendered => "licence_surrendered",
-            RecordKind::LicenceExpired => "licence_expired",
-            RecordKind::AppealUpheld => "appeal_upheld",
-            RecordKind::AppealOverturned => "appeal_overturned",
-            RecordKind::InformedNotice => "informed_notice",
-            RecordKind::RuleChange => "rule_change",
-        }
+        self.into()
     }
 
     /// The outcome word used in statistics ("issued", "refused", ...).

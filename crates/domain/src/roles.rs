@@ -18,9 +18,24 @@ pub enum OrgKind {
 }
 
 /// A role a user holds. A user may hold several (but see the four-eyes rule in `lifecycle`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Exporter,
     LicensingOfficer,
@@ -33,32 +48,14 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::Exporter,
-        Role::LicensingOfficer,
-        Role::HumanRightsAssessor,
-        Role::Approver,
-        Role::EnforcementOfficer,
-        Role::ReviewPanelMember,
-        Role::PartnerAgency,
-        Role::Administrator,
-    ];
+    pub const ALL: [Role; 8] = oversight_vocab::all_variants();
 
     pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Exporter => "exporter",
-            Role::LicensingOfficer => "licensing_officer",
-            Role::HumanRightsAssessor => "human_rights_assessor",
-            Role::Approver => "approver",
-            Role::EnforcementOfficer => "enforcement_officer",
-            Role::ReviewPanelMember => "review_panel_member",
-            Role::PartnerAgency => "partner_agency",
-            Role::Administrator => "administrator",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 
     /// The kind of organisation a holder of this role must belong to.

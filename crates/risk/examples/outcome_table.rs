@@ -56,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "| {} {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             iso,
-            iso.name(),
+            iso.common_name(),
             a.country_score.map(|s| format!("{s:.1}")).unwrap_or("–".into()),
             a.country_band.map(|b| b.to_string()).unwrap_or("–".into()),
             a.recommended_outcome,

@@ -164,8 +164,11 @@ pub struct FactorResult {
     pub missing: Vec<MissingIndicator>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RedFlagKind {
     SanctionsEmbargo,
     RestrictedParty,
@@ -181,18 +184,7 @@ pub enum RedFlagKind {
 
 impl RedFlagKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            RedFlagKind::SanctionsEmbargo => "sanctions_embargo",
-            RedFlagKind::RestrictedParty => "restricted_party",
-            RedFlagKind::EndUserAbuseEvidence => "end_user_abuse_evidence",
-            RedFlagKind::CountryAbuseEvidence => "country_abuse_evidence",
-            RedFlagKind::EstablishedViolations => "established_violations",
-            RedFlagKind::ClosedAutocracyTierA => "closed_autocracy_tier_a",
-            RedFlagKind::WeakJudicialConstraints => "weak_judicial_constraints",
-            RedFlagKind::SharpDecline => "sharp_decline",
-            RedFlagKind::MissingOrStaleData => "missing_or_stale_data",
-            RedFlagKind::PriorDenial => "prior_denial",
-        }
+        self.into()
     }
 }
 
@@ -428,7 +420,7 @@ pub fn assess(policy: &Policy, data: &IndicatorStore, input: &AssessmentInput) -
 
     let mut a = Assessment {
         destination: iso.clone(),
-        destination_name: iso.name().to_string(),
+        destination_name: iso.common_name().to_string(),
         assessment_date: input.assessment_date,
         country_score,
         country_band,
@@ -507,7 +499,7 @@ fn red_flags(
     let rules = &doc.red_flags;
     let iso = &input.destination;
     let year = input.assessment_date.year();
-    let country = iso.name();
+    let country = iso.common_name();
     let mut flags = Vec::new();
 
     // Sanctions and embargoes.

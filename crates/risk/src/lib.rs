@@ -7,9 +7,10 @@
 //! replay and policy side-by-side diff ([`assess`]); destination embargoes as data ([`embargo`]); the
 //! HRIA record ([`hria`]).
 //!
-//! Must not depend on: any other Oversight crate (the control list, screening and case workflow call
-//! in with plain values), an async runtime, a database, the network, the clock or randomness. The
-//! assessment date is an argument; the same inputs, policy and data always give the same output.
+//! Must not depend on: any other Oversight crate but `oversight-vocab` (whose countries, sectors and
+//! tiers it uses; the control list, screening and case workflow call in with plain values), an async
+//! runtime, a database, the network, the clock or randomness. The assessment date is an argument; the
+//! same inputs, policy and data always give the same output.
 //!
 //! Start reading at [`assess::assess`], then `data/policy/policy-v1.toml` (the method is the data)
 //! and `docs/risk.md`.

@@ -4,28 +4,16 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use strum::VariantArray;
 
 /// Sensitivity tier of a control-list entry (DOMAIN §4): A covert/intrusive, B bulk analytics and
-/// forensics, C general ICT with surveillance capability.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Tier {
-    A,
-    B,
-    C,
-}
-
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Tier::A => "A",
-            Tier::B => "B",
-            Tier::C => "C",
-        })
-    }
-}
+/// forensics, C general ICT with surveillance capability. One vocabulary with the domain.
+pub use oversight_vocab::Tier;
 
 /// Destination risk band, ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     Low,
@@ -35,7 +23,7 @@ pub enum Band {
 }
 
 impl Band {
-    pub const ALL: [Band; 4] = [Band::Low, Band::Elevated, Band::High, Band::VeryHigh];
+    pub const ALL: [Band; 4] = oversight_vocab::all_variants();
 
     /// One band more severe (saturating).
     pub fn up(self) -> Band {
@@ -63,8 +51,23 @@ impl fmt::Display for Band {
 }
 
 /// Recommended outcome, ordered from mildest to strictest so "the strictest wins" is `max`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     Approve,
     ApproveWithConditions,
@@ -75,13 +78,7 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Approve => "approve",
-            Outcome::ApproveWithConditions => "approve_with_conditions",
-            Outcome::Refer => "refer",
-            Outcome::PresumptionOfDenial => "presumption_of_denial",
-            Outcome::Deny => "deny",
-        }
+        self.into()
     }
 
     /// Words for the public rationale.
@@ -98,84 +95,9 @@ impl Outcome {
     }
 }
 
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// End-user sector (DOMAIN §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sector {
-    Police,
-    Intelligence,
-    Military,
-    InteriorMinistry,
-    OtherSecurity,
-    CivilGovernment,
-    Commercial,
-    Individual,
-}
-
-impl Sector {
-    pub const ALL: [Sector; 8] = [
-        Sector::Police,
-        Sector::Intelligence,
-        Sector::Military,
-        Sector::InteriorMinistry,
-        Sector::OtherSecurity,
-        Sector::CivilGovernment,
-        Sector::Commercial,
-        Sector::Individual,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sector::Police => "police",
-            Sector::Intelligence => "intelligence",
-            Sector::Military => "military",
-            Sector::InteriorMinistry => "interior_ministry",
-            Sector::OtherSecurity => "other_security",
-            Sector::CivilGovernment => "civil_government",
-            Sector::Commercial => "commercial",
-            Sector::Individual => "individual",
-        }
-    }
-
-    pub fn plain(self) -> &'static str {
-        match self {
-            Sector::Police => "a police force",
-            Sector::Intelligence => "an intelligence service",
-            Sector::Military => "the military",
-            Sector::InteriorMinistry => "an interior ministry",
-            Sector::OtherSecurity => "a security force",
-            Sector::CivilGovernment => "a civilian government body",
-            Sector::Commercial => "a company",
-            Sector::Individual => "a private individual",
-        }
-    }
-}
-
-impl fmt::Display for Sector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown end-user sector `{0}`: expected one of police, intelligence, military, interior_ministry, other_security, civil_government, commercial, individual"
-)]
-pub struct UnknownSector(pub String);
-
-impl FromStr for Sector {
-    type Err = UnknownSector;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        Sector::ALL.into_iter().find(|x| x.as_str() == norm).ok_or_else(|| UnknownSector(s.to_string()))
-    }
-}
+/// End-user sector (DOMAIN §5). One vocabulary with the domain: written `other_security_forces`, and
+/// the `other_security` of assessment records and policy files written before is read as the same.
+pub use oversight_vocab::{Sector, UnknownSector};
 
 /// A condition a licence can carry (DOMAIN §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -204,9 +126,24 @@ impl Condition {
     }
 }
 
-/// How sure a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// How sure a finding is. Written `medium_high` in JSON and `medium-high` in text (`as_str`, the
+/// evidence CSV); parsing accepts both.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Confidence {
     Low,
     Medium,
@@ -217,24 +154,19 @@ pub enum Confidence {
 
 impl Confidence {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Confidence::Low => "low",
-            Confidence::Medium => "medium",
-            Confidence::MediumHigh => "medium-high",
-            Confidence::High => "high",
-        }
+        self.into()
     }
 }
 
 impl FromStr for Confidence {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "low" => Ok(Confidence::Low),
-            "medium" => Ok(Confidence::Medium),
-            "medium-high" | "medium_high" => Ok(Confidence::MediumHigh),
-            "high" => Ok(Confidence::High),
-            other => Err(format!("unknown confidence `{other}` (low, medium, medium-high, high)")),
-        }
+        let norm = s.trim().to_ascii_lowercase();
+        let text = norm.replace('_', "-");
+        Confidence::VARIANTS
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == text)
+            .ok_or_else(|| format!("unknown confidence `{norm}` (low, medium, medium-high, high)"))
     }
 }

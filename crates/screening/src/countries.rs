@@ -1,9 +1,10 @@
-//! Country names as written in OFAC and UN lists → ISO 3166-1 alpha-2.
+//! Country names as written in OFAC and UN lists → ISO 3166-1 alpha-2. The ISO table (codes, short,
+//! official and common names) is `oversight-vocab`'s; the spellings the lists use besides are here.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const ISO_TABLE: &str = include_str!("../data/iso3166.csv");
+use oversight_vocab::Country;
 
 /// Spellings the lists use that the ISO table does not carry.
 const EXTRA: &[(&str, &str)] = &[
@@ -76,18 +77,14 @@ fn table() -> &'static HashMap<String, &'static str> {
     static TABLE: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut map = HashMap::new();
-        let mut reader = csv::Reader::from_reader(ISO_TABLE.as_bytes());
-        for record in reader.records().flatten() {
-            let Some(code) = record.get(0) else { continue };
-            let code: &'static str = Box::leak(code.to_string().into_boxed_str());
-            for field in [3usize, 4, 5] {
-                if let Some(name) = record.get(field).filter(|n| !n.is_empty()) {
+        for country in Country::all() {
+            let code = country.alpha2();
+            for name in [Some(country.name()), country.official_name(), Some(country.common_name())] {
+                if let Some(name) = name.filter(|n| !n.is_empty()) {
                     map.insert(key(name), code);
                 }
             }
-            if let Some(alpha3) = record.get(1) {
-                map.insert(alpha3.to_ascii_lowercase(), code);
-            }
+            map.insert(country.alpha3().to_ascii_lowercase(), code);
         }
         for (name, code) in EXTRA {
             map.insert(key(name), *code);
@@ -120,5 +117,17 @@ mod tests {
         assert_eq!(country_code("Côte d'Ivoire"), Some("CI"));
         assert_eq!(country_code("Iran (Islamic Republic of)"), Some("IR"));
         assert_eq!(country_code("Atlantis"), None);
+    }
+
+    #[test]
+    fn every_country_of_the_shared_table_is_found_by_code_and_name() {
+        for c in Country::all() {
+            assert_eq!(country_code(c.alpha2()), Some(c.alpha2()));
+            assert_eq!(country_code(c.alpha3()), Some(c.alpha2()), "{}", c.alpha3());
+            assert!(country_code(c.name()).is_some(), "{}", c.name());
+        }
+        // Codes that are not in the ISO table but that the lists use still resolve as before.
+        assert_eq!(country_code("Netherlands Antilles"), Some("AN"));
+        assert_eq!(country_code("AN"), Some("AN"));
     }
 }

@@ -3,14 +3,15 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::fmt;
 use std::str::FromStr;
 
 /// What kind of party a listed entry (or a query) is.
 ///
 /// `LegalEntity` means "a person or an organisation, the source does not say which" (the BIS Denied
 /// Persons List, for instance), so it is compatible with both.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::Display, strum::IntoStaticStr,
+)]
 pub enum Schema {
     Person,
     Organization,
@@ -31,19 +32,7 @@ impl Schema {
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Schema::Person => "Person",
-            Schema::Organization => "Organization",
-            Schema::LegalEntity => "LegalEntity",
-            Schema::Vessel => "Vessel",
-            Schema::Aircraft => "Aircraft",
-        }
-    }
-}
-
-impl fmt::Display for Schema {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 

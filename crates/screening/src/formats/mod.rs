@@ -20,8 +20,9 @@ use crate::error::Error;
 use crate::model::Entry;
 use std::path::Path;
 
-/// The list formats `load_list_spec` understands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The list formats `load_list_spec` understands, named in kebab case (`csl-csv`, `ofac-xml`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Format {
     /// US Consolidated Screening List CSV.
     CslCsv,
@@ -39,15 +40,12 @@ pub enum Format {
 
 impl Format {
     pub fn parse(name: &str) -> Result<Self, Error> {
-        Ok(match name {
-            "csl-csv" => Format::CslCsv,
-            "ofac-csv" => Format::OfacCsv,
-            "ofac-xml" => Format::OfacXml,
-            "un-xml" => Format::UnXml,
-            "bis-dpl" => Format::BisDpl,
-            "ftm-json" => Format::FtmJson,
-            other => return Err(Error::UnknownFormat(other.to_string())),
-        })
+        name.parse().map_err(|_| Error::UnknownFormat(name.to_string()))
+    }
+
+    /// The name `parse` reads (`csl-csv`).
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 
     /// Reads a list in this format.
