@@ -83,6 +83,11 @@ struct ServeArgs {
     /// Mark cookies Secure (set this when serving behind HTTPS).
     #[arg(long, env = "OVERSIGHT_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The site's public base URL (an origin, e.g. https://register.example.gov), used for every
+    /// absolute URL the server writes (Atom feed, verification instructions). Default:
+    /// http://<listen address>. The request's Host header is never used.
+    #[arg(long, env = "OVERSIGHT_PUBLIC_URL", value_parser = oversight_web::PublicUrl::parse)]
+    public_url: Option<oversight_web::PublicUrl>,
     #[command(flatten)]
     register: RegisterArgs,
 }
@@ -224,8 +229,8 @@ fn load_or_create_log_key(path: &std::path::Path, origin: &str) -> Result<oversi
 }
 
 fn getrandom(buf: &mut [u8]) -> Result<()> {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(buf)).context("reading /dev/urandom")
+    use rand::RngCore;
+    rand::rngs::OsRng.try_fill_bytes(buf).context("reading the operating system's random source")
 }
 
 async fn run_async(cmd: Cmd) -> Result<()> {
@@ -271,8 +276,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
     let addr = listener.local_addr()?;
-    println!("Oversight listening on http://{addr} (database: {})", args.db.db);
-    let router = oversight_web::router(app, args.secure_cookies);
+    let public_url = args.public_url.unwrap_or_else(|| oversight_web::PublicUrl::from_listen_addr(addr));
+    println!("Oversight listening on http://{addr} as {public_url} (database: {})", args.db.db);
+    let config =
+        oversight_web::WebConfig { secure_cookies: args.secure_cookies, public_url: Some(public_url) };
+    let router = oversight_web::router_with(app, config);
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

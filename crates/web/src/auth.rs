@@ -8,6 +8,7 @@ use axum::{
 };
 use axum_extra::extract::cookie::CookieJar;
 use oversight_domain::Actor;
+use subtle::ConstantTimeEq;
 
 use crate::{AppState, error::ApiError};
 
@@ -45,7 +46,8 @@ impl FromRequestParts<AppState> for Authenticated {
         })?;
         if changes_state(&parts.method) {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            if !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {
+            // Compared in constant time (for equal lengths), so timing does not reveal the token.
+            if !bool::from(sent.as_bytes().ct_eq(csrf.as_bytes())) {
                 return Err(ApiError::new(
                     axum::http::StatusCode::FORBIDDEN,
                     "forbidden",
@@ -64,8 +66,4 @@ pub fn session_token(parts_headers: &axum::http::HeaderMap) -> Option<String> {
 
 fn changes_state(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -11,7 +11,6 @@ use axum::{
 use oversight_app::assessment::{
     AssessmentRecord, CaseAssessments, EvidenceChange, EvidenceView, HriaRecord, ReplayReport, risk::Hria,
 };
-use oversight_domain::ApplicationId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -19,7 +18,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppState,
     auth::Authenticated,
-    error::{ApiError, ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, path_id as app_id},
     json::ApiJson,
 };
 
@@ -31,11 +30,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clear_red_flags))
         .routes(routes!(list_evidence, add_evidence))
         .routes(routes!(revise_evidence))
-}
-
-/// Ids in paths: a malformed id is simply "not found".
-fn app_id(raw: &str) -> ApiResult<ApplicationId> {
-    raw.parse().map_err(|_| ApiError::not_found())
 }
 
 /// Runs the risk assessment of a submitted case with the bundled policy and data and records it
