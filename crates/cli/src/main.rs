@@ -83,6 +83,11 @@ struct ServeArgs {
     /// Mark cookies Secure (set this when serving behind HTTPS).
     #[arg(long, env = "OVERSIGHT_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The site's public base URL (an origin, e.g. https://register.example.gov), used for every
+    /// absolute URL the server writes (Atom feed, verification instructions). Default:
+    /// http://<listen address>. The request's Host header is never used.
+    #[arg(long, env = "OVERSIGHT_PUBLIC_URL", value_parser = oversight_web::PublicUrl::parse)]
+    public_url: Option<oversight_web::PublicUrl>,
     #[command(flatten)]
     register: RegisterArgs,
 }
@@ -225,7 +230,8 @@ fn load_or_create_log_key(path: &std::path::Path, origin: &str) -> Result<oversi
 }
 
 fn getrandom(buf: &mut [u8]) -> Result<()> {
-    rand::RngCore::try_fill_bytes(&mut rand::rngs::OsRng, buf).context("reading the system's random source")
+    use rand::RngCore;
+    rand::rngs::OsRng.try_fill_bytes(buf).context("reading the operating system's random source")
 }
 
 async fn run_async(cmd: Cmd) -> Result<()> {
@@ -271,8 +277,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
     let addr = listener.local_addr()?;
-    println!("Oversight listening on http://{addr} (database: {})", args.db.db);
-    let router = oversight_web::router(app.clone(), args.secure_cookies);
+    let public_url = args.public_url.unwrap_or_else(|| oversight_web::PublicUrl::from_listen_addr(addr));
+    println!("Oversight listening on http://{addr} as {public_url} (database: {})", args.db.db);
+    let config =
+        oversight_web::WebConfig { secure_cookies: args.secure_cookies, public_url: Some(public_url) };
+    let router = oversight_web::router_with(app.clone(), config);
     // Stop on Ctrl-C, or when an event of the log cannot be read: the node then exits with the
     // same error it gives when it cannot open, rather than serve read models that skip an event.
     let (halt_tx, halt_rx) = tokio::sync::oneshot::channel::<String>();

@@ -8,6 +8,7 @@ use axum::{
 };
 use axum_extra::extract::cookie::CookieJar;
 use oversight_domain::Actor;
+use subtle::ConstantTimeEq;
 
 use crate::{AppState, error::ApiError};
 
@@ -47,7 +48,7 @@ impl FromRequestParts<AppState> for Authenticated {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
             // Only the token's hash is stored; compare hashes in constant time.
             let sent_hash = oversight_app::accounts::secret_hash(sent);
-            if sent.is_empty() || !constant_time_eq(sent_hash.as_bytes(), csrf_hash.as_bytes()) {
+            if sent.is_empty() || !bool::from(sent_hash.as_bytes().ct_eq(csrf_hash.as_bytes())) {
                 return Err(ApiError::new(
                     axum::http::StatusCode::FORBIDDEN,
                     "forbidden",
@@ -66,8 +67,4 @@ pub fn session_token(parts_headers: &axum::http::HeaderMap) -> Option<String> {
 
 fn changes_state(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

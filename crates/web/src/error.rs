@@ -1,5 +1,11 @@
-//! The one error type of the web layer: 4xx say what is wrong and name the field; 5xx say
-//! "internal error" and the cause goes to the log.
+//! The one error type of the web layer, and the one place where errors become status codes: 4xx
+//! say what is wrong and name the field; 5xx say "internal error" and the cause goes to the log.
+//! The JSON API and the HTML pages both map through [`ApiError`].
+//!
+//! Authorization is decided by the app, never here; this module only maps its answers, which follow
+//! one rule: a case you may not see is `NotFound` (404, so its existence is not revealed); an action
+//! your role lacks on a case you may see is `Forbidden` (403); a list or collection your role may not
+//! use is `Forbidden` (403). A malformed id in a path is a case nobody can see: 404 ([`path_id`]).
 
 use axum::{
     Json,
@@ -108,3 +114,25 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// An id taken from a path: one that does not parse names nothing, so it is "not found".
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> ApiResult<T> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+/// A 500 whose cause is logged (e.g. a writer failing on an in-memory buffer).
+pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+    ApiError::from(AppError::Internal(anyhow::anyhow!("{cause}")))
+}
+
+/// The JSON 500 answered when a handler panics (see the `CatchPanicLayer` in [`crate::router`]): the
+/// request fails alone instead of dropping the connection.
+pub fn panic_response(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!("handler panicked: {what}");
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
+}

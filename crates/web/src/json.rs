@@ -91,7 +91,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
-fn missing_or_unknown_field(msg: &str) -> Option<String> {
+pub(crate) fn missing_or_unknown_field(msg: &str) -> Option<String> {
     let start = msg.find('`')? + 1;
     let end = msg[start..].find('`')? + start;
     Some(msg[start..end].to_string())

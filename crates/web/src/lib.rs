@@ -14,10 +14,13 @@
 pub mod auth;
 pub mod error;
 pub mod json;
+pub mod public_url;
+pub mod query;
 pub mod routes;
 
 use axum::{Router, extract::DefaultBodyLimit};
 use oversight_app::App;
+pub use public_url::PublicUrl;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -31,6 +34,19 @@ pub struct AppState {
     pub app: Arc<App>,
     /// Mark cookies `Secure` (set when served behind HTTPS).
     pub secure_cookies: bool,
+    /// The configured public base URL; `None` means `http://<listen address>` (see
+    /// [`public_url::PublicBase`]). The request's `Host` header is never used.
+    pub public_url: Option<PublicUrl>,
+}
+
+/// How the HTTP application is configured.
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served behind HTTPS).
+    pub secure_cookies: bool,
+    /// The base of every absolute URL the server writes (Atom feed, verification instructions);
+    /// `None` means `http://<listen address>`.
+    pub public_url: Option<PublicUrl>,
 }
 
 #[derive(OpenApi)]
@@ -70,8 +86,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, openapi)
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application, without a configured public URL (absolute URLs use the listen
+/// address). See [`router_with`].
 pub fn router(app: Arc<App>, secure_cookies: bool) -> Router {
+    router_with(app, WebConfig { secure_cookies, public_url: None })
+}
+
+/// The whole HTTP application.
+pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
     let (api, openapi) = api();
     let api = api.merge(routes::pages::router());
     let openapi = Arc::new(openapi);
@@ -83,8 +105,10 @@ pub fn router(app: Arc<App>, secure_cookies: bool) -> Router {
         }),
     )
     .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+    // A panicking handler fails its own request with a JSON 500, not the connection.
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
     .layer(tower_http::trace::TraceLayer::new_for_http())
-    .with_state(AppState { app, secure_cookies })
+    .with_state(AppState { app, secure_cookies: config.secure_cookies, public_url: config.public_url })
 }
 
 /// Serves until the shutdown future resolves.
@@ -93,6 +117,8 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The default public URL when none is configured: this listener's address.
+    let router = router.layer(axum::Extension(public_url::ListenAddr(listener.local_addr()?)));
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await

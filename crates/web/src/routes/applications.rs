@@ -3,13 +3,13 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, Query, State, rejection::QueryRejection},
+    extract::{DefaultBodyLimit, Path, State},
     http::{StatusCode, header},
     response::IntoResponse,
 };
 use oversight_app::{ApplicationView, HistoryEntry, MAX_DOCUMENT_BYTES, QueueEntry};
 use oversight_domain::{
-    ApplicationId, ApplicationStatus, DocumentId, ItemId, PartyId, PartyRole, Sector, UserId,
+    ApplicationStatus, DocumentId, ItemId, PartyId, PartyRole, Sector, UserId,
     application::{DocumentKind, Outcome},
     lifecycle::Command,
 };
@@ -20,8 +20,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppState,
     auth::Authenticated,
-    error::{ApiError, ApiResult, ErrorBody},
+    error::{ApiError, ApiResult, ErrorBody, path_id as app_id},
     json::ApiJson,
+    query::ApiQuery,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -49,11 +50,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 1024))
 }
 
-/// Ids in paths: a malformed id is simply "not found".
-fn app_id(raw: &str) -> ApiResult<ApplicationId> {
-    raw.parse().map_err(|_| ApiError::not_found())
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
@@ -63,13 +59,12 @@ pub struct ListParams {
 
 /// The applications the caller may see: an exporter its own organisation's, the authority all.
 #[utoipa::path(get, path = "/api/applications", tag = "applications", params(ListParams),
-    responses((status = 200, body = Vec<ApplicationView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ApplicationView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_applications(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
-    params: Result<Query<ListParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Vec<ApplicationView>>> {
-    let Query(params) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let status = match params.status.as_deref() {
         None => None,
         Some(raw) => Some(
@@ -188,7 +183,7 @@ async fn remove_item(
     Authenticated(actor): Authenticated,
     Path((id, item)): Path<(String, String)>,
 ) -> ApiResult<Json<ApplicationView>> {
-    let item: ItemId = item.parse().map_err(|_| ApiError::not_found())?;
+    let item: ItemId = app_id(&item)?;
     Ok(Json(s.app.execute(&actor, app_id(&id)?, Command::RemoveItem { id: item }).await?))
 }
 
@@ -233,7 +228,7 @@ async fn remove_party(
     Authenticated(actor): Authenticated,
     Path((id, party)): Path<(String, String)>,
 ) -> ApiResult<Json<ApplicationView>> {
-    let party: PartyId = party.parse().map_err(|_| ApiError::not_found())?;
+    let party: PartyId = app_id(&party)?;
     Ok(Json(s.app.execute(&actor, app_id(&id)?, Command::RemoveParty { id: party }).await?))
 }
 
@@ -253,10 +248,9 @@ async fn upload_document(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
-    params: Result<Query<UploadParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<UploadParams>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<impl IntoResponse> {
-    let Query(params) = params.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let body = body.map_err(|e| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -277,7 +271,7 @@ async fn download_document(
     Authenticated(actor): Authenticated,
     Path((id, doc)): Path<(String, String)>,
 ) -> ApiResult<impl IntoResponse> {
-    let doc: DocumentId = doc.parse().map_err(|_| ApiError::not_found())?;
+    let doc: DocumentId = app_id(&doc)?;
     let (meta, bytes) = s.app.download_document(&actor, app_id(&id)?, doc).await?;
     let disposition =
         format!("attachment; filename=\"{}\"", meta.filename.replace(['"', '\\', '\r', '\n'], "_"));

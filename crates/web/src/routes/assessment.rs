@@ -10,7 +10,6 @@ use axum::{
 };
 use oversight_app::assessment::{AssessmentRecord, CaseAssessments, HriaRecord, ReplayReport, risk::Hria};
 use oversight_app::evidence::{EvidenceChange, EvidenceView};
-use oversight_domain::ApplicationId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -18,7 +17,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppState,
     auth::Authenticated,
-    error::{ApiError, ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, path_id as app_id},
     json::ApiJson,
 };
 
@@ -30,11 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(clear_red_flags))
         .routes(routes!(list_evidence, add_evidence))
         .routes(routes!(revise_evidence))
-}
-
-/// Ids in paths: a malformed id is simply "not found".
-fn app_id(raw: &str) -> ApiResult<ApplicationId> {
-    raw.parse().map_err(|_| ApiError::not_found())
 }
 
 /// Runs the risk assessment of a submitted case with the bundled policy and data and records it

@@ -1,12 +1,7 @@
 //! The transparency log (no login): signed checkpoint, key, entries and proofs — the contract
 //! `oversight verify` and any independent watchdog rely on (docs/transparency-log.md).
 
-use axum::{
-    Json,
-    extract::{Query, State, rejection::QueryRejection},
-    http::header,
-    response::IntoResponse,
-};
+use axum::{Json, extract::State, http::header, response::IntoResponse};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppState,
     error::{ApiError, ApiResult, ErrorBody},
-    routes::register::query,
+    query::ApiQuery,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -61,9 +56,8 @@ pub struct Entries {
     responses((status = 200, body = Entries), (status = 422, body = ErrorBody)))]
 async fn log_entries(
     State(s): State<AppState>,
-    q: Result<Query<EntriesParams>, QueryRejection>,
+    ApiQuery(q): ApiQuery<EntriesParams>,
 ) -> ApiResult<Json<Entries>> {
-    let q = query(q)?;
     let leaves = s.app.log_entries(q.start, q.end).await?;
     let b64 = base64::engine::general_purpose::STANDARD;
     Ok(Json(Entries { start: q.start, entries: leaves.iter().map(|l| b64.encode(l)).collect() }))
@@ -89,9 +83,8 @@ pub struct InclusionProof {
     responses((status = 200, body = InclusionProof), (status = 422, body = ErrorBody)))]
 async fn inclusion_proof(
     State(s): State<AppState>,
-    q: Result<Query<InclusionParams>, QueryRejection>,
+    ApiQuery(q): ApiQuery<InclusionParams>,
 ) -> ApiResult<Json<InclusionProof>> {
-    let q = query(q)?;
     let p = s.app.inclusion_proof(q.index, q.size).await?;
     Ok(Json(InclusionProof {
         index: q.index,
@@ -120,9 +113,8 @@ pub struct ConsistencyProof {
     responses((status = 200, body = ConsistencyProof), (status = 422, body = ErrorBody)))]
 async fn consistency_proof(
     State(s): State<AppState>,
-    q: Result<Query<ConsistencyParams>, QueryRejection>,
+    ApiQuery(q): ApiQuery<ConsistencyParams>,
 ) -> ApiResult<Json<ConsistencyProof>> {
-    let q = query(q)?;
     let p = s.app.consistency_proof(q.old, q.new).await?;
     Ok(Json(ConsistencyProof { old: q.old, new: q.new, proof: p.hashes }))
 }

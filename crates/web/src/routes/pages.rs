@@ -7,8 +7,8 @@
 
 use axum::{
     Router,
-    extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode, header},
+    extract::{Path, RawQuery, State},
+    http::{StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::get,
 };
@@ -20,35 +20,11 @@ use oversight_domain::register::PublicRecord;
 use serde::Deserialize;
 use std::{collections::BTreeMap, fmt::Write as _};
 
-use super::register::escape;
-use crate::AppState;
+use super::register::{MAX_PAGE, OUTCOMES, SECTORS, escape, is_sector};
+use crate::{AppState, error::ApiError, public_url::PublicBase};
 
 /// The stylesheet of the public pages, served from the binary (no CDN).
 const STYLESHEET: &str = include_str!("../../static/register.css");
-
-/// Outcomes offered in the search form, as the register names them.
-const OUTCOMES: [&str; 9] = [
-    "issued",
-    "issued_with_conditions",
-    "refused",
-    "withdrawn",
-    "suspended",
-    "reinstated",
-    "revoked",
-    "surrendered",
-    "expired",
-];
-
-const SECTORS: [&str; 8] = [
-    "police",
-    "intelligence",
-    "military",
-    "interior_ministry",
-    "other_security_forces",
-    "civil_government",
-    "commercial",
-    "individual",
-];
 
 /// Criteria of Council Common Position 2008/944/CFSP, as relied on for refusals.
 const CRITERIA: [&str; 8] = [
@@ -126,15 +102,15 @@ impl SearchForm {
         }
         let sector = filled(&self.end_user_sector);
         if let Some(s) = &sector
-            && !SECTORS.contains(&s.as_str())
+            && !is_sector(s)
         {
             errors.push(format!("End-user sector: “{s}” is not one of {}.", SECTORS.join(", ")));
         }
         let page = match filled(&self.page).map(|p| p.parse::<u32>()) {
             None => None,
-            Some(Ok(p)) if p >= 1 => Some(p),
+            Some(Ok(p)) if (1..=MAX_PAGE).contains(&p) => Some(p),
             Some(_) => {
-                errors.push("Page: must be a whole number from 1.".into());
+                errors.push(format!("Page: must be a whole number from 1 to {MAX_PAGE}."));
                 None
             }
         };
@@ -156,7 +132,7 @@ impl SearchForm {
 
     /// The query string of these filters with another page number.
     fn href(&self, page: u32) -> String {
-        let mut parts = vec![];
+        let mut query = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("q", &self.q),
             ("destination", &self.destination),
@@ -167,25 +143,12 @@ impl SearchForm {
             ("to", &self.to),
         ] {
             if let Some(v) = filled(v) {
-                parts.push(format!("{k}={}", url_encode(&v)));
+                query.append_pair(k, &v);
             }
         }
-        parts.push(format!("page={page}"));
-        format!("/register?{}", escape(&parts.join("&")))
+        query.append_pair("page", &page.to_string());
+        format!("/register?{}", escape(&query.finish()))
     }
-}
-
-fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
 }
 
 /// A whole HTML document around `body`.
@@ -241,22 +204,22 @@ fn not_found() -> Response {
     )
 }
 
-/// Maps an app error to a page: field errors are the visitor's to fix; others are ours.
+/// Maps an app error to a page, with the status the JSON API gives it (the mapping, and the
+/// logging of 5xx causes, is [`ApiError`]'s): field errors are the visitor's to fix; others are ours.
 fn error_page(e: AppError) -> Response {
-    match e {
-        AppError::NotFound => not_found(),
-        AppError::Invalid(f) => html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Invalid request",
-            &format!("<p class=\"error\">{}: {}</p>", escape(&f.field), escape(&f.message)),
-        ),
-        AppError::Unavailable(m) => {
-            tracing::warn!("database unavailable: {m}");
-            html(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable", "<p>Please try again shortly.</p>")
+    let e = ApiError::from(e);
+    match e.status {
+        StatusCode::NOT_FOUND => not_found(),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            html(e.status, "Service unavailable", "<p>Please try again shortly.</p>")
         }
-        other => {
-            tracing::error!("internal error: {other:#}");
-            html(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "<p>Internal error.</p>")
+        s if s.is_server_error() => html(s, "Internal error", "<p>Internal error.</p>"),
+        s => {
+            let what = match &e.field {
+                Some(f) => format!("{}: {}", humanise(f), e.message),
+                None => e.message.clone(),
+            };
+            html(s, "Invalid request", &format!("<p class=\"error\">{}</p>", escape(&what)))
         }
     }
 }
@@ -325,10 +288,13 @@ fn search_form(f: &SearchForm) -> String {
 }
 
 fn results_table(page: &RegisterPage, form: &SearchForm) -> String {
-    let pages = (page.total as u32).div_ceil(page.per_page).max(1);
+    // In u64: no page number or total can overflow the arithmetic of the summary and the links.
+    let per_page = u64::from(page.per_page.max(1));
+    let (current, total) = (u64::from(page.page.max(1)), page.total as u64);
+    let pages = total.div_ceil(per_page).max(1);
     let mut out = String::new();
-    let first = (page.page - 1) * page.per_page + 1;
-    let shown = page.records.len() as u32;
+    let first = (current - 1).saturating_mul(per_page).saturating_add(1);
+    let shown = page.records.len() as u64;
     if page.total == 0 {
         out += "<p class=\"summary\" role=\"status\">No published record matches these filters.</p>";
         return out;
@@ -383,8 +349,10 @@ fn results_table(page: &RegisterPage, form: &SearchForm) -> String {
                 write!(out, "<li><a rel=\"prev\" href=\"{}\">Previous</a></li>", form.href(page.page - 1));
         }
         let _ = write!(out, "<li aria-current=\"page\">Page {} of {pages}</li>", page.page);
-        if page.page < pages {
-            let _ = write!(out, "<li><a rel=\"next\" href=\"{}\">Next</a></li>", form.href(page.page + 1));
+        if current < pages
+            && let Some(next) = page.page.checked_add(1)
+        {
+            let _ = write!(out, "<li><a rel=\"next\" href=\"{}\">Next</a></li>", form.href(next));
         }
         out += "</ul></nav>\n";
     }
@@ -402,19 +370,16 @@ const DOWNLOADS: &str = r#"<section aria-labelledby="downloads">
 </ul>
 </section>"#;
 
-async fn search_page(
-    State(s): State<AppState>,
-    query: Result<Query<SearchForm>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let form = match query {
-        Ok(Query(f)) => f,
+async fn search_page(State(s): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let form = match crate::query::parse::<SearchForm>(query.as_deref().unwrap_or_default()) {
+        Ok(f) => f,
         Err(e) => {
             let body = format!(
                 "<div class=\"error\" role=\"alert\"><p>The search could not be read: {}</p></div>{}{DOWNLOADS}",
-                escape(&e.body_text()),
+                escape(&e.message),
                 search_form(&SearchForm::default())
             );
-            return html(StatusCode::BAD_REQUEST, "Search the register", &body);
+            return html(e.status, "Search the register", &body);
         }
     };
     let mut body = search_form(&form);
@@ -445,15 +410,14 @@ async fn search_page(
     html(status, "Search the register", &body)
 }
 
-fn host_base(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost:8080");
-    format!("http://{host}")
-}
-
-async fn record_page(State(s): State<AppState>, Path(index): Path<String>, headers: HeaderMap) -> Response {
+async fn record_page(
+    State(s): State<AppState>,
+    Path(index): Path<String>,
+    PublicBase(base): PublicBase,
+) -> Response {
     let Ok(index) = index.parse::<u64>() else { return not_found() };
     match s.app.register_record(index).await {
-        Ok(r) => html(StatusCode::OK, &record_title(&r.record), &record_body(&r, &host_base(&headers))),
+        Ok(r) => html(StatusCode::OK, &record_title(&r.record), &record_body(&r, base.as_str())),
         Err(e) => error_page(e),
     }
 }
@@ -792,7 +756,7 @@ mod tests {
     #[test]
     fn pagination_links_keep_the_filters_and_encode_them() {
         let f = SearchForm { q: Some("a&b c".into()), outcome: Some("refused".into()), ..Default::default() };
-        assert_eq!(f.href(2), "/register?q=a%26b%20c&amp;outcome=refused&amp;page=2");
+        assert_eq!(f.href(2), "/register?q=a%26b+c&amp;outcome=refused&amp;page=2");
     }
 
     #[test]

@@ -4,13 +4,12 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, Query, State, rejection::QueryRejection},
+    extract::{DefaultBodyLimit, Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
 use oversight_app::lists::{ImportReport, ListSummary, MAX_LIST_BYTES};
 use oversight_app::screening::{Alert, SearchRecord, SearchRequest, SearchResponse, Verdict};
-use oversight_domain::ApplicationId;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -18,8 +17,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppState,
     auth::Authenticated,
-    error::{ApiError, ApiResult, ErrorBody},
+    error::{ApiError, ApiResult, ErrorBody, path_id as app_id},
     json::ApiJson,
+    query::ApiQuery,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -34,10 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search))
         .routes(routes!(search_log))
         .merge(import)
-}
-
-fn app_id(raw: &str) -> ApiResult<ApplicationId> {
-    raw.parse().map_err(|_| ApiError::not_found())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,10 +58,9 @@ async fn import_list(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(name): Path<String>,
-    params: Result<Query<ImportParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<ImportParams>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<impl IntoResponse> {
-    let Query(params) = params.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let body = body.map_err(|e| {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -122,7 +117,7 @@ async fn adjudicate_alert(
     Path((id, alert)): Path<(String, String)>,
     ApiJson(req): ApiJson<AdjudicateAlert>,
 ) -> ApiResult<Json<Alert>> {
-    let alert: uuid::Uuid = alert.parse().map_err(|_| ApiError::not_found())?;
+    let alert: uuid::Uuid = app_id(&alert)?;
     Ok(Json(s.app.adjudicate_alert(&actor, app_id(&id)?, alert, req.verdict, &req.reason).await?))
 }
 
@@ -149,12 +144,11 @@ pub struct LogParams {
 /// The audit log of screening searches: who, what, when, which list versions, what result
 /// (authority only).
 #[utoipa::path(get, path = "/api/screening/log", tag = "screening", params(LogParams),
-    responses((status = 200, body = Vec<SearchRecord>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SearchRecord>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn search_log(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
-    params: Result<Query<LogParams>, QueryRejection>,
+    ApiQuery(params): ApiQuery<LogParams>,
 ) -> ApiResult<Json<Vec<SearchRecord>>> {
-    let Query(params) = params.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     Ok(Json(s.app.screening_log(&actor, params.limit.unwrap_or(100).min(1000))?))
 }
