@@ -114,6 +114,12 @@ impl App {
         self.clock.now()
     }
 
+    /// A fresh id (UUIDv7) from the app's clock and random source, for callers that name what
+    /// they create (items, parties).
+    pub fn new_id(&self) -> uuid::Uuid {
+        self.new_uuid()
+    }
+
     /// A fresh UUIDv7 from the app's clock and random source.
     pub(crate) fn new_uuid(&self) -> uuid::Uuid {
         uuid_v7(self.now(), self.entropy.as_ref())

@@ -243,7 +243,7 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     let start = app.now() - Duration::days(200);
     for (i, c) in CASES.iter().enumerate() {
         let exporter = actor(exporter_logins[c.exporter])?;
-        let id = ApplicationId(uuid::Uuid::now_v7());
+        let id = ApplicationId(app.new_id());
         // Each case starts a little later than the one before; steps are a few days apart.
         let t: std::cell::Cell<DateTime<Utc>> = std::cell::Cell::new(start + Duration::days(11 * i as i64));
         let step = |who: &Actor, cmd: Command, days: i64| {
@@ -260,7 +260,7 @@ pub async fn load(app: &App) -> Result<(), AppError> {
         step(&exporter, cmd, 0).await?;
         let (code, description, quantity, value_eur) = c.item;
         let cmd = Command::AddItem {
-            id: ItemId(uuid::Uuid::now_v7()),
+            id: ItemId(app.new_id()),
             control_code: code.into(),
             description: description.into(),
             quantity,
@@ -269,7 +269,7 @@ pub async fn load(app: &App) -> Result<(), AppError> {
         step(&exporter, cmd, 0).await?;
         let (name, address, sector) = c.end_user;
         let cmd = Command::AddParty {
-            id: PartyId(uuid::Uuid::now_v7()),
+            id: PartyId(app.new_id()),
             role: PartyRole::EndUser,
             name: name.into(),
             address: address.into(),
@@ -283,7 +283,7 @@ pub async fn load(app: &App) -> Result<(), AppError> {
         );
         app.store().put_blob(undertaking.as_bytes(), t.get()).await?;
         let cmd = Command::AttachDocument {
-            id: oversight_domain::DocumentId(uuid::Uuid::now_v7()),
+            id: oversight_domain::DocumentId(app.new_id()),
             kind: DocumentKind::EndUseUndertaking,
             filename: "end-use-undertaking.txt".into(),
             sha256: oversight_store::sha256_hex(undertaking.as_bytes()),

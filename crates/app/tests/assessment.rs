@@ -424,3 +424,31 @@ async fn every_demo_decision_went_through_the_assessment_gates() {
     }
     assert!(red_flags_cleared > 0, "the demo shows the red-flag path");
 }
+
+#[tokio::test]
+async fn the_demo_case_whose_end_user_is_listed_gets_the_restricted_party_red_flag_and_its_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = demo_app(&dir).await;
+    let officer = actor(&app, OFFICER);
+    let case = app
+        .list_applications(&officer, None)
+        .unwrap()
+        .into_iter()
+        .find(|v| v.application.parties.iter().any(|p| p.name.contains("State Security Committee")))
+        .expect("the demo has the Belarus case");
+    let id = case.application.id;
+    // Its screening raised an alert, and the assessment was told so: the red flag fires.
+    assert!(!app.alerts(&officer, id).unwrap().is_empty());
+    let assessed = app.case_assessments(&officer, id).await.unwrap();
+    let latest = assessed.latest.expect("the demo assessed it");
+    let flags: Vec<&str> = latest.assessment.red_flags.iter().map(|f| f.kind.as_str()).collect();
+    assert!(flags.contains(&"restricted_party"), "{flags:?}");
+    assert!(!latest.assessment.input.screening_hits.is_empty());
+    // The flags held the case until an approver cleared them; the history shows both.
+    let history = app.history(&officer, id).unwrap();
+    let hold = history.iter().find(|h| h.kind == "put_on_hold").expect("held");
+    assert!(hold.event["red_flags_of"].as_u64().is_some(), "{:?}", hold.event);
+    assert!(hold.event["reason"].as_str().unwrap().contains("restricted_party"));
+    assert!(history.iter().any(|h| h.kind == "resumed"));
+    assert!(latest.red_flags_cleared.is_some());
+}

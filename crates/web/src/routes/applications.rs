@@ -165,7 +165,7 @@ async fn add_item(
     ApiJson(req): ApiJson<AddItem>,
 ) -> ApiResult<impl IntoResponse> {
     let cmd = Command::AddItem {
-        id: ItemId(uuid::Uuid::now_v7()),
+        id: ItemId(s.app.new_id()),
         control_code: req.control_code,
         description: req.description,
         quantity: req.quantity,
@@ -209,7 +209,7 @@ async fn add_party(
     ApiJson(req): ApiJson<AddParty>,
 ) -> ApiResult<impl IntoResponse> {
     let cmd = Command::AddParty {
-        id: PartyId(uuid::Uuid::now_v7()),
+        id: PartyId(s.app.new_id()),
         role: req.role,
         name: req.name,
         address: req.address,
