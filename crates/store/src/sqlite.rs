@@ -23,8 +23,14 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://PATH` or `sqlite::memory:`).
+    /// A new database file is created readable and writable by its owner only (mode 0600 on
+    /// Unix); SQLite gives its write-ahead log and shared-memory files the same mode.
     pub async fn open(url: &str, migrate: bool) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
+        let options = SqliteConnectOptions::from_str(url)?;
+        if !url.contains("mode=memory") && !url.contains("mode=ro") {
+            create_private(options.get_filename())?;
+        }
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -51,6 +57,25 @@ impl SqliteStore {
     /// The underlying pool, for modules of this crate that add tables.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+/// Creates the database file, empty (which SQLite reads as an empty database), with owner-only
+/// permissions, unless it exists or the database lives in memory.
+fn create_private(path: &std::path::Path) -> Result<()> {
+    let name = path.to_string_lossy();
+    if name.is_empty() || name == ":memory:" || name.starts_with("file:") || path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it meanwhile: open what is there.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Database(format!("creating the database file {}: {e}", path.display()))),
     }
 }
 

@@ -48,3 +48,27 @@ async fn events_cannot_be_updated_or_deleted_through_sql() {
     assert!(del.unwrap_err().to_string().contains("append-only"));
     assert_eq!(raw.read_stream("s").await.unwrap().len(), 1);
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_file_and_its_journal_are_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = SqliteStore::open(&url, true).await.unwrap();
+    let ev = oversight_store::NewEvent {
+        kind: "k".into(),
+        payload: serde_json::json!({}),
+        actor: None,
+        recorded_at: chrono::Utc::now(),
+    };
+    store.append("s", 0, &[ev]).await.unwrap();
+    let mut checked = 0;
+    for name in ["private.db", "private.db-wal", "private.db-shm"] {
+        let Ok(meta) = std::fs::metadata(dir.path().join(name)) else { continue };
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 2, "the database and its write-ahead log exist");
+}
