@@ -157,12 +157,11 @@ fn apply_change(mut e: EvidenceEntry, c: EvidenceChange, editor: &str) -> Result
             None => EvidenceScope::Country,
         };
     }
+    // The one text policy (`oversight_domain::parse_text`); these fields may be empty, and only
+    // the finding and the note are multi-line.
     let text = |field: &str, v: String, max: usize| -> Result<String> {
-        let v = v.trim().to_string();
-        if v.chars().count() > max {
-            return Err(AppError::invalid(field, format!("at most {max} characters")));
-        }
-        Ok(v)
+        let multiline = matches!(field, "finding" | "note");
+        Ok(oversight_domain::check_optional_text(field, &v, max, multiline)?)
     };
     if let Some(v) = c.finding {
         e.finding = text("finding", v, 2000)?;

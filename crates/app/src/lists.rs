@@ -233,13 +233,14 @@ impl App {
         check_list_name(name)?;
         let fmt = Format::parse(format).map_err(|e| AppError::invalid("format", e.to_string()))?;
         let display = path.display().to_string();
+        let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or(display.clone());
+        let file = oversight_domain::parse_filename("filename", &file)?;
         let entries = parse_list(fmt, path, &display).await?;
         let p = path.to_path_buf();
         let sha = tokio::task::spawn_blocking(move || source_sha256(&p))
             .await
             .map_err(|e| AppError::Internal(e.into()))?
             .map_err(|e| AppError::invalid("file", format!("{display}: {e}")))?;
-        let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or(display);
         self.store_release(by, name, format, &file, sha, entries).await
     }
 
@@ -256,6 +257,7 @@ impl App {
     ) -> Result<ImportReport> {
         require_admin(by)?;
         check_list_name(name)?;
+        let filename = &oversight_domain::parse_filename("filename", filename)?;
         let fmt = Format::parse(format).map_err(|e| AppError::invalid("format", e.to_string()))?;
         if fmt == Format::OfacCsv {
             return Err(AppError::invalid(

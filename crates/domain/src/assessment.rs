@@ -183,7 +183,7 @@ pub fn decide(
         Command::ClearRedFlags { reason } => {
             access::require_on_case(actor, case.org, &[Role::Approver], "clearing red flags")?;
             require_assessable(case, "a red-flag clearance")?;
-            let reason = parse_text("reason", &reason, 2000)?;
+            let reason = crate::parse_multiline_text("reason", &reason, 2000)?;
             let latest = state
                 .latest()
                 .ok_or_else(|| Rejection::Blocked("no assessment is recorded for this case".into()))?;

@@ -37,7 +37,7 @@ use crate::{
     control_list::ControlList,
     countries::CountryCode,
     ids::{ApplicationId, DocumentId, ItemId, OrgId, PartyId, UserId},
-    parse_text,
+    parse_filename, parse_multiline_text, parse_text,
     party::{Party, PartyRole, Sector},
     roles::{Actor, OrgKind, Role},
 };
@@ -371,9 +371,22 @@ fn require_status(app: &Application, cmd: &Command, allowed: &[S]) -> Result<(),
     }
 }
 
+/// A single-line field (the text policy of [`parse_text`]).
 fn text(field: &str, value: &str, max: usize) -> Result<String, Rejection> {
     Ok(parse_text(field, value, max)?)
 }
+
+/// A multi-line field (the text policy of [`parse_multiline_text`]).
+fn lines(field: &str, value: &str, max: usize) -> Result<String, Rejection> {
+    Ok(parse_multiline_text(field, value, max)?)
+}
+
+/// The largest declared value of one item line, in euros (10^12: a trillion euros). With at most
+/// 100 items, an application's total stays far inside `u64`; it is still summed with checked
+/// arithmetic ([`crate::register`]).
+pub const MAX_ITEM_VALUE_EUR: u64 = 1_000_000_000_000;
+/// The largest quantity of one item line.
+pub const MAX_ITEM_QUANTITY: u32 = 1_000_000;
 
 fn conditions(field: &str, list: &[String]) -> Result<Vec<String>, Rejection> {
     if list.len() > 50 {
@@ -395,7 +408,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                     id,
                     org: actor.org,
                     title: text("title", &title, 200)?,
-                    end_use: text("end_use", &end_use, 5000)?,
+                    end_use: lines("end_use", &end_use, 5000)?,
                     destination: CountryCode::parse(&destination)
                         .map_err(|e| FieldError::new("destination", e.message))?,
                 }])
@@ -419,7 +432,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                     None => app.title.clone(),
                 },
                 end_use: match end_use {
-                    Some(t) => text("end_use", t, 5000)?,
+                    Some(t) => lines("end_use", t, 5000)?,
                     None => app.end_use.clone(),
                 },
                 destination: match destination {
@@ -442,6 +455,12 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             if quantity == 0 {
                 return Err(invalid("quantity", "must be at least 1"));
             }
+            if quantity > MAX_ITEM_QUANTITY {
+                return Err(invalid("quantity", &format!("must be at most {MAX_ITEM_QUANTITY}")));
+            }
+            if value_eur > MAX_ITEM_VALUE_EUR {
+                return Err(invalid("value_eur", &format!("must be at most {MAX_ITEM_VALUE_EUR} EUR")));
+            }
             if app.items.len() >= 100 {
                 return Err(invalid("items", "at most 100 items per application"));
             }
@@ -449,7 +468,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 item: Item {
                     id,
                     control_code: entry.code.clone(),
-                    description: text("description", description, 2000)?,
+                    description: lines("description", description, 2000)?,
                     quantity,
                     value_eur,
                 },
@@ -495,7 +514,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 document: Document {
                     id,
                     kind,
-                    filename: text("filename", filename, 255)?,
+                    filename: parse_filename("filename", filename)?,
                     sha256: sha256.to_ascii_lowercase(),
                     size,
                     uploaded_by: actor.user,
@@ -527,13 +546,13 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             require_status(app, &cmd, &[S::UnderReview])?;
             Ok(vec![Event::ConsultationStarted {
                 with: text("with", with, 300)?,
-                reason: text("reason", reason, 2000)?,
+                reason: lines("reason", reason, 2000)?,
             }])
         }
         Command::EndConsultation { ref summary } => {
             require_authority(actor, &[Role::LicensingOfficer], "ending a consultation")?;
             require_status(app, &cmd, &[S::Consultation])?;
-            Ok(vec![Event::ConsultationEnded { summary: text("summary", summary, 5000)? }])
+            Ok(vec![Event::ConsultationEnded { summary: lines("summary", summary, 5000)? }])
         }
         Command::Recommend { outcome, ref reasoning, conditions: ref conds } => {
             require_authority(actor, &[Role::LicensingOfficer], "recommending a decision")?;
@@ -547,7 +566,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 recommendation: Recommendation {
                     by: actor.user,
                     outcome,
-                    reasoning: text("reasoning", reasoning, 10_000)?,
+                    reasoning: lines("reasoning", reasoning, 10_000)?,
                     conditions: conds,
                     at: ctx.now,
                 },
@@ -591,13 +610,13 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             let internal_note = if internal_note.trim().is_empty() {
                 String::new()
             } else {
-                text("internal_note", internal_note, 10_000)?
+                lines("internal_note", internal_note, 10_000)?
             };
             let decision = Decision {
                 by: actor.user,
                 outcome,
                 criteria: criteria.clone(),
-                public_rationale: text("public_rationale", public_rationale, 10_000)?,
+                public_rationale: lines("public_rationale", public_rationale, 10_000)?,
                 internal_note,
                 conditions: conds.clone(),
                 at: ctx.now,
@@ -624,12 +643,12 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             if !app.status.is_open() {
                 return Err(Rejection::InvalidTransition { action: cmd.name(), status: app.status.as_str() });
             }
-            Ok(vec![Event::Withdrawn { reason: text("reason", reason, 2000)? }])
+            Ok(vec![Event::Withdrawn { reason: lines("reason", reason, 2000)? }])
         }
         Command::PutOnHold { ref reason } => {
             require_authority(actor, &[Role::LicensingOfficer, Role::Approver], "putting a case on hold")?;
             require_status(app, &cmd, &open_submitted)?;
-            Ok(vec![Event::PutOnHold { reason: text("reason", reason, 2000)?, red_flags_of: None }])
+            Ok(vec![Event::PutOnHold { reason: lines("reason", reason, 2000)?, red_flags_of: None }])
         }
         Command::HoldForRedFlags { assessment_version, ref flags } => {
             require_authority(
@@ -657,27 +676,27 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                     "the case is on hold for red flags; an approver must clear them with a reason, which resumes the case".into(),
                 ));
             }
-            Ok(vec![Event::Resumed { reason: text("reason", reason, 2000)? }])
+            Ok(vec![Event::Resumed { reason: lines("reason", reason, 2000)? }])
         }
         Command::SuspendLicence { ref reason } => {
             require_authority(actor, &[Role::Approver, Role::EnforcementOfficer], "suspending a licence")?;
             require_licence(app, &cmd, &[LicenceStatus::Active])?;
-            Ok(vec![Event::LicenceSuspended { reason: text("reason", reason, 2000)? }])
+            Ok(vec![Event::LicenceSuspended { reason: lines("reason", reason, 2000)? }])
         }
         Command::ReinstateLicence { ref reason } => {
             require_authority(actor, &[Role::Approver], "reinstating a licence")?;
             require_licence(app, &cmd, &[LicenceStatus::Suspended])?;
-            Ok(vec![Event::LicenceReinstated { reason: text("reason", reason, 2000)? }])
+            Ok(vec![Event::LicenceReinstated { reason: lines("reason", reason, 2000)? }])
         }
         Command::RevokeLicence { ref reason } => {
             require_authority(actor, &[Role::Approver, Role::EnforcementOfficer], "revoking a licence")?;
             require_licence(app, &cmd, &[LicenceStatus::Active, LicenceStatus::Suspended])?;
-            Ok(vec![Event::LicenceRevoked { reason: text("reason", reason, 2000)? }])
+            Ok(vec![Event::LicenceRevoked { reason: lines("reason", reason, 2000)? }])
         }
         Command::SurrenderLicence { ref reason } => {
             require_owner(app, actor)?;
             require_licence(app, &cmd, &[LicenceStatus::Active, LicenceStatus::Suspended])?;
-            Ok(vec![Event::LicenceSurrendered { reason: text("reason", reason, 2000)? }])
+            Ok(vec![Event::LicenceSurrendered { reason: lines("reason", reason, 2000)? }])
         }
         Command::ExpireLicence => {
             require_authority(actor, &[Role::LicensingOfficer, Role::Administrator], "expiring a licence")?;

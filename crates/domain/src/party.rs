@@ -46,7 +46,7 @@ impl Party {
             id,
             role,
             name: parse_text("name", name, 300)?,
-            address: parse_text("address", address, 1000)?,
+            address: crate::parse_multiline_text("address", address, 1000)?,
             country: CountryCode::parse(country)?,
             sector,
         })

@@ -207,7 +207,7 @@ pub fn public_record(
         control_entries: codes,
         cyber_surveillance: entries.iter().any(|e| e.cyber_surveillance),
         goods_summary: (!titles.is_empty()).then(|| titles.join("; ")),
-        value_band: Some(value_band(after.items.iter().map(|i| i.value_eur).sum())),
+        value_band: Some(declared_value_band(&after.items)),
         refusal_criteria: match (kind, decision) {
             (RecordKind::LicenceRefused, Some(d)) => d.criteria.clone(),
             _ => vec![],
@@ -234,6 +234,14 @@ fn licence_action() -> Option<String> {
 }
 
 /// Value bands published instead of exact values.
+/// The band of an application's declared total value. Values are summed with checked arithmetic:
+/// a total beyond `u64` (not reachable through [`crate::lifecycle`]'s bounds, but possible in a
+/// hand-made record) is in the top band, never wrapped into a small one.
+pub fn declared_value_band(items: &[crate::application::Item]) -> String {
+    let total = items.iter().try_fold(0u64, |sum, i| sum.checked_add(i.value_eur));
+    value_band(total.unwrap_or(u64::MAX))
+}
+
 pub fn value_band(eur: u64) -> String {
     match eur {
         0..100_000 => "under 100,000 EUR",
@@ -268,6 +276,20 @@ mod tests {
         assert_eq!(working_days_between(fri, fri), 0);
         assert_eq!(working_days_between(fri, fri + Duration::days(3)), 1);
         assert_eq!(working_days_between(fri, fri + Duration::days(7)), 5);
+    }
+
+    #[test]
+    fn a_total_beyond_u64_is_in_the_top_band_not_wrapped() {
+        let item = |value_eur| crate::application::Item {
+            id: crate::ItemId(uuid::Uuid::nil()),
+            control_code: "5A001.f".into(),
+            description: "x".into(),
+            quantity: 1,
+            value_eur,
+        };
+        assert_eq!(declared_value_band(&[item(u64::MAX), item(2)]), "over 10 million EUR");
+        assert_eq!(declared_value_band(&[item(60_000), item(39_999)]), "under 100,000 EUR");
+        assert_eq!(declared_value_band(&[]), "under 100,000 EUR");
     }
 
     #[test]

@@ -284,7 +284,7 @@ pub fn decide(
             if alert.adjudication.is_some() {
                 return Err(Rejection::Blocked("this alert has already been adjudicated".into()));
             }
-            let reason = parse_text("reason", &reason, 2000)?;
+            let reason = crate::parse_multiline_text("reason", &reason, 2000)?;
             Ok(vec![CaseScreeningEvent::ScreeningAlertAdjudicated {
                 alert_id,
                 verdict,

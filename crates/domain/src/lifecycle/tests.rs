@@ -562,3 +562,83 @@ mod properties {
         }
     }
 }
+
+fn item(value_eur: u64, quantity: u32) -> Command {
+    Command::AddItem {
+        id: ItemId(Uuid::from_u128(9)),
+        control_code: "5A001.f".into(),
+        description: "Portable IMSI catcher".into(),
+        quantity,
+        value_eur,
+    }
+}
+
+#[test]
+fn item_values_and_quantities_are_bounded() {
+    // At the documented maxima: accepted.
+    ok(case_in(S::Draft), exporter(), item(1_000_000_000_000, 1_000_000));
+    for (cmd, field) in [
+        (item(1_000_000_000_001, 1), "value_eur"),
+        (item(u64::MAX, 1), "value_eur"),
+        (item(1, 1_000_001), "quantity"),
+        (item(1, u32::MAX), "quantity"),
+    ] {
+        let err = run(case_in(S::Draft), exporter(), cmd).unwrap_err();
+        assert!(matches!(&err, Rejection::Invalid(e) if e.field == field), "{err}");
+    }
+}
+
+fn withdraw(reason: &str) -> Result<Option<Application>, Rejection> {
+    run(case_in(S::Submitted), exporter(), Command::Withdraw { reason: reason.into() })
+}
+
+#[test]
+fn free_text_refuses_bidirectional_controls_everywhere() {
+    for c in [
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+        '\u{2069}', '\u{200E}', '\u{200F}',
+    ] {
+        let err = withdraw(&format!("postponed {c}moc.live")).unwrap_err();
+        assert!(matches!(&err, Rejection::Invalid(e) if e.field == "reason"), "{c:?}: {err}");
+        let title =
+            Command::EditDraft { title: Some(format!("IMSI {c}catcher")), end_use: None, destination: None };
+        let err = run(case_in(S::Draft), exporter(), title).unwrap_err();
+        assert!(matches!(&err, Rejection::Invalid(e) if e.field == "title"), "{c:?}: {err}");
+    }
+}
+
+#[test]
+fn multi_line_fields_keep_newlines_and_tabs_single_line_fields_take_no_control_character() {
+    let state = case_in(S::Submitted);
+    let cmd = Command::Withdraw { reason: "Postponed.\r\n\tSee the letter.".into() };
+    let events = decide(state.as_ref(), cmd, &ctx(exporter())).unwrap();
+    assert!(
+        matches!(&events[0], Event::Withdrawn { reason } if reason == "Postponed.\n\tSee the letter."),
+        "{events:?}"
+    );
+    for bad in ["a\rb", "a\u{0}b", "a\u{1b}[31mb", "a\u{85}b", "a\u{7f}b"] {
+        let err = withdraw(bad).unwrap_err();
+        assert!(matches!(&err, Rejection::Invalid(e) if e.field == "reason"), "{bad:?}: {err}");
+    }
+    for bad in ["IMSI\ncatcher", "IMSI\tcatcher", "IMSI\rcatcher"] {
+        let title = Command::EditDraft { title: Some(bad.into()), end_use: None, destination: None };
+        let err = run(case_in(S::Draft), exporter(), title).unwrap_err();
+        assert!(matches!(&err, Rejection::Invalid(e) if e.field == "title"), "{bad:?}: {err}");
+    }
+}
+
+#[test]
+fn document_file_names_go_through_the_text_policy() {
+    let attach = |filename: &str| Command::AttachDocument {
+        id: DocumentId(Uuid::from_u128(77)),
+        kind: DocumentKind::EndUseUndertaking,
+        filename: filename.into(),
+        sha256: "a".repeat(64),
+        size: 10,
+    };
+    ok(case_in(S::Draft), exporter(), attach("undertaking.pdf"));
+    for bad in ["invoice\u{202E}fdp.exe", "under\ntaking.pdf", "under\ttaking.pdf", "a\u{0}.pdf"] {
+        let err = run(case_in(S::Draft), exporter(), attach(bad)).unwrap_err();
+        assert!(matches!(&err, Rejection::Invalid(e) if e.field == "filename"), "{bad:?}: {err}");
+    }
+}
