@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Actor, Application, ApplicationId, FieldError, Role, UserId, access, application::ApplicationStatus,
-    lifecycle::Rejection, parse_text,
+    lifecycle::Rejection, parse_multiline_text,
 };
 
 /// Longest HRIA section accepted.
@@ -183,7 +183,7 @@ pub fn decide(
         Command::ClearRedFlags { reason } => {
             access::require_on_case(actor, case.org, &[Role::Approver], "clearing red flags")?;
             require_assessable(case, "a red-flag clearance")?;
-            let reason = crate::parse_multiline_text("reason", &reason, 2000)?;
+            let reason = parse_multiline_text("reason", &reason, 2000)?;
             let latest = state
                 .latest()
                 .ok_or_else(|| Rejection::Blocked("no assessment is recorded for this case".into()))?;

@@ -23,7 +23,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Actor, ApplicationId, OrgId, PartyId, Role, UserId, access, lifecycle::Rejection, parse_text};
+use crate::{
+    Actor, ApplicationId, OrgId, PartyId, Role, UserId, access, lifecycle::Rejection, parse_multiline_text,
+};
 
 /// An officer's finding on an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -284,7 +286,7 @@ pub fn decide(
             if alert.adjudication.is_some() {
                 return Err(Rejection::Blocked("this alert has already been adjudicated".into()));
             }
-            let reason = crate::parse_multiline_text("reason", &reason, 2000)?;
+            let reason = parse_multiline_text("reason", &reason, 2000)?;
             Ok(vec![CaseScreeningEvent::ScreeningAlertAdjudicated {
                 alert_id,
                 verdict,
