@@ -196,6 +196,15 @@ async fn open_app(db: &str) -> Result<Arc<App>> {
 async fn open_app_publishing(db: &str, register: &RegisterArgs) -> Result<Arc<App>> {
     let store =
         oversight_store::open(db, true).await.with_context(|| format!("opening the database {db}"))?;
+    open_store_publishing(store, register).await
+}
+
+/// Opens the app over an open store with the register's signing key (created here on first run,
+/// so a command that may refuse checks the store before it calls this).
+async fn open_store_publishing(
+    store: Arc<dyn oversight_store::EventStore>,
+    register: &RegisterArgs,
+) -> Result<Arc<App>> {
     let config = AppConfig {
         log_signer: Some(load_or_create_log_key(&register.log_key, &register.log_origin)?),
         publication: PublicationPolicy { exporter_names: register.publish_exporter_names },
@@ -245,7 +254,17 @@ async fn run_async(cmd: Cmd) -> Result<()> {
     match cmd {
         Cmd::Serve(args) => serve(args).await,
         Cmd::Demo(args) => {
-            let app = open_app_publishing(&args.db.db, &args.register).await?;
+            let db = &args.db.db;
+            let store = oversight_store::open(db, true)
+                .await
+                .with_context(|| format!("opening the database {db}"))?;
+            // Refuse before anything is written (the signing key included).
+            if !store.read_all(0, 1).await.context("reading the database")?.is_empty() {
+                bail!(
+                    "the database {db} is not empty; the demo loads only into an empty one (nothing was written)"
+                );
+            }
+            let app = open_store_publishing(store, &args.register).await?;
             demo::load(&app).await.context("loading the demo dataset")?;
             print_demo_logins();
             Ok(())
@@ -333,6 +352,9 @@ async fn create_user(args: CreateUserArgs) -> Result<()> {
     oversight_app::accounts::parse_email(&args.email).map_err(anyhow::Error::new)?;
     oversight_app::accounts::parse_name(&args.name).map_err(anyhow::Error::new)?;
     let app = open_app(&args.db.db).await?;
+    if app.user_by_email(&args.email).is_some() {
+        bail!("a user with the email {} already exists (nothing was written)", args.email);
+    }
     let org = match app.org_by_name(&args.org) {
         Some(org) => org.id,
         None => {
