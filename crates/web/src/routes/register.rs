@@ -159,7 +159,15 @@ const CSV_COLUMNS: [&str; 21] = [
     "excluded_from_statistics",
 ];
 
-/// Every published record as CSV (UTF-8, header row; lists joined with "; ").
+/// A CSV cell as written: one that a spreadsheet would read as a formula (it begins with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP recommends against CSV
+/// injection; the CSV layer quotes the rest.
+fn csv_cell(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
+/// Every published record as CSV (UTF-8, header row; lists joined with "; "; cells that a
+/// spreadsheet would evaluate are prefixed with `'`, see [`csv_cell`]).
 #[utoipa::path(get, path = "/register/decisions.csv", tag = "register",
     responses((status = 200, content_type = "text/csv", body = String)))]
 async fn decisions_csv(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
@@ -170,30 +178,33 @@ async fn decisions_csv(State(s): State<AppState>) -> ApiResult<impl IntoResponse
     for RegisterEntry { index, record: r } in s.app.register_all() {
         let join = |v: &[String]| v.join("; ");
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-        w.write_record([
-            index.to_string(),
-            r.record_id.clone(),
-            r.kind.as_str().to_string(),
-            r.kind.outcome().to_string(),
-            r.published_at.to_rfc3339(),
-            r.decision_date.map(|d| d.to_string()).unwrap_or_default(),
-            opt(&r.licence_number),
-            opt(&r.licence_type),
-            opt(&r.destination),
-            opt(&r.destination_name),
-            r.end_user_sector.map(|x| x.as_str().to_string()).unwrap_or_default(),
-            join(&r.control_entries),
-            r.cyber_surveillance.to_string(),
-            opt(&r.goods_summary),
-            opt(&r.value_band),
-            r.refusal_criteria.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("; "),
-            join(&r.conditions),
-            r.processing_working_days.map(|d| d.to_string()).unwrap_or_default(),
-            opt(&r.exporter),
-            r.first_decision.to_string(),
-            opt(&r.excluded_from_statistics),
-            opt(&r.public_rationale),
-        ])
+        w.write_record(
+            [
+                index.to_string(),
+                r.record_id.clone(),
+                r.kind.as_str().to_string(),
+                r.kind.outcome().to_string(),
+                r.published_at.to_rfc3339(),
+                r.decision_date.map(|d| d.to_string()).unwrap_or_default(),
+                opt(&r.licence_number),
+                opt(&r.licence_type),
+                opt(&r.destination),
+                opt(&r.destination_name),
+                r.end_user_sector.map(|x| x.as_str().to_string()).unwrap_or_default(),
+                join(&r.control_entries),
+                r.cyber_surveillance.to_string(),
+                opt(&r.goods_summary),
+                opt(&r.value_band),
+                r.refusal_criteria.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("; "),
+                join(&r.conditions),
+                r.processing_working_days.map(|d| d.to_string()).unwrap_or_default(),
+                opt(&r.exporter),
+                r.first_decision.to_string(),
+                opt(&r.excluded_from_statistics),
+                opt(&r.public_rationale),
+            ]
+            .map(csv_cell),
+        )
         .map_err(internal)?;
     }
     let body = w.into_inner().map_err(|e| internal(e.to_string()))?;
@@ -317,6 +328,24 @@ mod tests {
     use super::*;
     use axum::http::StatusCode;
     use quick_xml::{Reader, events::Event};
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_evaluate_get_a_leading_quote() {
+        for (cell, written) in [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("plain", "plain"),
+            ("a=b", "a=b"),
+            ("", ""),
+            ("'quoted", "'quoted"),
+        ] {
+            assert_eq!(csv_cell(cell.to_string()), written, "{cell:?}");
+        }
+    }
 
     fn entry(index: u64, rationale: &str, goods: &str) -> RegisterEntry {
         let record = serde_json::from_value(serde_json::json!({
