@@ -166,8 +166,8 @@ fn csv_cell(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
 }
 
-/// Every published record as CSV (UTF-8, header row; lists joined with "; "; cells that a
-/// spreadsheet would evaluate are prefixed with `'`, see [`csv_cell`]).
+// Cells that a spreadsheet would evaluate are prefixed with `'` (`csv_cell`, docs/register.md).
+/// Every published record as CSV (UTF-8, header row; lists joined with "; ").
 #[utoipa::path(get, path = "/register/decisions.csv", tag = "register",
     responses((status = 200, content_type = "text/csv", body = String)))]
 async fn decisions_csv(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
