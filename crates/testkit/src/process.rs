@@ -76,6 +76,26 @@ impl ServerProcess {
         s
     }
 
+    /// Polls GET `path` until it answers 200 (e.g. `/log/checkpoint` once the log is signed);
+    /// panics, with the server's log, after a minute.
+    pub async fn wait_until_ok(&self, path: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = reqwest::get(format!("{}{path}", self.base)).await
+                && r.status() == reqwest::StatusCode::OK
+            {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} on server {} never answered 200:\n{}",
+                self.name,
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub fn anonymous(&self) -> User {
         User::anonymous(&self.base)
     }
