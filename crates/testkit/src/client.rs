@@ -32,7 +32,11 @@ impl User {
     }
 
     pub fn anonymous_with_timeout(base: &str, timeout: Duration) -> User {
-        let client = Client::builder().cookie_store(true).timeout(timeout).build().unwrap();
+        // No idle connections are kept: a server that answers early (413 before reading the body)
+        // closes the connection, and a client that reused it would see a transport error instead
+        // of the next answer (hyper's IncompleteMessage), making tests flaky.
+        let client =
+            Client::builder().cookie_store(true).timeout(timeout).pool_max_idle_per_host(0).build().unwrap();
         User {
             base: base.trim_end_matches('/').to_string(),
             client,
