@@ -9,7 +9,7 @@
 //! "xi jinping" / "xi jin ping") are handled by query variants checked against the vocabulary.
 
 use crate::model::{Entry, NameStrength, Schema};
-use crate::normalize::{Token, TokenKind, tokenize, translit_key};
+use crate::normalize::{Token, TokenKind, fold, tokenize, translit_key};
 use crate::score::{
     Adjustment, Alignment, Explanation, FLOOR, How, Keys, Match, SideToken, TokenPair, WEAK_ALIAS_FACTOR,
     align, birth_date_adjustment, phonetic, token_sim, vowel_poor,
@@ -71,6 +71,8 @@ pub struct Index {
     /// Romanisation-folded spelling → tokens.
     translit: HashMap<Box<str>, Vec<u32>>,
     dels: HashMap<Box<str>, Vec<u32>>,
+    /// A listed name of several words written without spaces ("statesecuritycommittee") → names.
+    joined: HashMap<Box<str>, Vec<u32>>,
     idents: HashMap<String, Vec<u32>>,
     by_source: HashMap<(String, String), u32>,
 }
@@ -127,6 +129,7 @@ impl Index {
             vocab: HashMap::default(),
             phon: HashMap::default(),
             dels: HashMap::default(),
+            joined: HashMap::default(),
             idents: HashMap::default(),
             by_source: HashMap::default(),
         };
@@ -149,6 +152,16 @@ impl Index {
                     continue;
                 }
                 let ni = idx.names.len() as u32;
+                let folded = fold(&name.name);
+                if folded.contains(' ') {
+                    let key: String = folded.split(' ').collect();
+                    if key.len() >= 6 {
+                        let v = idx.joined.entry(key.into_boxed_str()).or_default();
+                        if v.len() < 8 {
+                            v.push(ni);
+                        }
+                    }
+                }
                 let mut ids = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let id = idx.intern(&t.text);
@@ -367,13 +380,66 @@ impl Index {
             }
         }
         let variants = if base.is_empty() { Vec::new() } else { self.variants(&base) };
-        let prepared: Vec<PreparedVariant> = variants.into_iter().map(|v| self.prepare(v)).collect();
+        let mut prepared: Vec<PreparedVariant> =
+            variants.into_iter().map(|v| self.prepare(v, None)).collect();
+        // An organisation named with its country ("Belarus KGB", "KGB of the Republic of
+        // Belarus"): also read without the country words, and with only the country's name, for
+        // listed parties of that country.
+        if !matches!(hint, Some(Schema::Person))
+            && let Some((code, country, start, end)) = country_in(&base)
+        {
+            let filler = |t: &Token| {
+                matches!(
+                    t.text.as_str(),
+                    "of" | "the" | "republic" | "rep" | "state" | "islamic" | "democratic"
+                )
+            };
+            let mut lo = start;
+            while lo > 0 && filler(&base[lo - 1]) {
+                lo -= 1;
+            }
+            let rest: Vec<Token> = base[..lo].iter().chain(&base[end..]).cloned().collect();
+            if rest.iter().any(|t| t.kind.is_distinctive()) && !base.is_empty() {
+                let note = format!(
+                    "country {country} ({code}) named in the query matches the listed party's country"
+                );
+                let mut with_country = rest.clone();
+                with_country.push(Token { text: country.clone(), kind: TokenKind::Word });
+                let mut pv = self.prepare(rest, Some(format!("{note}; compared without it")));
+                pv.country = Some(code.to_string());
+                prepared.push(pv);
+                if end - lo > 1 {
+                    let mut pv = self.prepare(with_country, Some(note));
+                    pv.country = Some(code.to_string());
+                    prepared.push(pv);
+                }
+            }
+        }
+        // A listed name written with its spaces removed (or hidden): read the query as that name.
+        if base.len() <= 3 {
+            let key: String = fold(&query.name).split(' ').collect();
+            if let Some(names) = self.joined.get(key.as_str()) {
+                for &ni in names.iter().take(4) {
+                    let rec = &self.names[ni as usize];
+                    let listed = &self.entries[rec.entry as usize].names[rec.name as usize].name;
+                    let mut tokens = tokenize(listed, hint);
+                    tokens.truncate(48);
+                    let note = format!("query is the listed name \"{listed}\" written without spaces");
+                    prepared.push(self.prepare(tokens, Some(note)));
+                }
+            }
+        }
         let mut c_buf = Vec::new();
         for (vi, pv) in prepared.iter().enumerate() {
             let q: Vec<SideToken<'_>> =
                 pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
             for ni in self.retrieve(pv) {
                 let rec = &self.names[ni as usize];
+                if let Some(code) = &pv.country
+                    && !self.entries[rec.entry as usize].countries.contains(code)
+                {
+                    continue;
+                }
                 let al = self.align_prepared(pv, &q, rec, &mut c_buf, false);
                 let mut s = al.score as f64;
                 if rec.strength == NameStrength::Weak {
@@ -481,9 +547,9 @@ impl Index {
         (score.clamp(0.0, 1.0), adj)
     }
 
-    fn prepare(&self, tokens: Vec<Token>) -> PreparedVariant {
+    fn prepare(&self, tokens: Vec<Token>, note: Option<String>) -> PreparedVariant {
         let exps = tokens.iter().map(|t| self.expand(&t.text)).collect();
-        PreparedVariant { tokens, exps }
+        PreparedVariant { tokens, exps, note, country: None }
     }
 
     /// Names voted for by the query's tokens, best first.
@@ -637,6 +703,9 @@ impl Index {
             }
         }
         let mut adjustments = adjustments;
+        if let Some(note) = &pv.note {
+            adjustments.insert(0, Adjustment { reason: note.clone(), delta: 0.0 });
+        }
         if rec.strength == NameStrength::Weak {
             adjustments.insert(
                 0,
@@ -664,6 +733,32 @@ fn round3(x: f64) -> f64 {
 struct PreparedVariant {
     tokens: Vec<Token>,
     exps: Vec<Vec<(u32, f32, How)>>,
+    /// Why this reading of the query was tried, when it is not the query as written.
+    note: Option<String>,
+    /// Only listed parties of this country (ISO alpha-2) are compared with this reading.
+    country: Option<String>,
+}
+
+/// A country named in a query: (ISO code, its name as one folded token, first and one past the
+/// last token of the name). Names of four letters or more (so that "and", "can" are not read as
+/// ISO alpha-3 codes); demonyms were already folded to the country's name by `tokenize`.
+fn country_in(tokens: &[Token]) -> Option<(&'static str, String, usize, usize)> {
+    for len in (1..=3).rev() {
+        for i in 0..tokens.len().saturating_sub(len - 1) {
+            let words: Vec<&str> = tokens[i..i + len].iter().map(|t| t.text.as_str()).collect();
+            if words.iter().any(|w| !w.bytes().all(|b| b.is_ascii_lowercase())) {
+                continue;
+            }
+            let name = words.join(" ");
+            if name.len() < 4 {
+                continue;
+            }
+            if let Some(code) = crate::countries::country_code(&name) {
+                return Some((code, words.concat(), i, i + len));
+            }
+        }
+    }
+    None
 }
 
 /// Per-thread vote accumulators, reused across queries so that a query costs what it touches,
