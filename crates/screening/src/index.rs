@@ -388,23 +388,17 @@ impl Index {
         if !matches!(hint, Some(Schema::Person))
             && let Some((code, country, start, end)) = country_in(&base)
         {
-            let filler = |t: &Token| {
-                matches!(
-                    t.text.as_str(),
-                    "of" | "the" | "republic" | "rep" | "state" | "islamic" | "democratic"
-                )
-            };
             let mut lo = start;
-            while lo > 0 && filler(&base[lo - 1]) {
+            while lo > 0 && country_filler(&base[lo - 1]) {
                 lo -= 1;
             }
             let rest: Vec<Token> = base[..lo].iter().chain(&base[end..]).cloned().collect();
-            if rest.iter().any(|t| t.kind.is_distinctive()) && !base.is_empty() {
-                let note = format!(
-                    "country {country} ({code}) named in the query matches the listed party's country"
-                );
+            if rest.iter().any(|t| t.kind.is_distinctive()) {
+                let cname = oversight_vocab::Country::find(code).map(|c| c.common_name()).unwrap_or(code);
+                let note =
+                    format!("country {cname} ({code}) named in the query is the listed party's country");
                 let mut with_country = rest.clone();
-                with_country.push(Token { text: country.clone(), kind: TokenKind::Word });
+                with_country.extend(country);
                 let mut pv = self.prepare(rest, Some(format!("{note}; compared without it")));
                 pv.country = Some(code.to_string());
                 prepared.push(pv);
@@ -742,7 +736,7 @@ struct PreparedVariant {
 /// A country named in a query: (ISO code, its name as one folded token, first and one past the
 /// last token of the name). Names of four letters or more (so that "and", "can" are not read as
 /// ISO alpha-3 codes); demonyms were already folded to the country's name by `tokenize`.
-fn country_in(tokens: &[Token]) -> Option<(&'static str, String, usize, usize)> {
+fn country_in(tokens: &[Token]) -> Option<(&'static str, Vec<Token>, usize, usize)> {
     for len in (1..=3).rev() {
         for i in 0..tokens.len().saturating_sub(len - 1) {
             let words: Vec<&str> = tokens[i..i + len].iter().map(|t| t.text.as_str()).collect();
@@ -754,11 +748,21 @@ fn country_in(tokens: &[Token]) -> Option<(&'static str, String, usize, usize)> 
                 continue;
             }
             if let Some(code) = crate::countries::country_code(&name) {
-                return Some((code, words.concat(), i, i + len));
+                let core: Vec<Token> =
+                    tokens[i..i + len].iter().filter(|t| !country_filler(t)).cloned().collect();
+                return Some((code, core, i, i + len));
             }
         }
     }
     None
+}
+
+/// Words around a country's name in an organisation's name ("of the Republic of").
+fn country_filler(t: &Token) -> bool {
+    matches!(
+        t.text.as_str(),
+        "of" | "the" | "republic" | "rep" | "state" | "islamic" | "democratic" | "federation"
+    )
 }
 
 /// Per-thread vote accumulators, reused across queries so that a query costs what it touches,

@@ -168,17 +168,23 @@ fn unmask(raw: &str) -> String {
     if !cleaned.chars().any(is_lookalike_script) || !cleaned.chars().any(is_latin_letter) {
         return cleaned;
     }
+    let mixed = |w: &str| w.chars().any(is_latin_letter) && w.chars().any(is_lookalike_script);
+    let all_doubles = |w: &str| {
+        w.chars().any(is_lookalike_script)
+            && w.chars()
+                .filter(|c| c.is_alphabetic())
+                .all(|c| is_latin_letter(c) || latin_lookalike(c).is_some())
+    };
+    // A word genuinely written in Cyrillic or Greek ("Общество") means that the look-alike-only
+    // words next to it ("с") are that language too.
+    let genuine =
+        cleaned.split(' ').any(|w| w.chars().any(is_lookalike_script) && !mixed(w) && !all_doubles(w));
     let mut out = String::with_capacity(cleaned.len());
     for (k, word) in cleaned.split(' ').enumerate() {
         if k > 0 {
             out.push(' ');
         }
-        let mixed = word.chars().any(is_latin_letter);
-        let all_doubles = word
-            .chars()
-            .filter(|c| c.is_alphabetic())
-            .all(|c| is_latin_letter(c) || latin_lookalike(c).is_some());
-        if mixed || all_doubles {
+        if mixed(word) || (all_doubles(word) && !genuine) {
             out.extend(
                 word.chars()
                     .map(|c| if is_lookalike_script(c) { latin_lookalike(c).unwrap_or(c) } else { c }),
@@ -971,6 +977,36 @@ mod tests {
         assert_eq!(fold("Владимир Путин"), "vladimir putin");
         assert_eq!(fold("José Müller-Lüdenscheidt"), "jose muller ludenscheidt");
         assert_eq!(fold("ＡＢＣ　Ｃｏｒｐ"), "abc corp");
+    }
+
+    #[test]
+    fn blank_and_invisible_characters_separate_words() {
+        for sep in [
+            '\u{3164}', '\u{FFA0}', '\u{115F}', '\u{1160}', '\u{2060}', '\u{200B}', '\u{FEFF}', '\u{180E}',
+            '\u{2800}', '\u{3000}', '\u{00A0}', '\u{2007}', '\u{200C}', '\u{200D}',
+        ] {
+            assert_eq!(
+                fold(&format!("STATE{sep}SECURITY{sep}COMMITTEE")),
+                "state security committee",
+                "U+{:04X}",
+                sep as u32
+            );
+        }
+        // Soft hyphens, bidi controls and variation selectors are dropped inside a word.
+        assert_eq!(fold("SBER\u{00AD}BANK\u{200E}\u{FE0F}"), "sberbank");
+        // A zero-width non-joiner inside a Persian word does not split it.
+        assert_eq!(fold("می\u{200C}خواهم"), fold("میخواهم"));
+    }
+
+    #[test]
+    fn look_alike_letters_fold_to_latin_in_latin_names() {
+        assert_eq!(fold("SBЕRBАNK"), "sberbank", "Cyrillic Е and А");
+        assert_eq!(fold("ΙΝDUSTRIES"), "industries", "Greek Iota and Nu");
+        assert_eq!(fold("SHINE DRAGON СО"), "shine dragon co", "a Cyrillic-only word of look-alikes");
+        assert_eq!(fold("ＳＨＩＮＥ 𝐃𝐑𝐀𝐆𝐎𝐍"), "shine dragon", "fullwidth and mathematical letters");
+        // Genuine Cyrillic is transliterated, not read as look-alikes.
+        assert_eq!(fold("ООО Ромашка"), "ooo romashka");
+        assert_eq!(fold("Общество с ограниченной"), "obshchestvo s ogranichennoy");
     }
 
     #[test]
