@@ -52,6 +52,8 @@ struct NameRec {
 
 /// Postings longer than this are only used for retrieval when the query has nothing rarer.
 const COMMON_POSTINGS: usize = 3000;
+/// Multiplier for a match found on the query read without its country words.
+const COUNTRY_READING_FACTOR: f64 = 0.97;
 /// How many best-voted names are scored in full.
 const MAX_CANDIDATES: usize = 120;
 /// How many vocabulary tokens one query token may stand for.
@@ -388,9 +390,13 @@ impl Index {
         if !matches!(hint, Some(Schema::Person))
             && let Some((code, country, start, end)) = country_in(&base)
         {
-            let mut lo = start;
+            let (mut lo, mut end) = (start, end);
             while lo > 0 && country_filler(&base[lo - 1]) {
                 lo -= 1;
+            }
+            // "Russian Federation", "Belarus Republic".
+            while end < base.len() && matches!(base[end].text.as_str(), "federation" | "republic") {
+                end += 1;
             }
             let rest: Vec<Token> = base[..lo].iter().chain(&base[end..]).cloned().collect();
             if rest.iter().any(|t| t.kind.is_distinctive()) {
@@ -399,11 +405,21 @@ impl Index {
                     format!("country {cname} ({code}) named in the query is the listed party's country");
                 let mut with_country = rest.clone();
                 with_country.extend(country);
-                let mut pv = self.prepare(rest, Some(format!("{note}; compared without it")));
+                let mut pv = self.prepare(
+                    rest,
+                    Some(format!(
+                        "{note}; compared without it (name score squared × {COUNTRY_READING_FACTOR})"
+                    )),
+                );
                 pv.country = Some(code.to_string());
                 prepared.push(pv);
                 if end - lo > 1 {
-                    let mut pv = self.prepare(with_country, Some(note));
+                    let mut pv = self.prepare(
+                        with_country,
+                        Some(format!(
+                            "{note}; compared as \"{cname}\" (name score squared × {COUNTRY_READING_FACTOR})"
+                        )),
+                    );
                     pv.country = Some(code.to_string());
                     prepared.push(pv);
                 }
@@ -436,6 +452,12 @@ impl Index {
                 }
                 let al = self.align_prepared(pv, &q, rec, &mut c_buf, false);
                 let mut s = al.score as f64;
+                if pv.country.is_some() {
+                    // The country confirms, but the name left to compare is short: a near
+                    // miss on it (one edit, a phonetic skeleton) is not enough, so the score is
+                    // squared (1.0 stays 1.0, 0.85 falls to 0.72) before the factor.
+                    s = s * s * COUNTRY_READING_FACTOR;
+                }
                 if rec.strength == NameStrength::Weak {
                     s *= WEAK_ALIAS_FACTOR;
                 }
