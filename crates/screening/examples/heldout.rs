@@ -6,7 +6,7 @@
 //!     [--seed S] [--threshold T] [--show-misses K]
 //! ```
 //! Entries: CSL entries whose `_id` is not expected by any development query, and UN entries.
-//! Kinds (issue 14): `added_part` (an extra given name from another listed person),
+//! Kinds (issue 14), after the control `exact` (the listed name as written): `added_part` (an extra given name from another listed person),
 //! `two_typos` (two edits in one token of 8+ letters), `join_split` (hyphenated parts joined or
 //! split, adjacent tokens joined, a long token split), `legal_full` (a legal-form abbreviation
 //! written out in full, in its own language), `invisible` (spaces replaced by characters that
@@ -41,8 +41,16 @@ impl Rng {
     }
 }
 
-const KINDS: &[&str] =
-    &["added_part", "two_typos", "join_split", "legal_full", "invisible", "confusable", "acronym_country"];
+const KINDS: &[&str] = &[
+    "exact",
+    "added_part",
+    "two_typos",
+    "join_split",
+    "legal_full",
+    "invisible",
+    "confusable",
+    "acronym_country",
+];
 
 const INVISIBLE: &[char] = &[
     '\u{3164}', '\u{FFA0}', '\u{115F}', '\u{1160}', '\u{2060}', '\u{200B}', '\u{200C}', '\u{200D}',
@@ -245,11 +253,28 @@ fn main() {
         .filter(|g| g.len() >= 3 && g.chars().all(|c| c.is_alphabetic()))
         .map(str::to_string)
         .collect();
+    let is_word = |w: &str| {
+        let t = tokenize(w, None);
+        t.len() == 1 && t[0].kind == TokenKind::Word
+    };
     let distinctive_pool: Vec<String> = pool
         .iter()
         .flat_map(|e| words(e.primary_name()).into_iter().map(str::to_string).collect::<Vec<_>>())
-        .filter(|w| w.len() >= 5 && w.chars().all(|c| c.is_ascii_alphabetic()))
+        .filter(|w| w.len() >= 5 && w.chars().all(|c| c.is_ascii_alphabetic()) && is_word(w))
         .collect();
+    // The ordinary name parts of a name, sorted: a negative whose parts are those of a listed
+    // name ("RASHID" + a legal form, when "RASHID" is listed) is not a negative.
+    let core = |n: &str| {
+        let mut v: Vec<String> = tokenize(n, None)
+            .into_iter()
+            .filter(|t| matches!(t.kind, TokenKind::Word | TokenKind::Number))
+            .map(|t| t.text)
+            .collect();
+        v.sort();
+        v.join(" ")
+    };
+    let listed_cores: HashSet<String> =
+        entries.iter().flat_map(|e| e.names.iter().map(|n| core(&n.name))).collect();
 
     let mut r = Rng(seed);
     let mut cases: Vec<Case> = Vec::new();
@@ -258,14 +283,7 @@ fn main() {
     let negative_of = |name: &str, r: &mut Rng| -> Option<String> {
         let ws = words(name);
         // The longest ordinary name part (not a legal form, generic word or title).
-        let (i, _) = ws
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| {
-                let t = tokenize(w, None);
-                t.len() == 1 && t[0].kind == TokenKind::Word
-            })
-            .max_by_key(|(_, w)| w.len())?;
+        let (i, _) = ws.iter().enumerate().filter(|(_, w)| is_word(w)).max_by_key(|(_, w)| w.len())?;
         for _ in 0..5 {
             let other = r.pick(&distinctive_pool);
             let mut v: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
@@ -276,7 +294,7 @@ fn main() {
             let comma = v[i].ends_with(',');
             v[i] = if comma { format!("{},", other.to_uppercase()) } else { other.to_uppercase() };
             let n = v.join(" ");
-            if !listed.contains(&canonical(&n, None)) {
+            if !listed.contains(&canonical(&n, None)) && !listed_cores.contains(&core(&n)) {
                 return Some(n);
             }
         }
@@ -302,6 +320,8 @@ fn main() {
             let hint = schema_hint(e.schema);
             let variant = |base: &str, r: &mut Rng| -> Option<String> {
                 match kind {
+                    // The control: the listed name as written, and the hard negatives undressed.
+                    "exact" => Some(base.to_string()),
                     "added_part" => {
                         if e.schema != Schema::Person {
                             return None;
