@@ -318,47 +318,74 @@ impl Index {
 
     /// Alternative tokenisations of the query checked against the vocabulary: a token the lists
     /// do not know split into two they do know, and adjacent tokens joined when the join is known.
-    fn variants(&self, tokens: &[Token]) -> Vec<Vec<Token>> {
+    /// A piece may also be a legal form written in a way the vocabulary holds under its symbol
+    /// ("CoLtd", "StockCompany", "CORPORA TION"); such a variant is tokenised again, so that the
+    /// legal-form phrases it completes are recognised.
+    fn variants(&self, tokens: &[Token], hint: Option<Schema>) -> Vec<Vec<Token>> {
+        // Whether a piece is known: as it is, or (organisations) as the legal-form symbol it
+        // stands for; the second is reported as `Some(true)`.
+        let known = |w: &str| -> Option<bool> {
+            if self.vocab.contains_key(w) {
+                return Some(false);
+            }
+            if matches!(hint, Some(Schema::Person)) || w.len() < 2 {
+                return None;
+            }
+            let t = tokenize(w, hint);
+            (t.len() == 1 && t[0].text != w && self.vocab.contains_key(t[0].text.as_str())).then_some(true)
+        };
         let mut out = vec![tokens.to_vec()];
         let mut split = Vec::with_capacity(tokens.len() + 2);
+        let mut words: Vec<String> = Vec::with_capacity(tokens.len() + 2);
         let mut changed = false;
+        let mut relex = false;
         for t in tokens {
             if t.kind == TokenKind::Word && t.text.len() >= 5 && !self.vocab.contains_key(t.text.as_str()) {
                 let best = (2..t.text.len() - 1)
-                    .filter(|&k| {
-                        self.vocab.contains_key(&t.text[..k]) && self.vocab.contains_key(&t.text[k..])
+                    .filter_map(|k| {
+                        let (a, b) = (known(&t.text[..k])?, known(&t.text[k..])?);
+                        Some((k, a || b))
                     })
-                    .max_by_key(|&k| k.min(t.text.len() - k));
-                if let Some(k) = best {
+                    .max_by_key(|&(k, legal)| (!legal, k.min(t.text.len() - k)));
+                if let Some((k, legal)) = best {
                     split.push(Token { text: t.text[..k].to_string(), kind: TokenKind::Word });
                     split.push(Token { text: t.text[k..].to_string(), kind: TokenKind::Word });
+                    words.push(t.text[..k].to_string());
+                    words.push(t.text[k..].to_string());
                     changed = true;
+                    relex |= legal;
                     continue;
                 }
             }
             split.push(t.clone());
+            words.push(t.text.clone());
         }
         if changed {
-            out.push(split);
+            out.push(if relex { tokenize(&words.join(" "), hint) } else { split });
         }
         let mut joined: Vec<Token> = Vec::with_capacity(tokens.len());
+        words.clear();
         let mut changed = false;
+        let mut relex = false;
         let mut i = 0;
         while i < tokens.len() {
             if i + 1 < tokens.len() {
                 let j = format!("{}{}", tokens[i].text, tokens[i + 1].text);
-                if self.vocab.contains_key(j.as_str()) {
+                if let Some(legal) = known(&j) {
+                    words.push(j.clone());
                     joined.push(Token { text: j, kind: TokenKind::Word });
                     i += 2;
                     changed = true;
+                    relex |= legal;
                     continue;
                 }
             }
             joined.push(tokens[i].clone());
+            words.push(tokens[i].text.clone());
             i += 1;
         }
         if changed {
-            out.push(joined);
+            out.push(if relex { tokenize(&words.join(" "), hint) } else { joined });
         }
         out
     }
@@ -381,7 +408,7 @@ impl Index {
                 ident_hits.extend(es);
             }
         }
-        let variants = if base.is_empty() { Vec::new() } else { self.variants(&base) };
+        let variants = if base.is_empty() { Vec::new() } else { self.variants(&base, hint) };
         let mut prepared: Vec<PreparedVariant> =
             variants.into_iter().map(|v| self.prepare(v, None)).collect();
         // An organisation named with its country ("Belarus KGB", "KGB of the Republic of

@@ -419,3 +419,13 @@ fn an_acronym_with_its_country_is_a_strong_match() {
     // The country reading is only for listed parties of that country.
     assert!(hit("KGB of the Republic of Belarus", "other").is_none());
 }
+
+#[test]
+fn legal_forms_split_or_joined_still_meet() {
+    for name in [
+        "GUANGZHOU HAIGE COMMUNICATIONS GROUP INCORPO RATED COMPANY",
+        "GUANGZHOU HAIGE COMMUNICATIONS GROUP INCORPORATEDCOMPANY",
+    ] {
+        assert!(alerts(name, "haige"), "{name}");
+    }
+}
