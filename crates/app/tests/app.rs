@@ -3,28 +3,17 @@
 
 use oversight_app::{App, AppError, SystemClock, demo};
 use oversight_domain::{ApplicationStatus, LicenceStatus, lifecycle::Command};
+use oversight_testkit::{TestDb, actor};
 use std::sync::Arc;
 
-async fn open(dir: &tempfile::TempDir) -> Arc<App> {
-    let url = format!("sqlite://{}", dir.path().join("o.db").display());
-    let store = oversight_store::open(&url, true).await.unwrap();
-    App::open(store, Arc::new(SystemClock)).await.unwrap()
-}
-
-fn actor(app: &App, email: &str) -> oversight_domain::Actor {
-    let me = app.me_of_id(app.user_by_email(email).unwrap()).unwrap();
-    oversight_domain::Actor {
-        user: me.id,
-        org: me.organisation,
-        org_kind: me.organisation_kind,
-        roles: me.roles,
-    }
+async fn open(db: &TestDb) -> Arc<App> {
+    oversight_testkit::open_app(db, Arc::new(SystemClock)).await
 }
 
 #[tokio::test]
 async fn demo_covers_every_state_and_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = open(&dir).await;
+    let db = TestDb::sqlite();
+    let app = open(&db).await;
     demo::load(&app).await.unwrap();
     let officer = actor(&app, "officer@authority.example");
     let all = app.list_applications(&officer, None).unwrap();
@@ -43,7 +32,7 @@ async fn demo_covers_every_state_and_survives_a_restart() {
     let before: Vec<_> = all.iter().map(|a| serde_json::to_value(a).unwrap()).collect();
     let seq = app.last_seq();
     drop(app);
-    let again = open(&dir).await;
+    let again = open(&db).await;
     assert_eq!(again.last_seq(), seq);
     let officer = actor(&again, "officer@authority.example");
     let after: Vec<_> = again
@@ -57,8 +46,8 @@ async fn demo_covers_every_state_and_survives_a_restart() {
 
 #[tokio::test]
 async fn exporters_see_only_their_own_organisation_and_no_internal_notes() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = open(&dir).await;
+    let db = TestDb::sqlite();
+    let app = open(&db).await;
     demo::load(&app).await.unwrap();
     let nordwatch = actor(&app, "compliance@nordwatch.example");
     let mine = app.list_applications(&nordwatch, None).unwrap();
@@ -81,8 +70,8 @@ async fn exporters_see_only_their_own_organisation_and_no_internal_notes() {
 
 #[tokio::test]
 async fn a_refused_command_appends_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = open(&dir).await;
+    let db = TestDb::sqlite();
+    let app = open(&db).await;
     demo::load(&app).await.unwrap();
     let exporter = actor(&app, "compliance@helix-forensics.example");
     let draft = app.create_application(&exporter, "Test", "Testing", "FR").await.unwrap();
@@ -95,8 +84,8 @@ async fn a_refused_command_appends_nothing() {
 
 #[tokio::test]
 async fn work_queues_show_what_waits_for_each_role() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = open(&dir).await;
+    let db = TestDb::sqlite();
+    let app = open(&db).await;
     demo::load(&app).await.unwrap();
     let officer = actor(&app, "officer@authority.example");
     let q = app.work_queue(&officer).unwrap();

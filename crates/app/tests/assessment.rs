@@ -1,11 +1,12 @@
 //! Risk assessment, HRIA, red flags and the evidence register on cases, over a real SQLite file with
 //! the demo dataset loaded.
 
-use oversight_app::{App, AppError, SystemClock, assessment::risk::Hria, demo, evidence::EvidenceChange};
+use oversight_app::{App, AppError, SystemClock, assessment::risk::Hria, evidence::EvidenceChange};
 use oversight_domain::{
-    Actor, ApplicationId, ApplicationStatus, ItemId, PartyId, Sector, application::Outcome,
-    lifecycle::Command, party::PartyRole,
+    ApplicationId, ApplicationStatus, ItemId, PartyId, Sector, application::Outcome, lifecycle::Command,
+    party::PartyRole,
 };
+use oversight_testkit::{TestDb, actor};
 use std::sync::Arc;
 
 const OFFICER: &str = "officer@authority.example";
@@ -15,21 +16,12 @@ const EXPORTER: &str = "compliance@nordwatch.example";
 /// An exporter of another organisation: the case does not exist for it.
 const STRANGER: &str = "compliance@helix-forensics.example";
 
-async fn open(dir: &tempfile::TempDir) -> Arc<App> {
-    let url = format!("sqlite://{}", dir.path().join("o.db").display());
-    let store = oversight_store::open(&url, true).await.unwrap();
-    App::open(store, Arc::new(SystemClock)).await.unwrap()
+async fn open(db: &TestDb) -> Arc<App> {
+    oversight_testkit::open_app(db, Arc::new(SystemClock)).await
 }
 
-async fn demo_app(dir: &tempfile::TempDir) -> Arc<App> {
-    let app = open(dir).await;
-    demo::load(&app).await.unwrap();
-    app
-}
-
-fn actor(app: &App, email: &str) -> Actor {
-    let me = app.me_of_id(app.user_by_email(email).unwrap()).unwrap();
-    Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles }
+async fn demo_app(db: &TestDb) -> Arc<App> {
+    oversight_testkit::demo_app(db).await
 }
 
 /// A submitted case assigned to the demo officer: one item, one end user.
@@ -120,8 +112,8 @@ fn conflict_message(r: Result<ApplicationStatus, AppError>) -> String {
 
 #[tokio::test]
 async fn a_decision_needs_an_assessment_and_the_required_hria_and_is_then_allowed() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     // Tier-A IMSI catcher to Norway's police: no red flag, but tier A needs an HRIA.
     let id = assigned_case(&app, "NO", "5A001.f", "Politiets sikkerhetstjeneste", Sector::Police).await;
     recommend(&app, id).await;
@@ -146,8 +138,8 @@ async fn a_decision_needs_an_assessment_and_the_required_hria_and_is_then_allowe
 
 #[tokio::test]
 async fn the_gate_keeps_the_lifecycles_own_answers_for_the_wrong_role_or_state() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     let id = assigned_case(&app, "NO", "5A001.f", "Politiets sikkerhetstjeneste", Sector::Police).await;
     // Not pending decision yet: the lifecycle's refusal, not the assessment gate's.
     let m = conflict_message(decide(&app, id).await);
@@ -168,8 +160,8 @@ async fn the_gate_keeps_the_lifecycles_own_answers_for_the_wrong_role_or_state()
 
 #[tokio::test]
 async fn red_flags_hold_the_case_until_an_approver_clears_them_with_a_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     // Tier-A interception to Hungary's police: country-level spyware findings raise a red flag.
     let id = assigned_case(&app, "HU", "5A001.j", "Nemzetbiztonsági Szakszolgálat", Sector::Police).await;
     let officer = actor(&app, OFFICER);
@@ -222,8 +214,8 @@ async fn red_flags_hold_the_case_until_an_approver_clears_them_with_a_reason() {
 
 #[tokio::test]
 async fn a_new_assessment_with_red_flags_needs_its_own_clearance_before_a_decision() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     let id = assigned_case(&app, "HU", "5A001.j", "Nemzetbiztonsági Szakszolgálat", Sector::Police).await;
     let (officer, approver) = (actor(&app, OFFICER), actor(&app, APPROVER));
     app.record_assessment(&officer, id).await.unwrap();
@@ -249,8 +241,8 @@ async fn a_new_assessment_with_red_flags_needs_its_own_clearance_before_a_decisi
 
 #[tokio::test]
 async fn an_incomplete_hria_is_refused_naming_the_section_and_only_assessors_record_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     let id = assigned_case(&app, "NO", "5A001.f", "Politiets sikkerhetstjeneste", Sector::Police).await;
     let assessor = actor(&app, ASSESSOR);
     let mut h = full_hria();
@@ -286,8 +278,8 @@ async fn an_incomplete_hria_is_refused_naming_the_section_and_only_assessors_rec
 
 #[tokio::test]
 async fn assessors_edit_the_evidence_register_and_assessments_use_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     let assessor = actor(&app, ASSESSOR);
     let register = app.evidence_register(&assessor).await.unwrap();
     assert_eq!(register.len(), oversight_app::assessment::risk::seed_evidence().unwrap().len());
@@ -356,8 +348,8 @@ async fn assessors_edit_the_evidence_register_and_assessments_use_it() {
 
 #[tokio::test]
 async fn a_recorded_assessment_replays_identically_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     let id = assigned_case(&app, "HU", "5A001.j", "Nemzetbiztonsági Szakszolgálat", Sector::Police).await;
     let officer = actor(&app, OFFICER);
     let rec = app.record_assessment(&officer, id).await.unwrap();
@@ -370,7 +362,7 @@ async fn a_recorded_assessment_replays_identically_after_a_restart() {
     assert!(stored[0].payload["data_versions"].as_array().is_some_and(|d| !d.is_empty()));
     drop(app);
 
-    let again = open(&dir).await;
+    let again = open(&db).await;
     let officer = actor(&again, OFFICER);
     let report = again.replay_assessment(&officer, id).await.unwrap();
     assert!(report.identical, "{}", report.message);
@@ -383,8 +375,8 @@ async fn a_recorded_assessment_replays_identically_after_a_restart() {
 
 #[tokio::test]
 async fn assessments_are_the_authoritys_and_within_it_roles_matter() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     let id = assigned_case(&app, "NO", "5A001.f", "Politiets sikkerhetstjeneste", Sector::Police).await;
     // The applicant sees its case, so the authority's actions on it are refused as forbidden; an
     // exporter of another organisation is told the case does not exist.
@@ -402,8 +394,8 @@ async fn assessments_are_the_authoritys_and_within_it_roles_matter() {
 
 #[tokio::test]
 async fn every_demo_decision_went_through_the_assessment_gates() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     let officer = actor(&app, OFFICER);
     let decided: Vec<_> = app
         .list_applications(&officer, None)
@@ -427,8 +419,8 @@ async fn every_demo_decision_went_through_the_assessment_gates() {
 
 #[tokio::test]
 async fn the_demo_case_whose_end_user_is_listed_gets_the_restricted_party_red_flag_and_its_hold() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = demo_app(&dir).await;
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
     let officer = actor(&app, OFFICER);
     let case = app
         .list_applications(&officer, None)

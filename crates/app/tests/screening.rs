@@ -7,6 +7,7 @@ use oversight_domain::{
     Actor, ApplicationId, ApplicationStatus, ItemId, OrgKind, PartyId, Role, Sector, application::Outcome,
     lifecycle::Command, party::PartyRole,
 };
+use oversight_testkit::TestDb;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ const ABBAS: &str = "21944";
 
 struct World {
     app: Arc<App>,
-    dir: tempfile::TempDir,
+    db: TestDb,
     exporter: Actor,
     officer: Actor,
     approver: Actor,
@@ -44,10 +45,8 @@ struct World {
 }
 
 async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("x.db").display());
-    let store = oversight_store::open(&url, true).await.unwrap();
-    let app = App::open(store, Arc::new(SystemClock)).await.unwrap();
+    let db = TestDb::sqlite();
+    let app = oversight_testkit::open_app(&db, Arc::new(SystemClock)).await;
     let authority = app.register_org(None, "Authority", OrgKind::Authority, "DE").await.unwrap();
     let exporter_org = app.register_org(None, "Exporter AB", OrgKind::Exporter, "SE").await.unwrap();
     let mut actors = Vec::new();
@@ -57,23 +56,17 @@ async fn world() -> World {
         (authority, "ap@a.example", Role::Approver),
         (authority, "ad@a.example", Role::Administrator),
     ] {
-        let id = app.create_user(None, org, email, "Some One", &[role], PASSWORD).await.unwrap();
-        let me = app.me_of_id(id).unwrap();
-        actors.push(Actor {
-            user: me.id,
-            org: me.organisation,
-            org_kind: me.organisation_kind,
-            roles: me.roles,
-        });
+        app.create_user(None, org, email, "Some One", &[role], PASSWORD).await.unwrap();
+        actors.push(oversight_testkit::actor(&app, email));
     }
     let [exporter, officer, approver, admin] = actors.try_into().unwrap();
-    World { app, dir, exporter, officer, approver, admin }
+    World { app, db, exporter, officer, approver, admin }
 }
 
 impl World {
     async fn import(&self, file: &str, rows: &[&str]) -> oversight_app::lists::ImportReport {
         let rows: Vec<String> = rows.iter().map(|r| csl_row(r)).collect();
-        let path = write_csl(self.dir.path(), file, &rows);
+        let path = write_csl(self.db.dir(), file, &rows);
         self.app.import_list(Some(&self.admin), "us-csl", "csl-csv", &path).await.unwrap()
     }
 
@@ -160,7 +153,7 @@ async fn a_malformed_list_file_names_file_and_line_and_stores_nothing() {
     assert_eq!(w.app.last_seq(), seq);
     assert!(w.app.lists(&w.officer).unwrap().iter().all(|l| l.releases.is_empty()));
     // Only administrators import.
-    let ok = write_csl(w.dir.path(), "ok.csv", &[csl_row(KGB)]);
+    let ok = write_csl(w.db.dir(), "ok.csv", &[csl_row(KGB)]);
     let err = w.app.import_list(Some(&w.officer), "us-csl", "csl-csv", &ok).await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)));
 }
@@ -254,7 +247,7 @@ async fn a_false_match_is_not_raised_again_until_the_listed_entry_changes() {
 
     // The listed entry changes (a new address): both open cases are flagged again.
     let rows = vec![csl_row(ABBAS), csl_row(KGB).replace("Minsk, 220030, BY;", "Minsk, 220031, BY;")];
-    let path = write_csl(w.dir.path(), "v3.csv", &rows);
+    let path = write_csl(w.db.dir(), "v3.csv", &rows);
     let r = w.app.import_list(Some(&w.admin), "us-csl", "csl-csv", &path).await.unwrap();
     assert_eq!((r.release.version, r.added, r.changed), (2, 0, 1));
     assert_eq!(r.alerts_raised, 2);
@@ -290,15 +283,9 @@ async fn a_list_import_rescreens_open_cases_and_flags_a_newly_listed_party() {
 
 #[tokio::test]
 async fn the_authoritys_denials_are_a_list_that_flags_a_new_submission_for_a_denied_end_user() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("x.db").display());
-    let app =
-        App::open(oversight_store::open(&url, true).await.unwrap(), Arc::new(SystemClock)).await.unwrap();
-    oversight_app::demo::load(&app).await.unwrap();
-    let actor = |email: &str| {
-        let me = app.me_of_id(app.user_by_email(email).unwrap()).unwrap();
-        Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles }
-    };
+    let db = TestDb::sqlite();
+    let app = oversight_testkit::demo_app(&db).await;
+    let actor = |email: &str| oversight_testkit::actor(&app, email);
     let officer = actor("officer@authority.example");
     let lists = app.lists(&officer).unwrap();
     assert!(
@@ -312,7 +299,7 @@ async fn the_authoritys_denials_are_a_list_that_flags_a_new_submission_for_a_den
         approver: actor("approver@authority.example"),
         admin: actor("admin@authority.example"),
         app: app.clone(),
-        dir,
+        db,
     };
     let id = w.submitted("State Security Committee of the Republic of Belarus", "BY").await;
     let alerts = app.alerts(&officer, id).unwrap();
@@ -343,8 +330,6 @@ async fn every_search_is_logged_with_who_what_and_list_versions() {
     assert!(matches!(w.app.screening_log(&w.exporter, 10), Err(AppError::Forbidden(_))));
 
     // The log survives a restart: it is folded from the event log.
-    let url = format!("sqlite://{}", w.dir.path().join("x.db").display());
-    let again =
-        App::open(oversight_store::open(&url, true).await.unwrap(), Arc::new(SystemClock)).await.unwrap();
+    let again = oversight_testkit::open_app(&w.db, Arc::new(SystemClock)).await;
     assert_eq!(again.screening_log(&w.officer, 100).unwrap(), log);
 }

@@ -1,190 +1,30 @@
 //! Several `oversight serve` processes on one PostgreSQL database (issue #6).
 //!
-//! Each test creates a fresh database on the server named by `OVERSIGHT_TEST_PG` (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`), starts two real server processes on it (node A
-//! loads the demo dataset, node B joins the same data), drives them over HTTP, checks the event log
-//! directly through the store, and drops the database at the end, also when the test fails.
-//! Set `OVERSIGHT_SKIP_PG=1` to skip when no server is available.
-//!
-//! Administrative SQL (CREATE/DROP DATABASE, pg_terminate_backend) goes through `psql`, because this
-//! crate has no direct sqlx dependency; the log itself is read with the store's own `read_all`.
+//! Each test takes a fresh database from the test kit (`oversight_testkit::TestDb`, on the server
+//! named by `OVERSIGHT_TEST_PG`, default `postgres://postgres@127.0.0.1:5432/postgres`), starts two
+//! real server processes on it (node A loads the demo dataset, node B joins the same data), drives
+//! them over HTTP, checks the event log directly through the store, and drops the database at the
+//! end, also when the test fails. `OVERSIGHT_SKIP_PG=1` skips them loudly; on CI an unreachable
+//! PostgreSQL fails them.
 //!
 //! Deadlines are generous (the CI machine has two shared cores): the only timing claim is that a
 //! write through one node is visible through the other within a second, and that is measured and
 //! printed rather than asserted, because a loaded machine can stall any process for longer.
 
-use oversight_store::{EventStore, StoredEvent, postgres::PostgresStore};
-use reqwest::{Client, Method, StatusCode};
+use oversight_store::StoredEvent;
+use oversight_testkit::users::{APPROVER, EXPORTER, OFFICER};
+use oversight_testkit::{PASSWORD, Reply, ServerProcess as Node, TestDb, User, fixtures::hria};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "oversight-demo-2026";
-const EXPORTER: &str = "compliance@nordwatch.example";
-const OFFICER: &str = "officer@authority.example";
-const APPROVER: &str = "approver@authority.example";
 /// How long anything may take before the test gives up (never a performance claim).
 const DEADLINE: Duration = Duration::from_secs(10);
 
-// ----- the database -----------------------------------------------------------------------------
-
-fn skip() -> bool {
-    if std::env::var("OVERSIGHT_SKIP_PG").is_ok_and(|v| v == "1") {
-        eprintln!("OVERSIGHT_SKIP_PG=1: skipping the multi-node PostgreSQL test");
-        return true;
-    }
-    false
-}
-
-fn admin_url() -> String {
-    std::env::var("OVERSIGHT_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// Runs SQL with `psql` and returns its unaligned, tuples-only output.
-fn psql(url: &str, sql: &str) -> String {
-    let out = Command::new("psql")
-        .args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
-        .stdin(Stdio::null())
-        .output()
-        .expect("psql is installed (the PostgreSQL client)");
-    assert!(out.status.success(), "psql {sql:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// A database created for one test and dropped when the test ends, pass or fail.
-struct TestDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDb {
-    fn create() -> TestDb {
-        let admin_url = admin_url();
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let name = format!("oversight_multinode_{}_{}", std::process::id(), nanos % 1_000_000_000_000);
-        psql(&admin_url, &format!("CREATE DATABASE {name}"));
-        let (base, _) = admin_url.rsplit_once('/').expect("OVERSIGHT_TEST_PG ends in /DBNAME");
-        let url = format!("{base}/{name}");
-        TestDb { admin_url, name, url }
-    }
-
-    /// Closes every connection the nodes hold to this database (they must reconnect by themselves).
-    fn terminate_connections(&self) -> usize {
-        let killed = psql(
-            &self.admin_url,
-            &format!(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = '{}' AND pid <> pg_backend_pid()",
-                self.name
-            ),
-        );
-        killed.parse().unwrap_or(0)
-    }
-
-    /// The whole global log, read the way the nodes read it.
-    async fn log(&self) -> Vec<StoredEvent> {
-        let store = PostgresStore::open(&self.url, false).await.expect("open the test database");
-        let mut all = Vec::new();
-        loop {
-            let batch = store.read_all(all.last().map_or(0, |e: &StoredEvent| e.seq), 10_000).await.unwrap();
-            if batch.is_empty() {
-                break;
-            }
-            all.extend(batch);
-        }
-        store.pool().close().await;
-        all
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        // FORCE closes the nodes' connections if they are still running.
-        let _ = Command::new("psql")
-            .args([
-                &self.admin_url,
-                "-X",
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-}
-
-// ----- the server processes ---------------------------------------------------------------------
-
-/// One `oversight serve` process, killed when dropped; its log is printed if the test failed.
-struct Node {
-    name: &'static str,
-    base: String,
-    child: Child,
-    log: tempfile::NamedTempFile,
-}
-
-impl Node {
-    /// Starts a node on a port the OS picks (`--addr 127.0.0.1:0`) and waits until it listens.
-    fn start(name: &'static str, db: &TestDb, log_key: &std::path::Path, demo: bool) -> Node {
-        let log = tempfile::NamedTempFile::new().unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oversight"));
-        cmd.args(["serve", "--db", &db.url, "--addr", "127.0.0.1:0", "--log-key"]).arg(log_key);
-        if demo {
-            cmd.arg("--demo");
-        }
-        cmd.env("RUST_LOG", "warn")
-            .env_remove("OVERSIGHT_DB")
-            .env_remove("OVERSIGHT_ADDR")
-            .env_remove("OVERSIGHT_LOG_KEY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log.reopen().unwrap());
-        let mut child = cmd.spawn().expect("start oversight serve");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            for line in lines.by_ref().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_string());
-                    break;
-                }
-            }
-            // Keep draining so the node never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let mut node = Node { name, base: String::new(), child, log };
-        // Generous: a debug build loading the demo hashes ten passwords on a busy machine.
-        match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(base) => node.base = base,
-            Err(_) => panic!("node {name} did not start:\n{}", node.log_text()),
-        }
-        node
-    }
-
-    fn log_text(&self) -> String {
-        let mut s = String::new();
-        let _ = self.log.reopen().and_then(|mut f| f.read_to_string(&mut s));
-        s
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("----- log of node {} ({}) -----\n{}", self.name, self.base, self.log_text());
-        }
-    }
-}
+// ----- the cluster ------------------------------------------------------------------------------
 
 /// Two nodes on one fresh database. Node A loads the demo dataset before B starts, so B joins
 /// existing data the way a second production node would.
@@ -192,20 +32,24 @@ struct Cluster {
     // Field order matters: the nodes stop before the database is dropped.
     a: Node,
     b: Node,
+    /// The database; its directory holds the transparency log's signing key, which every node of
+    /// one database shares, and the verifier's state.
     db: TestDb,
-    /// Holds the transparency log's signing key, which every node of one database shares.
-    dir: tempfile::TempDir,
 }
 
 impl Cluster {
-    fn start() -> Cluster {
-        let dir = tempfile::tempdir().unwrap();
-        let db = TestDb::create();
-        let key = dir.path().join("log.key");
+    fn start(db: TestDb) -> Cluster {
+        let bin = env!("CARGO_BIN_EXE_oversight");
+        let key = db.dir().join("log.key");
         // A creates the key on its first run; B starts after A, so it reads the same key.
-        let a = Node::start("A", &db, &key, true);
-        let b = Node::start("B", &db, &key, false);
-        Cluster { a, b, db, dir }
+        let a = Node::start("A", bin, db.url(), &key, true);
+        let b = Node::start("B", bin, db.url(), &key, false);
+        Cluster { a, b, db }
+    }
+
+    /// The whole global log, read the way the nodes read it.
+    async fn log(&self) -> Vec<StoredEvent> {
+        self.db.events().await
     }
 
     /// Waits until both nodes serve the same signed checkpoint, then verifies through `node`.
@@ -229,7 +73,7 @@ impl Cluster {
     fn verify(&self, node: &Node) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_oversight"))
             .args(["verify", "--url", &node.base, "--state"])
-            .arg(self.dir.path().join("verifier-state.json"))
+            .arg(self.db.dir().join("verifier-state.json"))
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -242,90 +86,33 @@ impl Cluster {
 
 // ----- HTTP -------------------------------------------------------------------------------------
 
-/// A logged-in user talking to one node.
-#[derive(Clone)]
-struct User {
-    base: String,
-    client: Client,
-    csrf: String,
-    id: String,
-}
-
-/// What a request came back with: a status and a JSON body, or a transport failure (e.g. timeout).
-type Reply = Result<(StatusCode, Value), String>;
-
+/// Logs in on one node, retrying until the deadline: node B may not have folded the demo users
+/// yet right after it starts. Requests of this user time out after `DEADLINE`.
 async fn login(node: &Node, email: &str) -> User {
-    let client = Client::builder().cookie_store(true).timeout(DEADLINE).build().unwrap();
     let deadline = Instant::now() + DEADLINE;
     loop {
-        let resp = client
-            .post(format!("{}/api/session", node.base))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await;
-        match resp {
-            Ok(r) if r.status() == StatusCode::OK => {
-                let body: Value = r.json().await.unwrap();
-                return User {
-                    base: node.base.clone(),
-                    client,
-                    csrf: body["csrf_token"].as_str().unwrap().to_string(),
-                    id: body["user"]["id"].as_str().unwrap().to_string(),
-                };
-            }
-            // Node B may not have folded the demo users yet right after it starts.
-            other if Instant::now() < deadline => {
-                let _ = other;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            other => panic!("login {email} on node {}: {other:?}", node.name),
+        match User::anonymous_with_timeout(&node.base, DEADLINE).sign_in(email, PASSWORD).await {
+            Ok(user) => return user,
+            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(other) => panic!("login {email} on node {}: {other:?}", node.name),
         }
     }
 }
 
-impl User {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let mut req =
-            self.client.request(method, format!("{}{path}", self.base)).header("X-CSRF-Token", &self.csrf);
-        if let Some(b) = body {
-            req = req.json(&b);
+/// Polls GET `path` until it answers 200, or fails after the deadline; returns the time it took.
+async fn wait_visible(user: &User, path: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        let (status, body) = user.get(path).await;
+        if status == StatusCode::OK {
+            return start.elapsed();
         }
-        let resp = req.send().await.map_err(|e| format!("{path}: {e:?}"))?;
-        let status = resp.status();
-        let text = resp.text().await.map_err(|e| format!("{path}: {e:?}"))?;
-        Ok((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, None).await.unwrap()
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(body)).await.unwrap()
-    }
-
-    /// POST that must succeed; returns the body.
-    async fn ok(&self, path: &str, body: Value) -> Value {
-        let (status, body) = self.post(path, body).await;
-        assert!(status.is_success(), "POST {path} on {}: {status} {body}", self.base);
-        body
-    }
-
-    /// Polls GET `path` until it answers 200, or fails after the deadline; returns the time it took.
-    async fn wait_visible(&self, path: &str) -> Duration {
-        let start = Instant::now();
-        loop {
-            let (status, body) = self.get(path).await;
-            if status == StatusCode::OK {
-                return start.elapsed();
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "GET {path} on {} still {status} {body} after {DEADLINE:?}",
-                self.base
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "GET {path} on {} still {status} {body} after {DEADLINE:?}",
+            user.base
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -391,10 +178,8 @@ fn find_str(v: &Value, key: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_draft_created_through_one_node_is_visible_through_the_other_within_a_second() {
-    if skip() {
-        return;
-    }
-    let c = Cluster::start();
+    let Some(db) = TestDb::postgres().await else { return };
+    let c = Cluster::start(db);
     let on_a = login(&c.a, EXPORTER).await;
     let on_b = login(&c.b, EXPORTER).await;
     let officer_b = login(&c.b, OFFICER).await;
@@ -410,7 +195,7 @@ async fn a_draft_created_through_one_node_is_visible_through_the_other_within_a_
             )
             .await;
         let id = app["id"].as_str().unwrap();
-        lags.push(reader.wait_visible(&format!("/api/applications/{id}")).await);
+        lags.push(wait_visible(reader, &format!("/api/applications/{id}")).await);
         // The list views of the other node have it too.
         let (_, list) = reader.get("/api/applications").await;
         assert!(list.as_array().unwrap().iter().any(|a| a["id"] == id), "{id} missing from the list");
@@ -439,10 +224,8 @@ async fn a_draft_created_through_one_node_is_visible_through_the_other_within_a_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succeeds() {
-    if skip() {
-        return;
-    }
-    let c = Cluster::start();
+    let Some(db) = TestDb::postgres().await else { return };
+    let c = Cluster::start(db);
     let exporter_a = login(&c.a, EXPORTER).await;
     let exporter_b = login(&c.b, EXPORTER).await;
     let officer_a = login(&c.a, OFFICER).await;
@@ -456,11 +239,11 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
     for round in 0..4 {
         // Two submissions of the same draft, one through each node, sent at the same moment.
         let id = complete_draft(&exporter_a, &format!("Racing submit {round}")).await;
-        exporter_b.wait_visible(&format!("/api/applications/{id}")).await;
+        wait_visible(&exporter_b, &format!("/api/applications/{id}")).await;
         let path = format!("/api/applications/{id}/submit");
         let (ra, rb) = tokio::join!(
-            exporter_a.call(Method::POST, &path, Some(json!({}))),
-            exporter_b.call(Method::POST, &path, Some(json!({})))
+            exporter_a.try_call(Method::POST, &path, Some(json!({}))),
+            exporter_b.try_call(Method::POST, &path, Some(json!({})))
         );
         let mut statuses = [ra.unwrap().0, rb.unwrap().0];
         statuses.sort();
@@ -468,11 +251,11 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
         submit_ids.push(id.clone());
 
         // Then two different decisions by the approver, one through each node.
-        officer_a.ok(&format!("/api/applications/{id}/assign"), json!({"officer": officer_a.id})).await;
+        officer_a.ok(&format!("/api/applications/{id}/assign"), json!({"officer": officer_a.user_id})).await;
         // The gates a decision needs: the risk assessment, the HRIA, red flags cleared.
         officer_a.ok(&format!("/api/applications/{id}/assessment"), json!({})).await;
         let (status, body) = assessor_a
-            .call(Method::PUT, &format!("/api/applications/{id}/hria"), Some(hria()))
+            .try_call(Method::PUT, &format!("/api/applications/{id}/hria"), Some(hria()))
             .await
             .unwrap();
         assert!(status.is_success(), "HRIA on {id}: {status} {body}");
@@ -486,7 +269,7 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
                 json!({"outcome": "approve", "reasoning": "Judicial oversight in place", "conditions": []}),
             )
             .await;
-        approver_b.wait_visible(&format!("/api/applications/{id}")).await;
+        wait_visible(&approver_b, &format!("/api/applications/{id}")).await;
         // B must have folded the recommendation, or it would refuse for a reason other than the race.
         let deadline = Instant::now() + DEADLINE;
         while approver_b.get(&format!("/api/applications/{id}")).await.1["status"] != "pending_decision"
@@ -499,8 +282,8 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
         let deny =
             json!({"outcome": "deny", "criteria": [2], "public_rationale": "Risk of internal repression."});
         let (ra, rb) = tokio::join!(
-            approver_a.call(Method::POST, &path, Some(approve)),
-            approver_b.call(Method::POST, &path, Some(deny))
+            approver_a.try_call(Method::POST, &path, Some(approve)),
+            approver_b.try_call(Method::POST, &path, Some(deny))
         );
         let (ra, rb) = (ra.unwrap(), rb.unwrap());
         let winner = match (ra.0, rb.0) {
@@ -532,7 +315,7 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
     }
 
     // The record holds exactly one submission and one decision per case, through either node.
-    let log = c.db.log().await;
+    let log = c.log().await;
     assert_log_consistent(&log);
     for id in &submit_ids {
         let events = stream(&log, id);
@@ -559,19 +342,17 @@ async fn of_two_racing_commands_on_one_case_through_two_nodes_exactly_one_succee
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_two_thousand_appends_through_both_nodes_yields_one_gap_free_log() {
-    if skip() {
-        return;
-    }
+    let Some(db) = TestDb::postgres().await else { return };
     const APPENDS: usize = 2000;
     const WORKERS: usize = 16;
     const _: () = assert!(APPENDS.is_multiple_of(WORKERS), "every worker gets the same share");
-    let c = Cluster::start();
+    let c = Cluster::start(db);
     let mut users = Vec::new();
     for node in [&c.a, &c.b] {
         users.push(login(node, EXPORTER).await);
     }
     // After the logins, which are events too (a session starts on the user's stream).
-    let before = c.db.log().await.len();
+    let before = c.log().await.len();
     let start = Instant::now();
     // Each worker owns its cases (so it never races itself) and writes through one node; half the
     // workers use A, half B. A case gets a create and then item additions, in order.
@@ -586,7 +367,7 @@ async fn a_burst_of_two_thousand_appends_through_both_nodes_yields_one_gap_free_
             while done < share {
                 if acked.last().is_none_or(|(_, items)| items.len() >= 9) {
                     let body = json!({"title": format!("Burst w{w} n{done}"), "end_use": "Police", "destination": "SE"});
-                    let (status, app) = user.call(Method::POST, "/api/applications", Some(body)).await.unwrap();
+                    let (status, app) = user.try_call(Method::POST, "/api/applications", Some(body)).await.unwrap();
                     assert_eq!(status, StatusCode::CREATED, "{app}");
                     acked.push((app["id"].as_str().unwrap().to_string(), Vec::new()));
                 } else {
@@ -594,7 +375,7 @@ async fn a_burst_of_two_thousand_appends_through_both_nodes_yields_one_gap_free_
                     let description = format!("w{w}-n{done}");
                     let body = json!({"control_code": "5A001.f", "description": description, "quantity": 1, "value_eur": 1000});
                     let (status, app) =
-                        user.call(Method::POST, &format!("/api/applications/{id}/items"), Some(body)).await.unwrap();
+                        user.try_call(Method::POST, &format!("/api/applications/{id}/items"), Some(body)).await.unwrap();
                     assert!(status.is_success(), "add item: {status} {app}");
                     items.push(description);
                 }
@@ -616,7 +397,7 @@ async fn a_burst_of_two_thousand_appends_through_both_nodes_yields_one_gap_free_
     );
 
     // Straight from the database: one consistent log holding each acknowledged write exactly once.
-    let log = c.db.log().await;
+    let log = c.log().await;
     assert_log_consistent(&log);
     assert_eq!(log.len(), before + APPENDS, "events beyond the acknowledged appends (the demo had {before})");
     let mut seen_items: HashSet<String> = HashSet::new();
@@ -665,10 +446,8 @@ async fn a_burst_of_two_thousand_appends_through_both_nodes_yields_one_gap_free_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_whose_database_connections_are_killed_never_hangs_and_recovers_by_itself() {
-    if skip() {
-        return;
-    }
-    connection_loss(Strictness::RecoveryOnly).await;
+    let Some(db) = TestDb::postgres().await else { return };
+    connection_loss(db, Strictness::RecoveryOnly).await;
 }
 
 // Fails on the code of 2026-11-27 (see docs/postgres.md, "Known defects"): a connection killed by
@@ -677,10 +456,8 @@ async fn a_node_whose_database_connections_are_killed_never_hangs_and_recovers_b
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_whose_database_connections_are_killed_answers_503_or_normally_and_refuses_only_what_it_did_not_store()
  {
-    if skip() {
-        return;
-    }
-    connection_loss(Strictness::Full).await;
+    let Some(db) = TestDb::postgres().await else { return };
+    connection_loss(db, Strictness::Full).await;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -693,11 +470,11 @@ enum Strictness {
 
 /// Kills every connection of the test database three times while both nodes serve reads and
 /// writes, then checks the answers, the log and the recovery.
-async fn connection_loss(strictness: Strictness) {
-    let c = Cluster::start();
+async fn connection_loss(db: TestDb, strictness: Strictness) {
+    let c = Cluster::start(db);
     let users = Arc::new([login(&c.a, EXPORTER).await, login(&c.b, EXPORTER).await]);
     let id = complete_draft(&users[0], "Connection loss").await;
-    users[1].wait_visible(&format!("/api/applications/{id}")).await;
+    wait_visible(&users[1], &format!("/api/applications/{id}")).await;
 
     // Keep both nodes busy with reads and writes while the connections are killed, several times.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -714,17 +491,17 @@ async fn connection_loss(strictness: Strictness) {
                 n += 1;
                 let started = Instant::now();
                 let (what, reply) = match n % 3 {
-                    0 => ("GET /health".to_string(), user.call(Method::GET, "/health", None).await),
+                    0 => ("GET /health".to_string(), user.try_call(Method::GET, "/health", None).await),
                     1 => (
                         "GET case".to_string(),
-                        user.call(Method::GET, &format!("/api/applications/{id}"), None).await,
+                        user.try_call(Method::GET, &format!("/api/applications/{id}"), None).await,
                     ),
                     _ => {
                         let title = format!("Loss w{w} n{n}");
                         let body = json!({"title": title, "end_use": "Police", "destination": "FI"});
                         (
                             format!("POST create {title:?}"),
-                            user.call(Method::POST, "/api/applications", Some(body)).await,
+                            user.try_call(Method::POST, "/api/applications", Some(body)).await,
                         )
                     }
                 };
@@ -737,7 +514,7 @@ async fn connection_loss(strictness: Strictness) {
     let mut killed = 0;
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(700)).await;
-        killed += c.db.terminate_connections();
+        killed += c.db.terminate_connections().await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -771,7 +548,7 @@ async fn connection_loss(strictness: Strictness) {
         seen.len()
     );
     // A refused write must have changed nothing (the 503 says so): its title is not in the log.
-    let log = c.db.log().await;
+    let log = c.log().await;
     let mut refused_but_stored = 0;
     let titles: HashSet<String> =
         log.iter().filter(|e| e.kind == "created").filter_map(|e| find_str(&e.payload, "title")).collect();
@@ -796,7 +573,7 @@ async fn connection_loss(strictness: Strictness) {
         loop {
             let health = user.get("/health").await.0;
             let write = user
-                .call(
+                .try_call(
                     Method::POST,
                     "/api/applications",
                     Some(json!({"title": "After", "end_use": "Police", "destination": "FI"})),
@@ -826,20 +603,6 @@ async fn connection_loss(strictness: Strictness) {
         }
     }
     eprintln!("both nodes served a write again {:?} after the checks began", recovery.elapsed());
-    let log = c.db.log().await;
+    let log = c.log().await;
     assert_log_consistent(&log);
-}
-
-/// A complete human-rights impact assessment (every section filled in).
-fn hria() -> Value {
-    json!({
-        "item_capabilities": "Intercepts and locates handsets.",
-        "legal_framework": "Court warrants; parliamentary oversight committee.",
-        "end_user_record": "No documented abuse.",
-        "groups_at_risk": "Journalists, protesters.",
-        "likelihood_and_severity": "Low likelihood; severe harm.",
-        "mitigations": "Audit logs; post-shipment verification.",
-        "stakeholder_input": "None received.",
-        "conclusion": "Acceptable with conditions."
-    })
 }

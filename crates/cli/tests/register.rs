@@ -2,52 +2,19 @@
 //! running server, keeps succeeding as the log grows, and fails — saying what is wrong — when a
 //! published record is edited or deleted in the database, or the log is rolled back.
 
+use oversight_testkit::{ServerProcess, TestDb, users::APPROVER};
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn start(dir: &Path) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_oversight"))
-        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}")])
-        .arg("--db")
-        .arg(format!("sqlite://{}", dir.join("register.db").display()))
-        .arg("--log-key")
-        .arg(dir.join("log.key"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Owned by `Server` at once, so the process is killed and reaped even if the start times out.
-    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = Client::new().get(format!("{}/log/checkpoint", server.base)).send().await
-            && r.status() == StatusCode::OK
-        {
-            return server;
-        }
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// `oversight serve --demo` over the test's SQLite database, with the log's signing key beside it;
+/// ready once it serves a signed checkpoint.
+async fn start(db: &TestDb) -> ServerProcess {
+    let key = db.dir().join("log.key");
+    let server = ServerProcess::start("oversight", env!("CARGO_BIN_EXE_oversight"), db.url(), &key, true);
+    server.wait_until_ok("/log/checkpoint").await;
+    server
 }
 
 fn verify(base: &str, state: &Path) -> Output {
@@ -62,55 +29,48 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-/// Revokes one active demo licence through the API (a licence action is published).
-async fn publish_something(base: &str) {
-    let client = Client::builder().cookie_store(true).build().unwrap();
-    let login: Value = client
-        .post(format!("{base}/api/session"))
-        .json(&json!({"email": "approver@authority.example", "password": "oversight-demo-2026"}))
-        .send()
-        .await
+/// Suspends one active demo licence through the API (a licence action is published).
+async fn publish_something(server: &ServerProcess) {
+    let approver = server.login(APPROVER).await;
+    let (_, apps) = approver.get("/api/applications").await;
+    let active = apps
+        .as_array()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let csrf = login["csrf_token"].as_str().unwrap();
-    let apps: Vec<Value> =
-        client.get(format!("{base}/api/applications")).send().await.unwrap().json().await.unwrap();
-    let active = apps.iter().find(|a| a["licence"]["status"] == "active").expect("an active demo licence");
-    let resp = client
-        .post(format!("{base}/api/applications/{}/licence/suspend", active["id"].as_str().unwrap()))
-        .header("X-CSRF-Token", csrf)
-        .json(&json!({"reason": "Credible complaint received; review opened."}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
+        .iter()
+        .find(|a| a["licence"]["status"] == "active")
+        .expect("an active demo licence");
+    let (status, body) = approver
+        .post(
+            &format!("/api/applications/{}/licence/suspend", active["id"].as_str().unwrap()),
+            serde_json::json!({"reason": "Credible complaint received; review opened."}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-async fn sqlite(dir: &Path) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("register.db").display())).await.unwrap()
+async fn sqlite(db: &TestDb) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(db.url()).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_succeeds_then_catches_an_edited_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let state: PathBuf = dir.path().join("state.json");
-    let server = start(dir.path()).await;
+    let db = TestDb::sqlite();
+    let state: PathBuf = db.dir().join("state.json");
+    let server = start(&db).await;
     let ok = verify(&server.base, &state);
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).contains("verified"));
 
     // The log grows; the verifier checks the new checkpoint is consistent with the one it saw.
-    publish_something(&server.base).await;
+    publish_something(&server).await;
     let again = verify(&server.base, &state);
     assert!(again.status.success(), "{}", text(&again));
 
     // An attacker with database access rewrites a published refusal as an issued licence.
-    let db = sqlite(dir.path()).await;
-    sqlx::query("DROP TRIGGER log_leaves_no_update").execute(&db).await.unwrap();
+    let pool = sqlite(&db).await;
+    sqlx::query("DROP TRIGGER log_leaves_no_update").execute(&pool).await.unwrap();
     let changed = sqlx::query("UPDATE log_leaves SET data = CAST(REPLACE(CAST(data AS TEXT), 'licence_refused', 'licence_issued') AS BLOB) WHERE CAST(data AS TEXT) LIKE '%licence_refused%'")
-        .execute(&db)
+        .execute(&pool)
         .await
         .unwrap();
     assert_eq!(changed.rows_affected(), 1);
@@ -121,13 +81,13 @@ async fn verify_succeeds_then_catches_an_edited_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_catches_a_deleted_record() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let server = start(dir.path()).await;
+    let db = TestDb::sqlite();
+    let state = db.dir().join("state.json");
+    let server = start(&db).await;
     assert!(verify(&server.base, &state).status.success());
-    let db = sqlite(dir.path()).await;
-    sqlx::query("DROP TRIGGER log_leaves_no_delete").execute(&db).await.unwrap();
-    sqlx::query("DELETE FROM log_leaves WHERE idx = 2").execute(&db).await.unwrap();
+    let pool = sqlite(&db).await;
+    sqlx::query("DROP TRIGGER log_leaves_no_delete").execute(&pool).await.unwrap();
+    sqlx::query("DELETE FROM log_leaves WHERE idx = 2").execute(&pool).await.unwrap();
     let caught = verify(&server.base, &state);
     assert_eq!(caught.status.code(), Some(1), "{}", text(&caught));
     assert!(text(&caught).contains("FAILED"), "{}", text(&caught));
@@ -135,24 +95,24 @@ async fn verify_catches_a_deleted_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_catches_a_log_rolled_back_to_an_earlier_state() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let server = start(dir.path()).await;
+    let db = TestDb::sqlite();
+    let state = db.dir().join("state.json");
+    let server = start(&db).await;
     // Keep a copy of the database as it is now.
-    let db = sqlite(dir.path()).await;
-    let backup = dir.path().join("backup.db");
-    sqlx::query("VACUUM INTO ?").bind(backup.display().to_string()).execute(&db).await.unwrap();
-    db.close().await;
+    let pool = sqlite(&db).await;
+    let backup = db.dir().join("backup.db");
+    sqlx::query("VACUUM INTO ?").bind(backup.display().to_string()).execute(&pool).await.unwrap();
+    pool.close().await;
     // The log grows and a watchdog sees the larger checkpoint.
-    publish_something(&server.base).await;
+    publish_something(&server).await;
     assert!(verify(&server.base, &state).status.success());
     // The authority's database is restored from the backup: published history disappears.
     drop(server);
     for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(dir.path().join(format!("register.db{suffix}")));
+        let _ = std::fs::remove_file(db.dir().join(format!("oversight.db{suffix}")));
     }
-    std::fs::copy(&backup, dir.path().join("register.db")).unwrap();
-    let server = start(dir.path()).await;
+    std::fs::copy(&backup, db.dir().join("oversight.db")).unwrap();
+    let server = start(&db).await;
     let caught = verify(&server.base, &state);
     assert_eq!(caught.status.code(), Some(1), "{}", text(&caught));
     assert!(text(&caught).contains("FAILED"), "{}", text(&caught));
@@ -160,8 +120,8 @@ async fn verify_catches_a_log_rolled_back_to_an_earlier_state() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_records_carry_no_commercial_secrets_and_prove_their_inclusion() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path()).await;
+    let db = TestDb::sqlite();
+    let server = start(&db).await;
     let client = Client::new();
     let jsonl = client
         .get(format!("{}/register/decisions.jsonl", server.base))

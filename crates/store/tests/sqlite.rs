@@ -1,22 +1,23 @@
 //! The SQLite backend against the shared conformance suite, plus SQLite-specific checks.
 
 use oversight_store::{EventStore, conformance_tests, sqlite::SqliteStore};
+use oversight_testkit::TestDb;
 use std::sync::Arc;
 
-async fn fresh() -> (Arc<dyn EventStore>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    (Arc::new(SqliteStore::open(&url, true).await.unwrap()), dir)
+async fn fresh() -> (Arc<dyn EventStore>, TestDb) {
+    let db = TestDb::sqlite();
+    (db.store().await, db)
 }
 
 conformance_tests!(fresh().await);
 
 #[tokio::test]
 async fn the_database_file_is_created_on_first_open_and_reopens_with_its_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("new.db");
-    let url = format!("sqlite://{}", path.display());
-    let store = SqliteStore::open(&url, true).await.unwrap();
+    let db = TestDb::sqlite();
+    let path = db.dir().join("oversight.db");
+    let url = db.url();
+    assert!(!path.exists());
+    let store = SqliteStore::open(url, true).await.unwrap();
     assert!(path.exists());
     let ev = oversight_store::NewEvent {
         kind: "k".into(),
@@ -26,15 +27,14 @@ async fn the_database_file_is_created_on_first_open_and_reopens_with_its_events(
     };
     store.append("s", 0, &[ev]).await.unwrap();
     drop(store);
-    let again = SqliteStore::open(&url, true).await.unwrap();
+    let again = SqliteStore::open(url, true).await.unwrap();
     assert_eq!(again.read_stream("s").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn events_cannot_be_updated_or_deleted_through_sql() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let raw = SqliteStore::open(&url, true).await.unwrap();
+    let db = TestDb::sqlite();
+    let raw = SqliteStore::open(db.url(), true).await.unwrap();
     let ev = oversight_store::NewEvent {
         kind: "k".into(),
         payload: serde_json::json!({"a": 1}),

@@ -1,237 +1,53 @@
-//! API integration tests: each test starts the real HTTP server on a random port over a fresh
-//! database, loaded with the demo dataset, and talks to it over real HTTP. Every test runs against
-//! SQLite and against PostgreSQL (a fresh database per test on `OVERSIGHT_TEST_PG`, default
-//! `postgres://postgres@127.0.0.1:5432/postgres`; set `OVERSIGHT_SKIP_PG=1` to skip PostgreSQL).
+//! API integration tests: each test starts the real HTTP server (`oversight_testkit::TestServer`)
+//! on a random port over a fresh database loaded with the demo dataset, and talks to it over real
+//! HTTP. Every test runs against SQLite and against PostgreSQL (a fresh database per test on
+//! `OVERSIGHT_TEST_PG`, default `postgres://postgres@127.0.0.1:5432/postgres`); `OVERSIGHT_SKIP_PG=1`
+//! skips PostgreSQL loudly, and on CI an unreachable PostgreSQL fails the tests.
 
-use oversight_app::{App, SystemClock, demo};
+use oversight_app::{App, SystemClock};
+use oversight_testkit::users::{APPROVER, EXPORTER, OFFICER, OTHER_EXPORTER};
+use oversight_testkit::{PASSWORD, TestServer, User, both_backends};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-const PASSWORD: &str = demo::DEMO_PASSWORD;
-const EXPORTER: &str = "compliance@nordwatch.example";
-const OTHER_EXPORTER: &str = "compliance@helix-forensics.example";
-const OFFICER: &str = "officer@authority.example";
-const APPROVER: &str = "approver@authority.example";
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-struct TestApp {
-    base: String,
-    app: Arc<App>,
-    _guard: Guard,
-}
-
-enum Guard {
-    Dir(#[allow(dead_code)] tempfile::TempDir),
-    Pg { admin_url: String, name: String },
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Guard::Pg { admin_url, name } = self {
-            let (admin_url, name) = (admin_url.clone(), name.clone());
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async {
-                    use sqlx::Connection;
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut c)
-                            .await;
-                    }
-                });
-            })
-            .join()
-            .ok();
-        }
-    }
-}
-
-fn unique() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, N.fetch_add(1, Ordering::Relaxed))
-}
-
-async fn fresh_db(backend: Backend) -> Option<(String, Guard)> {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}", dir.path().join("api.db").display());
-            Some((url, Guard::Dir(dir)))
-        }
-        Backend::Postgres => {
-            if std::env::var("OVERSIGHT_SKIP_PG").is_ok_and(|v| v == "1") {
-                eprintln!("skipping PostgreSQL: OVERSIGHT_SKIP_PG=1");
-                return None;
-            }
-            use sqlx::Connection;
-            let admin_url = std::env::var("OVERSIGHT_TEST_PG")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("oversight_api_{}", unique());
-            let mut admin =
-                sqlx::PgConnection::connect(&admin_url).await.expect("PostgreSQL test server reachable");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-            let (base, _) = admin_url.rsplit_once('/').unwrap();
-            Some((format!("{base}/{name}"), Guard::Pg { admin_url, name }))
-        }
-    }
-}
-
-impl TestApp {
-    async fn spawn(backend: Backend) -> Option<TestApp> {
-        let (url, guard) = fresh_db(backend).await?;
-        let store = oversight_store::open(&url, true).await.unwrap();
-        let app = App::open(store, Arc::new(SystemClock)).await.unwrap();
-        demo::load(&app).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = oversight_web::router(app.clone(), false);
-        tokio::spawn(oversight_web::serve(listener, router, std::future::pending()));
-        Some(TestApp { base, app, _guard: guard })
-    }
-
-    fn anonymous(&self) -> User {
-        User { base: self.base.clone(), client: Client::new(), csrf: None, bearer: None }
-    }
-
-    async fn login(&self, email: &str) -> User {
-        let client = Client::builder().cookie_store(true).build().unwrap();
-        let resp = client
-            .post(format!("{}/api/session", self.base))
-            .json(&json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "login {email}");
-        let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-        let body: Value = resp.json().await.unwrap();
-        User {
-            base: self.base.clone(),
-            client,
-            csrf: Some(body["csrf_token"].as_str().unwrap().to_string()),
-            bearer: None,
-        }
-    }
-
-    /// Number of events stored: a refused request must not change it.
-    async fn events(&self) -> u64 {
-        self.app.store().read_all(0, u32::MAX).await.unwrap().len() as u64
-    }
-}
-
-struct User {
-    base: String,
-    client: Client,
-    csrf: Option<String>,
-    bearer: Option<String>,
-}
-
-impl User {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            req = req.header("X-CSRF-Token", csrf);
-        }
-        if let Some(token) = &self.bearer {
-            req = req.bearer_auth(token);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, None).await
-    }
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(body)).await
-    }
-    async fn me(&self) -> Value {
-        self.get("/api/session").await.1
-    }
-
-    /// Creates a complete draft and returns its id.
-    async fn draft(&self) -> String {
-        let (s, app) = self
-            .post(
-                "/api/applications",
-                json!({"title": "IMSI catchers", "end_use": "Border police, under warrant", "destination": "NO"}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{app}");
-        let id = app["id"].as_str().unwrap().to_string();
-        let (s, _) = self
-            .post(
-                &format!("/api/applications/{id}/items"),
-                json!({"control_code": "5A001.f", "description": "IMSI catcher", "quantity": 2, "value_eur": 100000}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED);
-        let (s, _) = self
-            .post(
-                &format!("/api/applications/{id}/parties"),
-                json!({"role": "end_user", "name": "Politiets sikkerhetstjeneste", "address": "Oslo", "country": "NO", "sector": "police"}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED);
-        id
-    }
+/// Creates a complete draft and returns its id.
+async fn draft(user: &User) -> String {
+    let (s, app) = user
+        .post(
+            "/api/applications",
+            json!({"title": "IMSI catchers", "end_use": "Border police, under warrant", "destination": "NO"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{app}");
+    let id = app["id"].as_str().unwrap().to_string();
+    let (s, _) = user
+        .post(
+            &format!("/api/applications/{id}/items"),
+            json!({"control_code": "5A001.f", "description": "IMSI catcher", "quantity": 2, "value_eur": 100000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = user
+        .post(
+            &format!("/api/applications/{id}/parties"),
+            json!({"role": "end_user", "name": "Politiets sikkerhetstjeneste", "address": "Oslo", "country": "NO", "sector": "police"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    id
 }
 
 /// The assessment gates a decision now requires (`routes/assessment.rs`): the officer runs the risk
 /// assessment and, for this tier-A item, the human-rights assessor records the HRIA.
-async fn assess_and_record_hria(t: &TestApp, id: &str) {
+async fn assess_and_record_hria(t: &TestServer, id: &str) {
     let officer = t.login(OFFICER).await;
     let (s, rec) = officer.post(&format!("/api/applications/{id}/assessment"), json!({})).await;
     assert_eq!(s, StatusCode::CREATED, "{rec}");
     let assessor = t.login("assessor@authority.example").await;
-    let hria = json!({
-        "item_capabilities": "Locates and intercepts handsets.",
-        "legal_framework": "Court warrants; oversight committee.",
-        "end_user_record": "No documented abuse.",
-        "groups_at_risk": "Journalists, protesters.",
-        "likelihood_and_severity": "Low likelihood; severe harm.",
-        "mitigations": "Audit logs; post-shipment verification.",
-        "stakeholder_input": "None received.",
-        "conclusion": "Acceptable with conditions."
-    });
+    let hria = oversight_testkit::fixtures::hria();
     let (s, h) = assessor.call(Method::PUT, &format!("/api/applications/{id}/hria"), Some(hria)).await;
     assert_eq!(s, StatusCode::OK, "{h}");
-}
-
-/// Runs each listed async test function against both backends.
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let t = super::TestApp::spawn(super::Backend::Sqlite).await.unwrap();
-                    super::$name(t).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(t) = super::TestApp::spawn(super::Backend::Postgres).await else { return };
-                    super::$name(t).await;
-                }
-            )*
-        }
-    };
 }
 
 both_backends!(
@@ -248,9 +64,9 @@ both_backends!(
     restarting_rebuilds_the_same_read_models,
 );
 
-async fn a_case_goes_from_draft_to_licence_through_the_api(t: TestApp) {
+async fn a_case_goes_from_draft_to_licence_through_the_api(t: TestServer) {
     let exporter = t.login(EXPORTER).await;
-    let id = exporter.draft().await;
+    let id = draft(&exporter).await;
     let (s, app) = exporter.post(&format!("/api/applications/{id}/submit"), json!({})).await;
     assert_eq!((s, app["status"].as_str()), (StatusCode::OK, Some("submitted")), "{app}");
 
@@ -326,9 +142,9 @@ async fn a_case_goes_from_draft_to_licence_through_the_api(t: TestApp) {
     assert_eq!((s, app["licence"]["status"].as_str()), (StatusCode::OK, Some("surrendered")));
 }
 
-async fn exporters_get_404_for_another_organisations_application(t: TestApp) {
+async fn exporters_get_404_for_another_organisations_application(t: TestServer) {
     let exporter = t.login(EXPORTER).await;
-    let id = exporter.draft().await;
+    let id = draft(&exporter).await;
     let other = t.login(OTHER_EXPORTER).await;
     let before = t.events().await;
     assert_eq!(other.get(&format!("/api/applications/{id}")).await.0, StatusCode::NOT_FOUND);
@@ -343,9 +159,9 @@ async fn exporters_get_404_for_another_organisations_application(t: TestApp) {
     assert_eq!(t.events().await, before);
 }
 
-async fn users_without_the_role_get_403(t: TestApp) {
+async fn users_without_the_role_get_403(t: TestServer) {
     let exporter = t.login(EXPORTER).await;
-    let id = exporter.draft().await;
+    let id = draft(&exporter).await;
     exporter.post(&format!("/api/applications/{id}/submit"), json!({})).await;
     let officer = t.login(OFFICER).await;
     let officer_id = officer.me().await["id"].as_str().unwrap().to_string();
@@ -386,7 +202,7 @@ async fn users_without_the_role_get_403(t: TestApp) {
     assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("roles")));
 }
 
-async fn the_public_gets_only_public_data(t: TestApp) {
+async fn the_public_gets_only_public_data(t: TestServer) {
     let public = t.anonymous();
     let (s, health) = public.get("/health").await;
     assert_eq!((s, health["status"].as_str()), (StatusCode::OK, Some("ok")));
@@ -404,14 +220,14 @@ async fn the_public_gets_only_public_data(t: TestApp) {
     assert_eq!(forged.get("/api/applications").await.0, StatusCode::UNAUTHORIZED);
 }
 
-async fn the_approver_who_drafted_the_recommendation_cannot_decide(t: TestApp) {
+async fn the_approver_who_drafted_the_recommendation_cannot_decide(t: TestServer) {
     let admin = t.login("admin@authority.example").await;
     let org = admin.me().await["organisation"].clone();
     let both = json!({"organisation": org, "email": "both@authority.example", "name": "Both Hats", "roles": ["licensing_officer", "approver"], "password": PASSWORD});
     let (s, created) = admin.post("/api/admin/users", both).await;
     assert_eq!(s, StatusCode::CREATED);
     let exporter = t.login(EXPORTER).await;
-    let id = exporter.draft().await;
+    let id = draft(&exporter).await;
     exporter.post(&format!("/api/applications/{id}/submit"), json!({})).await;
     let both = t.login("both@authority.example").await;
     let (s, _) =
@@ -433,7 +249,7 @@ async fn the_approver_who_drafted_the_recommendation_cannot_decide(t: TestApp) {
     assert_eq!(approver.post(&format!("/api/applications/{id}/decision"), decision).await.0, StatusCode::OK);
 }
 
-async fn cookie_requests_that_change_state_need_the_csrf_token(t: TestApp) {
+async fn cookie_requests_that_change_state_need_the_csrf_token(t: TestServer) {
     let mut exporter = t.login(EXPORTER).await;
     let csrf = exporter.csrf.take();
     let before = t.events().await;
@@ -452,7 +268,7 @@ async fn cookie_requests_that_change_state_need_the_csrf_token(t: TestApp) {
     assert_eq!(exporter.get("/api/applications").await.0, StatusCode::UNAUTHORIZED);
 }
 
-async fn bearer_tokens_work_without_csrf(t: TestApp) {
+async fn bearer_tokens_work_without_csrf(t: TestServer) {
     let exporter = t.login(EXPORTER).await;
     let (s, body) = exporter.post("/api/tokens", json!({"label": "ERP integration"})).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -465,9 +281,9 @@ async fn bearer_tokens_work_without_csrf(t: TestApp) {
     assert!(list.as_array().unwrap().iter().all(|a| a["organisation_name"] == "Nordwatch Systems AB"));
 }
 
-async fn bad_input_is_refused_naming_the_field_and_appends_nothing(t: TestApp) {
+async fn bad_input_is_refused_naming_the_field_and_appends_nothing(t: TestServer) {
     let exporter = t.login(EXPORTER).await;
-    let id = exporter.draft().await;
+    let id = draft(&exporter).await;
     let before = t.events().await;
     let raw = |body: &'static str, content_type: &'static str| {
         let req = exporter
@@ -539,7 +355,7 @@ async fn bad_input_is_refused_naming_the_field_and_appends_nothing(t: TestApp) {
     assert_eq!(t.events().await, after_withdraw);
 }
 
-async fn repeated_failed_logins_are_throttled(t: TestApp) {
+async fn repeated_failed_logins_are_throttled(t: TestServer) {
     let client = Client::new();
     let attempt = |password: &'static str| {
         let req = client
@@ -567,9 +383,9 @@ async fn attempt_other(client: &Client, base: &str) -> StatusCode {
         .status()
 }
 
-async fn documents_upload_and_download_only_for_those_who_may_see_the_case(t: TestApp) {
+async fn documents_upload_and_download_only_for_those_who_may_see_the_case(t: TestServer) {
     let exporter = t.login(EXPORTER).await;
-    let id = exporter.draft().await;
+    let id = draft(&exporter).await;
     let pdf = b"%PDF-1.7\nEnd-use undertaking signed by the end user\n".to_vec();
     let resp = exporter
         .client
@@ -607,9 +423,9 @@ async fn documents_upload_and_download_only_for_those_who_may_see_the_case(t: Te
     assert_eq!(t.events().await, before);
 }
 
-async fn restarting_rebuilds_the_same_read_models(t: TestApp) {
+async fn restarting_rebuilds_the_same_read_models(t: TestServer) {
     let exporter = t.login(EXPORTER).await;
-    let id = exporter.draft().await;
+    let id = draft(&exporter).await;
     exporter.post(&format!("/api/applications/{id}/submit"), json!({})).await;
     let officer = t.login(OFFICER).await;
     let (_, before) = officer.get("/api/applications").await;

@@ -2,9 +2,7 @@
 //! assessment and HRIA gates on a decision, the red-flag hold and its clearance, HRIA validation, the
 //! evidence register, replay.
 
-mod common;
-
-use common::{TestApp, User};
+use oversight_testkit::{TestServer, User};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -14,7 +12,7 @@ const APPROVER: &str = "approver@authority.example";
 const ASSESSOR: &str = "assessor@authority.example";
 
 /// A submitted case assigned to the demo officer, with one item and an end user; returns its id.
-async fn assigned_case(t: &TestApp, destination: &str, code: &str, end_user: &str) -> String {
+async fn assigned_case(t: &TestServer, destination: &str, code: &str, end_user: &str) -> String {
     let exporter = t.login(EXPORTER).await;
     let (s, app) = exporter
         .post(
@@ -37,16 +35,7 @@ async fn assigned_case(t: &TestApp, destination: &str, code: &str, end_user: &st
 }
 
 fn hria() -> Value {
-    json!({
-        "item_capabilities": "Intercepts IP traffic at carrier scale.",
-        "legal_framework": "Court warrants; independent oversight commission.",
-        "end_user_record": "No documented abuse.",
-        "groups_at_risk": "Journalists, opposition.",
-        "likelihood_and_severity": "Low likelihood; severe harm.",
-        "mitigations": "Audit logs; post-shipment verification.",
-        "stakeholder_input": "Two NGOs consulted.",
-        "conclusion": "Acceptable with conditions."
-    })
+    oversight_testkit::fixtures::hria()
 }
 
 fn decision() -> Value {
@@ -65,7 +54,7 @@ async fn recommend(officer: &User, id: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_decision_is_refused_without_assessment_and_hria_then_allowed() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let id = assigned_case(&t, "NO", "5A001.j", "Politiets sikkerhetstjeneste").await;
     let (officer, approver, assessor) =
         (t.login(OFFICER).await, t.login(APPROVER).await, t.login(ASSESSOR).await);
@@ -97,7 +86,7 @@ async fn a_decision_is_refused_without_assessment_and_hria_then_allowed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_red_flag_puts_the_case_on_hold_and_only_an_approver_clears_it() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let id = assigned_case(&t, "HU", "5A001.j", "Nemzetbiztonsági Szakszolgálat").await;
     let (officer, approver, assessor, exporter) =
         (t.login(OFFICER).await, t.login(APPROVER).await, t.login(ASSESSOR).await, t.login(EXPORTER).await);
@@ -136,7 +125,7 @@ async fn a_red_flag_puts_the_case_on_hold_and_only_an_approver_clears_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hria_errors_name_the_section_and_only_assessors_write_it() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let id = assigned_case(&t, "NO", "5A004.b", "Kripos").await;
     let (officer, assessor, exporter) =
         (t.login(OFFICER).await, t.login(ASSESSOR).await, t.login(EXPORTER).await);
@@ -168,7 +157,7 @@ async fn hria_errors_name_the_section_and_only_assessors_write_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_evidence_register_is_edited_by_assessors_only() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let (officer, assessor, exporter) =
         (t.login(OFFICER).await, t.login(ASSESSOR).await, t.login(EXPORTER).await);
     let (s, list) = officer.get("/api/evidence").await;
@@ -214,7 +203,7 @@ async fn the_evidence_register_is_edited_by_assessors_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_reproduces_the_recorded_assessment() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let id = assigned_case(&t, "MX", "5A004.b", "Fiscalía General de la República").await;
     let officer = t.login(OFFICER).await;
     let path = format!("/api/applications/{id}/assessment/replay");

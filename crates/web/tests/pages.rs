@@ -2,54 +2,18 @@
 //! database (the pages only read the app's read models, so one backend suffices here; the JSON
 //! behind them is tested against both in `api.rs`).
 
-use oversight_app::{App, SystemClock, demo};
-use reqwest::{Client, StatusCode};
+use oversight_testkit::TestServer;
+use oversight_testkit::users::EXPORTER;
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
-struct Site {
-    base: String,
-    client: Client,
-    _dir: tempfile::TempDir,
-}
-
-impl Site {
-    async fn spawn() -> Site {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("pages.db").display());
-        let store = oversight_store::open(&url, true).await.unwrap();
-        let app = App::open(store, Arc::new(SystemClock)).await.unwrap();
-        demo::load(&app).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(oversight_web::serve(
-            listener,
-            oversight_web::router(app, false),
-            std::future::pending(),
-        ));
-        Site { base, client: Client::builder().cookie_store(true).build().unwrap(), _dir: dir }
-    }
-
-    /// Status and body of a page, checking that it is HTML.
-    async fn page(&self, path: &str) -> (StatusCode, String) {
-        let resp = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let status = resp.status();
-        let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
-        assert!(ct.starts_with("text/html"), "{path}: {ct}");
-        (status, resp.text().await.unwrap())
-    }
-
-    async fn post(&self, path: &str, csrf: &str, body: Value) -> (StatusCode, Value) {
-        let resp = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.json().await.unwrap_or(Value::Null))
-    }
+/// Status and body of a page, checking that it is HTML.
+async fn page(site: &TestServer, path: &str) -> (StatusCode, String) {
+    let resp = reqwest::get(site.url(path)).await.unwrap();
+    let status = resp.status();
+    let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.starts_with("text/html"), "{path}: {ct}");
+    (status, resp.text().await.unwrap())
 }
 
 /// Rows of the results table.
@@ -59,8 +23,8 @@ fn rows(html: &str) -> usize {
 
 #[tokio::test]
 async fn the_register_page_lists_the_demo_decisions_with_links_to_the_open_data() {
-    let site = Site::spawn().await;
-    let (status, html) = site.page("/register").await;
+    let site = TestServer::sqlite().await;
+    let (status, html) = page(&site, "/register").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(rows(&html), 8, "{html}");
     assert!(html.contains("Belarus (BY)") && html.contains("France (FR)"));
@@ -76,39 +40,39 @@ async fn the_register_page_lists_the_demo_decisions_with_links_to_the_open_data(
         assert!(html.contains(&format!("href=\"{link}\"")), "missing link to {link}");
     }
     assert!(!html.contains("<script"), "the pages need no JavaScript");
-    let css = site.client.get(format!("{}/static/register.css", site.base)).send().await.unwrap();
+    let css = reqwest::get(site.url("/static/register.css")).await.unwrap();
     assert_eq!(css.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn each_filter_narrows_the_results() {
-    let site = Site::spawn().await;
-    let refused = site.page("/register?outcome=refused").await.1;
+    let site = TestServer::sqlite().await;
+    let refused = page(&site, "/register?outcome=refused").await.1;
     assert_eq!(rows(&refused), 1);
     assert!(refused.contains("Belarus") && !refused.contains("France (FR)"));
     assert!(refused.contains("<option value=\"refused\" selected>"), "the form keeps the filter");
 
-    assert_eq!(rows(&site.page("/register?destination=PH").await.1), 2);
-    assert_eq!(rows(&site.page("/register?destination=PHL").await.1), 2);
-    assert_eq!(rows(&site.page("/register?control_entry=5a001.f").await.1), 1);
-    assert_eq!(rows(&site.page("/register?end_user_sector=intelligence").await.1), 3);
-    assert_eq!(rows(&site.page("/register?q=judicial+oversight").await.1), 2);
-    assert_eq!(rows(&site.page("/register?end_user_sector=police&outcome=issued").await.1), 1);
-    let future = site.page("/register?from=2099-01-01").await.1;
+    assert_eq!(rows(&page(&site, "/register?destination=PH").await.1), 2);
+    assert_eq!(rows(&page(&site, "/register?destination=PHL").await.1), 2);
+    assert_eq!(rows(&page(&site, "/register?control_entry=5a001.f").await.1), 1);
+    assert_eq!(rows(&page(&site, "/register?end_user_sector=intelligence").await.1), 3);
+    assert_eq!(rows(&page(&site, "/register?q=judicial+oversight").await.1), 2);
+    assert_eq!(rows(&page(&site, "/register?end_user_sector=police&outcome=issued").await.1), 1);
+    let future = page(&site, "/register?from=2099-01-01").await.1;
     assert_eq!(rows(&future), 0);
     assert!(future.contains("No published record matches"));
     // A submitted form sends every field, the empty ones too: they mean "any".
     let all =
-        site.page("/register?q=&destination=&outcome=&control_entry=&end_user_sector=&from=&to=").await.1;
+        page(&site, "/register?q=&destination=&outcome=&control_entry=&end_user_sector=&from=&to=").await.1;
     assert_eq!(rows(&all), 8);
-    let beyond = site.page("/register?page=9").await;
+    let beyond = page(&site, "/register?page=9").await;
     assert_eq!(beyond.0, StatusCode::OK);
     assert!(beyond.1.contains("There is no page 9"));
 }
 
 #[tokio::test]
 async fn invalid_search_parameters_show_a_message_naming_the_field() {
-    let site = Site::spawn().await;
+    let site = TestServer::sqlite().await;
     for (query, expected) in [
         ("from=yesterday", "Date from: “yesterday” is not a date"),
         ("to=2026-13-01", "Date to:"),
@@ -118,7 +82,7 @@ async fn invalid_search_parameters_show_a_message_naming_the_field() {
         ("page=0", "Page: must be a whole number"),
         ("destination=ZZ", "Destination:"),
     ] {
-        let (status, html) = site.page(&format!("/register?{query}")).await;
+        let (status, html) = page(&site, &format!("/register?{query}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         assert!(html.contains(expected), "{query}: {html}");
         assert!(html.contains("role=\"alert\"") && html.contains("<form"), "{query}");
@@ -127,11 +91,10 @@ async fn invalid_search_parameters_show_a_message_naming_the_field() {
 
 #[tokio::test]
 async fn a_record_page_shows_every_public_field_and_its_inclusion_proof() {
-    let site = Site::spawn().await;
-    let api: Value =
-        site.client.get(format!("{}/api/register/2", site.base)).send().await.unwrap().json().await.unwrap();
+    let site = TestServer::sqlite().await;
+    let api: Value = reqwest::get(site.url("/api/register/2")).await.unwrap().json().await.unwrap();
     assert_eq!(api["record"]["kind"], "licence_refused");
-    let (status, html) = site.page("/register/2").await;
+    let (status, html) = page(&site, "/register/2").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<h1>Refused: Belarus</h1>"), "{html}");
     assert!(html.contains(api["leaf_hash"].as_str().unwrap()));
@@ -150,9 +113,9 @@ async fn a_record_page_shows_every_public_field_and_its_inclusion_proof() {
 
 #[tokio::test]
 async fn an_unknown_record_is_a_404_page() {
-    let site = Site::spawn().await;
+    let site = TestServer::sqlite().await;
     for path in ["/register/999", "/register/abc", "/register/-1"] {
-        let (status, html) = site.page(path).await;
+        let (status, html) = page(&site, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(html.contains("Record not found"), "{path}");
     }
@@ -160,8 +123,8 @@ async fn an_unknown_record_is_a_404_page() {
 
 #[tokio::test]
 async fn the_statistics_page_has_tables_and_accessible_svg_charts() {
-    let site = Site::spawn().await;
-    let (status, html) = site.page("/register/stats").await;
+    let site = TestServer::sqlite().await;
+    let (status, html) = page(&site, "/register/stats").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<svg") && html.contains("role=\"img\""));
     assert!(html.contains("<title id=\"chart-outcomes-t\">First decisions by outcome</title>"));
@@ -177,54 +140,38 @@ async fn the_statistics_page_has_tables_and_accessible_svg_charts() {
 
 #[tokio::test]
 async fn record_text_is_escaped_on_every_page() {
-    let site = Site::spawn().await;
-    let resp = site
-        .client
-        .post(format!("{}/api/session", site.base))
-        .json(&json!({"email": "compliance@nordwatch.example", "password": demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let csrf = resp.json::<Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
-    let (s, app) = site
+    let site = TestServer::sqlite().await;
+    let exporter = site.login(EXPORTER).await;
+    let (s, app) = exporter
         .post(
             "/api/applications",
-            &csrf,
             json!({"title": "IMSI catchers", "end_use": "Border police", "destination": "NO"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{app}");
     let id = app["id"].as_str().unwrap();
-    let (s, _) = site
-        .post(
-            &format!("/api/applications/{id}/items"),
-            &csrf,
-            json!({"control_code": "5A001.f", "description": "IMSI catcher", "quantity": 2, "value_eur": 100000}),
+    let (s, _) = exporter.post(&format!("/api/applications/{id}/items"), json!({"control_code": "5A001.f", "description": "IMSI catcher", "quantity": 2, "value_eur": 100000}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    let (s, _) = site
-        .post(
-            &format!("/api/applications/{id}/parties"),
-            &csrf,
-            json!({"role": "end_user", "name": "PST", "address": "Oslo", "country": "NO", "sector": "police"}),
+    let (s, _) = exporter.post(&format!("/api/applications/{id}/parties"), json!({"role": "end_user", "name": "PST", "address": "Oslo", "country": "NO", "sector": "police"}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    let (s, body) = site.post(&format!("/api/applications/{id}/submit"), &csrf, json!({})).await;
+    let (s, body) = exporter.post(&format!("/api/applications/{id}/submit"), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let reason = "<script>alert(\"x\")</script> & postponed";
     let (s, body) =
-        site.post(&format!("/api/applications/{id}/withdraw"), &csrf, json!({"reason": reason})).await;
+        exporter.post(&format!("/api/applications/{id}/withdraw"), json!({"reason": reason})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
     let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; postponed";
-    let list = site.page("/register?q=alert").await.1;
+    let list = page(&site, "/register?q=alert").await.1;
     assert_eq!(rows(&list), 1);
     assert!(list.contains(escaped) && !list.contains("<script>"), "{list}");
-    let record = site.page("/register/8").await.1;
+    let record = page(&site, "/register/8").await.1;
     assert!(record.contains(escaped) && !record.contains("<script>"), "{record}");
     // What the visitor typed is escaped too.
-    let echoed = site.page("/register?q=%22%3E%3Cscript%3E").await.1;
+    let echoed = page(&site, "/register?q=%22%3E%3Cscript%3E").await.1;
     assert!(echoed.contains("value=\"&quot;&gt;&lt;script&gt;\"") && !echoed.contains("<script>"));
 }

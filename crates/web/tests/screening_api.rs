@@ -2,9 +2,7 @@
 //! the real extracts in `data/lists/`): list import by administrators, alerts and their
 //! adjudication, ad-hoc searches and the audit log.
 
-mod common;
-
-use common::{TestApp, User};
+use oversight_testkit::{TestServer, User};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -35,12 +33,12 @@ async fn submit_case(user: &User, end_user: &str, country: &str) -> String {
 }
 
 fn sample_csl() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/lists/us-csl-sample.csv")).unwrap()
+    oversight_testkit::fixtures::csl_sample()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrators_import_list_releases_over_http_and_others_get_403() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let admin = t.login(ADMIN).await;
     let officer = t.login(OFFICER).await;
     let exporter = t.login(EXPORTER).await;
@@ -96,7 +94,7 @@ async fn administrators_import_list_releases_over_http_and_others_get_403() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listed_party_is_flagged_on_submission_and_an_officer_adjudicates_the_alert() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let exporter = t.login(EXPORTER).await;
     let officer = t.login(OFFICER).await;
     // `'ABBAS, Rim` (CSL _id 21944) is in the shipped CSL extract.
@@ -127,7 +125,7 @@ async fn a_listed_party_is_flagged_on_submission_and_an_officer_adjudicates_the_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn searches_are_recorded_and_the_log_is_for_the_authority() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let exporter = t.login(EXPORTER).await;
     let officer = t.login(OFFICER).await;
     let partner = t.login(PARTNER).await;

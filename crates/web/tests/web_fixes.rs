@@ -4,8 +4,8 @@
 //!
 //! Each test runs the real server on a random port over a fresh SQLite database with the demo data.
 
-use oversight_app::{App, SystemClock, demo};
-use oversight_web::{PublicUrl, WebConfig};
+use oversight_app::demo;
+use oversight_testkit::{ServerOptions, TestDb, TestServer};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -15,27 +15,20 @@ struct Server {
     base: String,
     addr: std::net::SocketAddr,
     client: Client,
-    _dir: tempfile::TempDir,
+    _server: TestServer,
 }
 
 impl Server {
     async fn spawn(public_url: Option<&str>) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("web.db").display());
-        let store = oversight_store::open(&url, true).await.unwrap();
-        let app = App::open(store, Arc::new(SystemClock)).await.unwrap();
-        demo::load(&app).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let config =
-            WebConfig { secure_cookies: false, public_url: public_url.map(|u| PublicUrl::parse(u).unwrap()) };
-        let router = oversight_web::router_with(app, config);
-        tokio::spawn(oversight_web::serve(listener, router, std::future::pending()));
+        let options =
+            ServerOptions { public_url: public_url.map(str::to_string), ..ServerOptions::default() };
+        let server = TestServer::start_on(Arc::new(TestDb::sqlite()), options).await;
+        let addr = server.base.trim_start_matches("http://").parse().unwrap();
         Server {
-            base: format!("http://{addr}"),
+            base: server.base.clone(),
             addr,
             client: Client::builder().cookie_store(true).build().unwrap(),
-            _dir: dir,
+            _server: server,
         }
     }
 

@@ -534,31 +534,189 @@ fn events_round_trip_through_json_with_their_kind_as_tag() {
 }
 
 mod properties {
+    //! Random command sequences, issued by random people, from every starting state. The invariants
+    //! are checked against what `decide` returned, never against the state compared with itself.
+
     use super::*;
     use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-    proptest! {
-        /// Whatever sequence of commands is thrown at a case, refused commands change nothing and the
-        /// version counts exactly the events applied.
-        #[test]
-        fn random_command_sequences_never_corrupt_the_state(seq in proptest::collection::vec((0usize..19, 0usize..9), 0..25)) {
-            let people = everyone();
-            let mut state = case_in(S::Draft);
-            let mut events_applied = 1u64;
-            for (c, p) in seq {
-                let (_, cmd) = entitled(COMMANDS[c]);
-                let who = people[p].clone();
-                let before = state.clone();
-                match run(state.clone(), who, cmd) {
-                    Ok(next) => {
-                        let n = next.as_ref().unwrap().version - before.as_ref().unwrap().version;
-                        events_applied += n;
-                        state = next;
-                    }
-                    Err(_) => prop_assert_eq!(&state, &before),
-                }
-                prop_assert_eq!(state.as_ref().unwrap().version, events_applied);
+    /// A licensing officer who is also an approver: the only kind of user who could break four-eyes.
+    fn both_hats() -> Actor {
+        actor(80, AUTHORITY, OrgKind::Authority, &[Role::LicensingOfficer, Role::Approver])
+    }
+
+    /// Commands beyond `COMMANDS`: every outcome of a recommendation and a decision, and assigning the
+    /// case to the officer who is also an approver.
+    const EXTRA: [&str; 5] = [
+        "recommend_with_conditions",
+        "recommend_denial",
+        "decide_with_conditions",
+        "decide_denial",
+        "assign_both_hats",
+    ];
+
+    fn command_names() -> Vec<&'static str> {
+        COMMANDS.iter().chain(EXTRA.iter()).copied().collect()
+    }
+
+    /// (name in the role table of `may`, the actor entitled to it, the command).
+    fn command(name: &str) -> (&'static str, Actor, Command) {
+        match name {
+            "recommend_with_conditions" => {
+                ("recommend", officer(), recommend(Outcome::ApproveWithConditions))
+            }
+            "recommend_denial" => ("recommend", officer(), recommend(Outcome::Deny)),
+            "decide_with_conditions" => ("decide", approver(), decide_cmd(Outcome::ApproveWithConditions)),
+            "decide_denial" => ("decide", approver(), decide_cmd(Outcome::Deny)),
+            "assign_both_hats" => {
+                let b = both_hats();
+                ("assign", officer(), Command::Assign { officer: b.user, officer_roles: b.roles })
+            }
+            other => {
+                let base = COMMANDS.iter().copied().find(|c| *c == other).expect("a known command");
+                let (who, cmd) = entitled(other);
+                (base, who, cmd)
             }
         }
+    }
+
+    /// Who issues a step: 0 the entitled actor, 1 the officer-approver, then everyone else in turn.
+    fn issuer(index: usize, entitled: Actor) -> Actor {
+        match index {
+            0 => entitled,
+            1 => both_hats(),
+            i => everyone()[(i - 2) % everyone().len()].clone(),
+        }
+    }
+    const ISSUERS: usize = 2 + 9;
+
+    /// What a run went through, so a test can show the invariants were not checked vacuously.
+    #[derive(Debug, Default)]
+    struct Seen {
+        accepted: usize,
+        approvals: usize,
+        conditional_approvals: usize,
+        denials: usize,
+        four_eyes_refusals: usize,
+    }
+
+    /// The invariants that hold in every state a case can reach.
+    fn check_state(app: &Application) -> Result<(), TestCaseError> {
+        let approved = matches!(app.status, S::Approved | S::ApprovedWithConditions);
+        prop_assert_eq!(
+            app.licence.is_some(),
+            approved,
+            "a licence exists exactly when the case is approved: {:?} with licence {:?}",
+            app.status,
+            app.licence
+        );
+        if let (Some(decision), Some(recommendation)) = (&app.decision, &app.recommendation) {
+            prop_assert_ne!(
+                decision.by,
+                recommendation.by,
+                "four-eyes: the approver drafted the recommendation"
+            );
+        }
+        if app.decision.is_some() {
+            prop_assert!(app.recommendation.is_some(), "a decision without a recommendation");
+        }
+        Ok(())
+    }
+
+    /// Drives a case from `case_in(S::ALL[start])` through `steps` of (command, issuer) and checks
+    /// every invariant after every step.
+    fn drive(start: usize, steps: &[(usize, usize)], seen: &mut Seen) -> Result<(), TestCaseError> {
+        let names = command_names();
+        let mut state = case_in(S::ALL[start]).expect("a case");
+        check_state(&state)?;
+        let mut version = state.version;
+        for &(c, p) in steps {
+            let (base, entitled, cmd) = command(names[c]);
+            let who = issuer(p, entitled);
+            let four_eyes_test = matches!(cmd, Command::Decide { .. })
+                && state.status == S::PendingDecision
+                && state.recommendation.as_ref().map(|r| r.by) == Some(who.user)
+                && who.has(Role::Approver);
+            let c = ctx(who.clone());
+            match decide(Some(&state), cmd, &c) {
+                Ok(events) => {
+                    prop_assert!(!events.is_empty(), "an accepted command produces events");
+                    prop_assert!(
+                        may(base, &who),
+                        "{} accepted from {:?}, who has no right to it",
+                        base,
+                        who.roles
+                    );
+                    let n = events.len() as u64;
+                    let mut next = Some(state);
+                    for event in events {
+                        next = apply(next, &Recorded { actor: who.user, at: c.now, event });
+                    }
+                    let next = next.expect("the case still exists");
+                    // The version counts the events applied: exactly `n` more than before.
+                    prop_assert_eq!(next.version, version + n, "{} applied {} events", base, n);
+                    version += n;
+                    seen.accepted += 1;
+                    if let Some(d) = next.decision.as_ref().filter(|_| base == "decide") {
+                        match d.outcome {
+                            Outcome::Approve => seen.approvals += 1,
+                            Outcome::ApproveWithConditions => seen.conditional_approvals += 1,
+                            Outcome::Deny => seen.denials += 1,
+                        }
+                    }
+                    state = next;
+                }
+                Err(rejection) => {
+                    if four_eyes_test {
+                        prop_assert!(
+                            matches!(&rejection, Rejection::Forbidden(m) if m.contains("four-eyes")),
+                            "{:?}",
+                            rejection
+                        );
+                        seen.four_eyes_refusals += 1;
+                    }
+                }
+            }
+            prop_assert!(!four_eyes_test || state.decision.is_none(), "four-eyes let a decision through");
+            check_state(&state)?;
+            prop_assert_eq!(state.version, version);
+        }
+        Ok(())
+    }
+
+    fn steps() -> impl Strategy<Value = Vec<(usize, usize)>> {
+        // Mostly the entitled actor or the officer-approver, so cases get far enough to be decided.
+        let issuer = prop_oneof![4 => Just(0usize), 3 => Just(1usize), 3 => 2..ISSUERS];
+        proptest::collection::vec((0..COMMANDS.len() + EXTRA.len(), issuer), 0..40)
+    }
+
+    proptest! {
+        /// Whatever sequence of commands is thrown at a case, from whatever state: a licence exists
+        /// exactly when the case is approved; the approver never drafted the recommendation; only
+        /// those with the right get a command through; the version grows by exactly the number of
+        /// events `decide` returned.
+        #[test]
+        fn random_command_sequences_keep_the_invariants(start in 0..S::ALL.len(), seq in steps()) {
+            drive(start, &seq, &mut Seen::default())?;
+        }
+    }
+
+    /// The sequences above reach every outcome and try the four-eyes rule, so their invariants are
+    /// not checked only on cases where they hold trivially.
+    #[test]
+    fn random_sequences_reach_every_outcome_and_the_four_eyes_rule() {
+        let mut runner = TestRunner::new_with_rng(
+            Config { cases: 1024, ..Config::default() },
+            proptest::test_runner::TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+        );
+        let seen = std::cell::RefCell::new(Seen::default());
+        runner
+            .run(&(0..S::ALL.len(), steps()), |(start, seq)| drive(start, &seq, &mut seen.borrow_mut()))
+            .unwrap();
+        let seen = seen.into_inner();
+        assert!(seen.accepted > 500, "{seen:?}");
+        assert!(seen.approvals > 0 && seen.conditional_approvals > 0 && seen.denials > 0, "{seen:?}");
+        assert!(seen.four_eyes_refusals > 0, "{seen:?}");
     }
 }
