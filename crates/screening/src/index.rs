@@ -9,7 +9,7 @@
 //! "xi jinping" / "xi jin ping") are handled by query variants checked against the vocabulary.
 
 use crate::model::{Entry, NameStrength, Schema};
-use crate::normalize::{Token, TokenKind, tokenize, translit_key};
+use crate::normalize::{Token, TokenKind, fold, tokenize, translit_key};
 use crate::score::{
     Adjustment, Alignment, Explanation, FLOOR, How, Keys, Match, SideToken, TokenPair, WEAK_ALIAS_FACTOR,
     align, birth_date_adjustment, phonetic, token_sim, vowel_poor,
@@ -52,6 +52,8 @@ struct NameRec {
 
 /// Postings longer than this are only used for retrieval when the query has nothing rarer.
 const COMMON_POSTINGS: usize = 3000;
+/// Multiplier for a match found on the query read without its country words.
+const COUNTRY_READING_FACTOR: f64 = 0.97;
 /// How many best-voted names are scored in full.
 const MAX_CANDIDATES: usize = 120;
 /// How many vocabulary tokens one query token may stand for.
@@ -71,6 +73,8 @@ pub struct Index {
     /// Romanisation-folded spelling → tokens.
     translit: HashMap<Box<str>, Vec<u32>>,
     dels: HashMap<Box<str>, Vec<u32>>,
+    /// A listed name of several words written without spaces ("statesecuritycommittee") → names.
+    joined: HashMap<Box<str>, Vec<u32>>,
     idents: HashMap<String, Vec<u32>>,
     by_source: HashMap<(String, String), u32>,
 }
@@ -127,6 +131,7 @@ impl Index {
             vocab: HashMap::default(),
             phon: HashMap::default(),
             dels: HashMap::default(),
+            joined: HashMap::default(),
             idents: HashMap::default(),
             by_source: HashMap::default(),
         };
@@ -149,6 +154,16 @@ impl Index {
                     continue;
                 }
                 let ni = idx.names.len() as u32;
+                let folded = fold(&name.name);
+                if folded.contains(' ') {
+                    let key: String = folded.split(' ').collect();
+                    if key.len() >= 6 {
+                        let v = idx.joined.entry(key.into_boxed_str()).or_default();
+                        if v.len() < 8 {
+                            v.push(ni);
+                        }
+                    }
+                }
                 let mut ids = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let id = idx.intern(&t.text);
@@ -303,47 +318,74 @@ impl Index {
 
     /// Alternative tokenisations of the query checked against the vocabulary: a token the lists
     /// do not know split into two they do know, and adjacent tokens joined when the join is known.
-    fn variants(&self, tokens: &[Token]) -> Vec<Vec<Token>> {
+    /// A piece may also be a legal form written in a way the vocabulary holds under its symbol
+    /// ("CoLtd", "StockCompany", "CORPORA TION"); such a variant is tokenised again, so that the
+    /// legal-form phrases it completes are recognised.
+    fn variants(&self, tokens: &[Token], hint: Option<Schema>) -> Vec<Vec<Token>> {
+        // Whether a piece is known: as it is, or (organisations) as the legal-form symbol it
+        // stands for; the second is reported as `Some(true)`.
+        let known = |w: &str| -> Option<bool> {
+            if self.vocab.contains_key(w) {
+                return Some(false);
+            }
+            if matches!(hint, Some(Schema::Person)) || w.len() < 2 {
+                return None;
+            }
+            let t = tokenize(w, hint);
+            (t.len() == 1 && t[0].text != w && self.vocab.contains_key(t[0].text.as_str())).then_some(true)
+        };
         let mut out = vec![tokens.to_vec()];
         let mut split = Vec::with_capacity(tokens.len() + 2);
+        let mut words: Vec<String> = Vec::with_capacity(tokens.len() + 2);
         let mut changed = false;
+        let mut relex = false;
         for t in tokens {
             if t.kind == TokenKind::Word && t.text.len() >= 5 && !self.vocab.contains_key(t.text.as_str()) {
                 let best = (2..t.text.len() - 1)
-                    .filter(|&k| {
-                        self.vocab.contains_key(&t.text[..k]) && self.vocab.contains_key(&t.text[k..])
+                    .filter_map(|k| {
+                        let (a, b) = (known(&t.text[..k])?, known(&t.text[k..])?);
+                        Some((k, a || b))
                     })
-                    .max_by_key(|&k| k.min(t.text.len() - k));
-                if let Some(k) = best {
+                    .max_by_key(|&(k, legal)| (!legal, k.min(t.text.len() - k)));
+                if let Some((k, legal)) = best {
                     split.push(Token { text: t.text[..k].to_string(), kind: TokenKind::Word });
                     split.push(Token { text: t.text[k..].to_string(), kind: TokenKind::Word });
+                    words.push(t.text[..k].to_string());
+                    words.push(t.text[k..].to_string());
                     changed = true;
+                    relex |= legal;
                     continue;
                 }
             }
             split.push(t.clone());
+            words.push(t.text.clone());
         }
         if changed {
-            out.push(split);
+            out.push(if relex { tokenize(&words.join(" "), hint) } else { split });
         }
         let mut joined: Vec<Token> = Vec::with_capacity(tokens.len());
+        words.clear();
         let mut changed = false;
+        let mut relex = false;
         let mut i = 0;
         while i < tokens.len() {
             if i + 1 < tokens.len() {
                 let j = format!("{}{}", tokens[i].text, tokens[i + 1].text);
-                if self.vocab.contains_key(j.as_str()) {
+                if let Some(legal) = known(&j) {
+                    words.push(j.clone());
                     joined.push(Token { text: j, kind: TokenKind::Word });
                     i += 2;
                     changed = true;
+                    relex |= legal;
                     continue;
                 }
             }
             joined.push(tokens[i].clone());
+            words.push(tokens[i].text.clone());
             i += 1;
         }
         if changed {
-            out.push(joined);
+            out.push(if relex { tokenize(&words.join(" "), hint) } else { joined });
         }
         out
     }
@@ -366,16 +408,83 @@ impl Index {
                 ident_hits.extend(es);
             }
         }
-        let variants = if base.is_empty() { Vec::new() } else { self.variants(&base) };
-        let prepared: Vec<PreparedVariant> = variants.into_iter().map(|v| self.prepare(v)).collect();
+        let variants = if base.is_empty() { Vec::new() } else { self.variants(&base, hint) };
+        let mut prepared: Vec<PreparedVariant> =
+            variants.into_iter().map(|v| self.prepare(v, None)).collect();
+        // An organisation named with its country ("Belarus KGB", "KGB of the Republic of
+        // Belarus"): also read without the country words, and with only the country's name, for
+        // listed parties of that country.
+        if !matches!(hint, Some(Schema::Person))
+            && let Some((code, country, start, end)) = country_in(&base)
+        {
+            let (mut lo, mut end) = (start, end);
+            while lo > 0 && country_filler(&base[lo - 1]) {
+                lo -= 1;
+            }
+            // "Russian Federation", "Belarus Republic".
+            while end < base.len() && matches!(base[end].text.as_str(), "federation" | "republic") {
+                end += 1;
+            }
+            let rest: Vec<Token> = base[..lo].iter().chain(&base[end..]).cloned().collect();
+            if rest.iter().any(|t| t.kind.is_distinctive()) {
+                let cname = oversight_vocab::Country::find(code).map(|c| c.common_name()).unwrap_or(code);
+                let note =
+                    format!("country {cname} ({code}) named in the query is the listed party's country");
+                let mut with_country = rest.clone();
+                with_country.extend(country);
+                let mut pv = self.prepare(
+                    rest,
+                    Some(format!(
+                        "{note}; compared without it (name score squared × {COUNTRY_READING_FACTOR})"
+                    )),
+                );
+                pv.country = Some(code.to_string());
+                prepared.push(pv);
+                if end - lo > 1 {
+                    let mut pv = self.prepare(
+                        with_country,
+                        Some(format!(
+                            "{note}; compared as \"{cname}\" (name score squared × {COUNTRY_READING_FACTOR})"
+                        )),
+                    );
+                    pv.country = Some(code.to_string());
+                    prepared.push(pv);
+                }
+            }
+        }
+        // A listed name written with its spaces removed (or hidden): read the query as that name.
+        if base.len() <= 3 {
+            let key: String = fold(&query.name).split(' ').collect();
+            if let Some(names) = self.joined.get(key.as_str()) {
+                for &ni in names.iter().take(4) {
+                    let rec = &self.names[ni as usize];
+                    let listed = &self.entries[rec.entry as usize].names[rec.name as usize].name;
+                    let mut tokens = tokenize(listed, hint);
+                    tokens.truncate(48);
+                    let note = format!("query is the listed name \"{listed}\" written without spaces");
+                    prepared.push(self.prepare(tokens, Some(note)));
+                }
+            }
+        }
         let mut c_buf = Vec::new();
         for (vi, pv) in prepared.iter().enumerate() {
             let q: Vec<SideToken<'_>> =
                 pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
             for ni in self.retrieve(pv) {
                 let rec = &self.names[ni as usize];
+                if let Some(code) = &pv.country
+                    && !self.entries[rec.entry as usize].countries.contains(code)
+                {
+                    continue;
+                }
                 let al = self.align_prepared(pv, &q, rec, &mut c_buf, false);
                 let mut s = al.score as f64;
+                if pv.country.is_some() {
+                    // The country confirms, but the name left to compare is short: a near
+                    // miss on it (one edit, a phonetic skeleton) is not enough, so the score is
+                    // squared (1.0 stays 1.0, 0.85 falls to 0.72) before the factor.
+                    s = s * s * COUNTRY_READING_FACTOR;
+                }
                 if rec.strength == NameStrength::Weak {
                     s *= WEAK_ALIAS_FACTOR;
                 }
@@ -481,9 +590,9 @@ impl Index {
         (score.clamp(0.0, 1.0), adj)
     }
 
-    fn prepare(&self, tokens: Vec<Token>) -> PreparedVariant {
+    fn prepare(&self, tokens: Vec<Token>, note: Option<String>) -> PreparedVariant {
         let exps = tokens.iter().map(|t| self.expand(&t.text)).collect();
-        PreparedVariant { tokens, exps }
+        PreparedVariant { tokens, exps, note, country: None }
     }
 
     /// Names voted for by the query's tokens, best first.
@@ -637,6 +746,9 @@ impl Index {
             }
         }
         let mut adjustments = adjustments;
+        if let Some(note) = &pv.note {
+            adjustments.insert(0, Adjustment { reason: note.clone(), delta: 0.0 });
+        }
         if rec.strength == NameStrength::Weak {
             adjustments.insert(
                 0,
@@ -664,6 +776,42 @@ fn round3(x: f64) -> f64 {
 struct PreparedVariant {
     tokens: Vec<Token>,
     exps: Vec<Vec<(u32, f32, How)>>,
+    /// Why this reading of the query was tried, when it is not the query as written.
+    note: Option<String>,
+    /// Only listed parties of this country (ISO alpha-2) are compared with this reading.
+    country: Option<String>,
+}
+
+/// A country named in a query: (ISO code, its name as one folded token, first and one past the
+/// last token of the name). Names of four letters or more (so that "and", "can" are not read as
+/// ISO alpha-3 codes); demonyms were already folded to the country's name by `tokenize`.
+fn country_in(tokens: &[Token]) -> Option<(&'static str, Vec<Token>, usize, usize)> {
+    for len in (1..=3).rev() {
+        for i in 0..tokens.len().saturating_sub(len - 1) {
+            let words: Vec<&str> = tokens[i..i + len].iter().map(|t| t.text.as_str()).collect();
+            if words.iter().any(|w| !w.bytes().all(|b| b.is_ascii_lowercase())) {
+                continue;
+            }
+            let name = words.join(" ");
+            if name.len() < 4 {
+                continue;
+            }
+            if let Some(code) = crate::countries::country_code(&name) {
+                let core: Vec<Token> =
+                    tokens[i..i + len].iter().filter(|t| !country_filler(t)).cloned().collect();
+                return Some((code, core, i, i + len));
+            }
+        }
+    }
+    None
+}
+
+/// Words around a country's name in an organisation's name ("of the Republic of").
+fn country_filler(t: &Token) -> bool {
+    matches!(
+        t.text.as_str(),
+        "of" | "the" | "republic" | "rep" | "state" | "islamic" | "democratic" | "federation"
+    )
 }
 
 /// Per-thread vote accumulators, reused across queries so that a query costs what it touches,

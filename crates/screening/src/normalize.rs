@@ -71,6 +71,131 @@ fn is_arabic(c: char) -> bool {
         || matches!(c as u32, 0x064B..=0x065F | 0x0670)
 }
 
+/// What to do with a character that renders blank or not at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Blank {
+    /// Stands between words: a space, a filler used as one (Hangul fillers, braille blank), or a
+    /// zero-width space or word joiner put where a space was.
+    Separator,
+    /// Formatting inside a word: soft hyphen, zero-width (non-)joiner, variation selectors, bidi
+    /// controls, tags. Dropped, so that the word stays whole.
+    Dropped,
+}
+
+/// Classifies the characters that render blank or invisibly: every Unicode `White_Space`
+/// character, every `Default_Ignorable_Code_Point` (Unicode 15.1, DerivedCoreProperties.txt) and
+/// the braille blank U+2800. `None` for every other character.
+fn blank(c: char) -> Option<Blank> {
+    if c.is_whitespace() {
+        return Some(Blank::Separator);
+    }
+    Some(match c as u32 {
+        // Hangul choseong/jungseong fillers, Hangul filler, halfwidth Hangul filler.
+        0x115F | 0x1160 | 0x3164 | 0xFFA0 => Blank::Separator,
+        // Khmer inherent vowels (render nothing), Mongolian vowel separator.
+        0x17B4 | 0x17B5 | 0x180E => Blank::Separator,
+        // Zero-width space, word joiner, invisible operators, BOM / zero-width no-break space.
+        0x200B | 0x2060..=0x2064 | 0xFEFF => Blank::Separator,
+        0x2800 => Blank::Separator,
+        // Musical symbol formatting, shorthand format controls, reserved specials.
+        0x1D173..=0x1D17A | 0x1BCA0..=0x1BCA3 | 0xFFF0..=0xFFF8 => Blank::Separator,
+        // Soft hyphen, combining grapheme joiner, Arabic letter mark, Mongolian free variation
+        // selectors, ZWNJ, ZWJ, LRM, RLM, bidi embeddings and isolates, deprecated format
+        // characters, variation selectors, tags and the rest of the ignorable planes.
+        0x00AD
+        | 0x034F
+        | 0x061C
+        | 0x180B..=0x180D
+        | 0x180F
+        | 0x200C..=0x200F
+        | 0x202A..=0x202E
+        | 0x2065..=0x206F
+        | 0xFE00..=0xFE0F
+        | 0xE0000..=0xE0FFF => Blank::Dropped,
+        _ => return None,
+    })
+}
+
+fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic() || (matches!(c as u32, 0x00C0..=0x024F | 0x1E00..=0x1EFF) && c.is_alphabetic())
+}
+
+/// Cyrillic, Greek and Armenian letters: the scripts whose letters are drawn like Latin ones.
+fn is_lookalike_script(c: char) -> bool {
+    matches!(c as u32, 0x0370..=0x03FF | 0x0400..=0x052F | 0x0531..=0x058F | 0x1F00..=0x1FFF)
+        && c.is_alphabetic()
+}
+
+/// The Latin letter a look-alike letter is confused with, by its Unicode TR39 skeleton
+/// (`unicode-security`, from Unicode's confusables.txt): Cyrillic "А" → "A", Greek "Ο" → "O".
+/// Capital look-alikes of I keep their case (the skeleton of "I" is "l").
+fn latin_lookalike(c: char) -> Option<char> {
+    let mut buf = [0u8; 4];
+    let mut sk = unicode_security::skeleton(c.encode_utf8(&mut buf)).filter(|c| !is_combining(*c));
+    let l = sk.next()?;
+    if sk.next().is_some() || !l.is_ascii_alphabetic() {
+        return None;
+    }
+    Some(if l == 'l' && c.is_uppercase() { 'I' } else { l })
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F)
+}
+
+/// Blank characters become spaces (or are dropped inside a word), and in a name that is written
+/// in Latin letters, look-alike letters of other scripts are replaced by the Latin letters they
+/// imitate: in a word mixing Latin letters with look-alikes ("ВАNK", "Ѕhinе"), and in a word of
+/// look-alikes only when every letter has a Latin double ("СО" in "SHINE DRAGON СО"). A word
+/// written wholly in Cyrillic or Greek ("Владимир") is left for transliteration.
+fn unmask(raw: &str) -> String {
+    let mut cleaned = String::with_capacity(raw.len());
+    for c in raw.nfkc() {
+        match blank(c) {
+            Some(Blank::Separator) => cleaned.push(' '),
+            // Zero-width (non-)joiners shape Arabic-script and Indic words: dropped there, a
+            // separator between Latin letters (where they only hide a space).
+            Some(Blank::Dropped)
+                if matches!(c, '\u{200C}' | '\u{200D}')
+                    && cleaned.chars().next_back().is_some_and(is_latin_letter) =>
+            {
+                cleaned.push(' ')
+            }
+            Some(Blank::Dropped) => {}
+            None => cleaned.push(c),
+        }
+    }
+    if !cleaned.chars().any(is_lookalike_script) || !cleaned.chars().any(is_latin_letter) {
+        return cleaned;
+    }
+    let mixed = |w: &str| w.chars().any(is_latin_letter) && w.chars().any(is_lookalike_script);
+    let all_doubles = |w: &str| {
+        w.chars().any(is_lookalike_script)
+            && w.chars()
+                .filter(|c| c.is_alphabetic())
+                .all(|c| is_latin_letter(c) || latin_lookalike(c).is_some())
+    };
+    // A word genuinely written in Cyrillic or Greek ("Общество") means that the look-alike-only
+    // words next to it ("с") are that language too.
+    let genuine =
+        cleaned.split(' ').any(|w| w.chars().any(is_lookalike_script) && !mixed(w) && !all_doubles(w));
+    let mut out = String::with_capacity(cleaned.len());
+    for (k, word) in cleaned.split(' ').enumerate() {
+        if k > 0 {
+            out.push(' ');
+        }
+        if mixed(word) || (all_doubles(word) && !genuine) {
+            out.extend(
+                word.chars()
+                    .map(|c| if is_lookalike_script(c) { latin_lookalike(c).unwrap_or(c) } else { c }),
+            );
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
 /// Transliterates one Arabic-script word (Arabic, Persian, Urdu, Pashto) to Latin letters.
 ///
 /// Arabic script writes consonants and long vowels. Inside a word the long vowels alif, waw and ya
@@ -135,7 +260,9 @@ fn arabic_letter(c: char, word_start: bool) -> Option<&'static str> {
     })
 }
 
-/// Script-level folding: NFKC, transliteration to ASCII, lower case; apostrophes are removed
+/// Script-level folding: characters that render blank are separators (or dropped inside a word),
+/// look-alike letters in a Latin name are folded to Latin (`unmask`), then NFKC (fullwidth and
+/// mathematical letters become plain ones), transliteration to ASCII, lower case; apostrophes are removed
 /// (O'Brien → obrien), other punctuation becomes a space, dotted abbreviations are joined
 /// (S.A. → sa, U.S.A. → usa). CJK and Hangul syllables are romanised one per token.
 /// Returns space-separated tokens; digits are kept.
@@ -143,7 +270,7 @@ pub fn fold(raw: &str) -> String {
     let mut ascii = String::with_capacity(raw.len() + 8);
     let mut buf = [0u8; 4];
     let mut arabic_word = String::new();
-    for c in raw.nfkc() {
+    for c in unmask(raw).nfkc() {
         if !arabic_word.is_empty() && !is_arabic(c) {
             transliterate_arabic_word(&arabic_word, &mut ascii);
             arabic_word.clear();
@@ -226,6 +353,40 @@ const LEGAL_PHRASES: &[(&[&str], &str)] = &[
     (&["pte", "ltd"], "ltd"),
     (&["sdn", "bhd"], "ltd"),
     (&["gesellschaft", "mit", "beschrankter", "haftung"], "gmbh"),
+    (&["gesellschaft", "mit", "beschraenkter", "haftung"], "gmbh"),
+    (&["gesellschaft", "mbh"], "gmbh"),
+    (&["gmbh", "co", "kg"], "gmbh"),
+    (&["naamloze", "vennootschap"], "nv"),
+    (&["besloten", "vennootschap"], "bv"),
+    (&["societa", "per", "azioni"], "spa"),
+    (&["societa", "a", "responsabilita", "limitata"], "srl"),
+    (&["societe", "par", "actions", "simplifiee"], "sas"),
+    (&["sociedad", "limitada"], "sl"),
+    (&["sociedade", "limitada"], "ltd"),
+    (&["sociedad", "anonima", "de", "capital", "variable"], "sa"),
+    (&["sociedad", "anonima", "de", "cv"], "sa"),
+    (&["sociedad", "anonima", "de", "c", "v"], "sa"),
+    (&["societe", "anonyme", "de", "cv"], "sa"),
+    (&["societe", "anonyme", "de", "c", "v"], "sa"),
+    (&["sa", "de", "c", "v"], "sa"),
+    (&["sendirian", "berhad"], "ltd"),
+    (&["perseroan", "terbatas"], "pt"),
+    (&["proprietary", "limited"], "ltd"),
+    (&["pty", "ltd"], "ltd"),
+    (&["private", "limited", "company"], "ltd"),
+    (&["anonim", "sirketi"], "jsc"),
+    (&["limited", "sirketi"], "ltd"),
+    (&["spolka", "z", "ograniczona", "odpowiedzialnoscia"], "llc"),
+    (&["sp", "z", "o", "o"], "llc"),
+    (&["drustvo", "s", "ogranicenom", "odgovornoscu"], "llc"),
+    (&["tovarystvo", "z", "obmezhenoyu", "vidpovidalnistyu"], "llc"),
+    (&["zakrytoye", "aktsionernoye", "obshchestvo"], "jsc"),
+    (&["otkrytoye", "aktsionernoye", "obshchestvo"], "jsc"),
+    (&["publichnoye", "aktsionernoye", "obshchestvo"], "jsc"),
+    (&["akcionernoe", "obshchestvo"], "jsc"),
+    (&["obshchestvo", "s", "ogranichennoi", "otvetstvennostyu"], "llc"),
+    (&["obshchestvo", "s", "ogranichennoy", "otvetstvennostiu"], "llc"),
+    (&["obschestvo", "s", "ogranichennoy", "otvetstvennostyu"], "llc"),
     (&["societe", "anonyme"], "sa"),
     (&["sociedad", "anonima"], "sa"),
     (&["sociedade", "anonima"], "sa"),
@@ -259,6 +420,8 @@ const LEGAL_WORDS: &[(&str, &str)] = &[
     ("ltd", "ltd"),
     ("limited", "ltd"),
     ("ltda", "ltd"),
+    ("aktiengesellschaft", "ag"),
+    ("kommanditgesellschaft", "kg"),
     ("corp", "corp"),
     ("corporation", "corp"),
     ("inc", "inc"),
@@ -484,6 +647,42 @@ const GENERIC: &[&str] = &[
     "bureau",
 ];
 
+/// Adjectives of country names common on the lists → the country's name as one token, so that
+/// "Belarusian KGB", "Belarus KGB" and "KGB of Belarus" share their words (organisations only).
+const DEMONYMS: &[(&str, &str)] = &[
+    ("belarusian", "belarus"),
+    ("belorussian", "belarus"),
+    ("byelorussian", "belarus"),
+    ("russian", "russia"),
+    ("iranian", "iran"),
+    ("syrian", "syria"),
+    ("iraqi", "iraq"),
+    ("chinese", "china"),
+    ("cuban", "cuba"),
+    ("venezuelan", "venezuela"),
+    ("lebanese", "lebanon"),
+    ("afghan", "afghanistan"),
+    ("pakistani", "pakistan"),
+    ("libyan", "libya"),
+    ("sudanese", "sudan"),
+    ("yemeni", "yemen"),
+    ("burmese", "burma"),
+    ("nicaraguan", "nicaragua"),
+    ("ukrainian", "ukraine"),
+    ("turkish", "turkey"),
+    ("emirati", "emirates"),
+    ("somali", "somalia"),
+    ("malian", "mali"),
+    ("zimbabwean", "zimbabwe"),
+    ("eritrean", "eritrea"),
+    ("congolese", "congo"),
+];
+
+/// The country name a demonym stands for ("belarusian" → "belarus").
+pub(crate) fn demonym_country(word: &str) -> Option<&'static str> {
+    DEMONYMS.iter().find(|(d, _)| *d == word).map(|(_, c)| *c)
+}
+
 fn legal_word(word: &str) -> Option<&'static str> {
     LEGAL_WORDS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
 }
@@ -642,6 +841,9 @@ fn classify(w: &str, org_ok: bool, person_ok: bool) -> Token {
         if GENERIC.contains(&w) {
             return token(w, TokenKind::Generic);
         }
+        if let Some(country) = demonym_country(w) {
+            return token(country, TokenKind::Word);
+        }
     }
     if person_ok && HONORIFICS.contains(&w) {
         return token(w, TokenKind::Honorific);
@@ -775,6 +977,36 @@ mod tests {
         assert_eq!(fold("Владимир Путин"), "vladimir putin");
         assert_eq!(fold("José Müller-Lüdenscheidt"), "jose muller ludenscheidt");
         assert_eq!(fold("ＡＢＣ　Ｃｏｒｐ"), "abc corp");
+    }
+
+    #[test]
+    fn blank_and_invisible_characters_separate_words() {
+        for sep in [
+            '\u{3164}', '\u{FFA0}', '\u{115F}', '\u{1160}', '\u{2060}', '\u{200B}', '\u{FEFF}', '\u{180E}',
+            '\u{2800}', '\u{3000}', '\u{00A0}', '\u{2007}', '\u{200C}', '\u{200D}',
+        ] {
+            assert_eq!(
+                fold(&format!("STATE{sep}SECURITY{sep}COMMITTEE")),
+                "state security committee",
+                "U+{:04X}",
+                sep as u32
+            );
+        }
+        // Soft hyphens, bidi controls and variation selectors are dropped inside a word.
+        assert_eq!(fold("SBER\u{00AD}BANK\u{200E}\u{FE0F}"), "sberbank");
+        // A zero-width non-joiner inside a Persian word does not split it.
+        assert_eq!(fold("می\u{200C}خواهم"), fold("میخواهم"));
+    }
+
+    #[test]
+    fn look_alike_letters_fold_to_latin_in_latin_names() {
+        assert_eq!(fold("SBЕRBАNK"), "sberbank", "Cyrillic Е and А");
+        assert_eq!(fold("ΙΝDUSTRIES"), "industries", "Greek Iota and Nu");
+        assert_eq!(fold("SHINE DRAGON СО"), "shine dragon co", "a Cyrillic-only word of look-alikes");
+        assert_eq!(fold("ＳＨＩＮＥ 𝐃𝐑𝐀𝐆𝐎𝐍"), "shine dragon", "fullwidth and mathematical letters");
+        // Genuine Cyrillic is transliterated, not read as look-alikes.
+        assert_eq!(fold("ООО Ромашка"), "ooo romashka");
+        assert_eq!(fold("Общество с ограниченной"), "obshchestvo s ogranichennoy");
     }
 
     #[test]

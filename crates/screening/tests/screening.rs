@@ -293,3 +293,139 @@ fn absurdly_long_or_empty_queries_are_handled() {
     assert!(screen(Query::name("")).is_empty());
     assert!(screen(Query::name("  ,;.  ")).is_empty());
 }
+
+/// The shipped CSL sample (real rows of the May 2022 US Consolidated Screening List).
+fn csl_sample() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        Index::build(load_list_spec(&format!("csl-csv:{dir}/tests/data/csl_sample.csv")).unwrap())
+    })
+}
+
+fn sample_hit(name: &str, schema: Option<Schema>, id: &str) -> Option<Match> {
+    let q = Query { name: name.into(), schema, ..Query::default() };
+    csl_sample().screen(&q, DEFAULT_THRESHOLD).into_iter().find(|m| m.source_id == id)
+}
+
+#[test]
+fn names_dressed_with_blank_characters_still_alert() {
+    // CSL 36422 "LIMITED LIABILITY COMPANY SBERBANK REAL ESTATE CENTER"; CSL 26860 'ABD AL-HAMID
+    // AL-ASADI, Makki Kazim.
+    let words = ["SBERBANK", "REAL", "ESTATE", "CENTER", "LLC"];
+    for sep in [
+        "\u{3164}",
+        "\u{FFA0}",
+        "\u{115F}",
+        "\u{1160}",
+        "\u{2060}",
+        "\u{200B}",
+        "\u{200C}",
+        "\u{200D}",
+        "\u{FEFF}",
+        "\u{180E}",
+        "\u{2800}",
+        "\u{00A0}",
+        "\u{3000}",
+        "\u{202F}",
+        "\u{00AD} ",
+    ] {
+        let name = words.join(sep);
+        let m = sample_hit(&name, Some(Schema::Organization), "36422");
+        assert!(m.is_some(), "separator U+{:04X} hides the listed name", sep.chars().next().unwrap() as u32);
+    }
+    assert!(
+        sample_hit("AL\u{3164}ASADI,\u{FFA0}Makki\u{2060}Kazim", Some(Schema::Person), "26860").is_some()
+    );
+}
+
+#[test]
+fn names_written_without_spaces_still_alert_and_say_so() {
+    let m = sample_hit("SBERBANKREALESTATECENTER", None, "36422")
+        .or_else(|| sample_hit("LIMITEDLIABILITYCOMPANYSBERBANKREALESTATECENTER", None, "36422"))
+        .expect("joined name found");
+    assert!(m.score >= DEFAULT_THRESHOLD);
+    let m = sample_hit("LIMITEDLIABILITYCOMPANYSBERBANKREALESTATECENTER", None, "36422").expect("joined");
+    assert!(m.explanation.adjustments.iter().any(|a| a.reason.contains("without spaces")), "{m:?}");
+}
+
+#[test]
+fn look_alike_letters_are_read_as_latin() {
+    // Cyrillic А, Е, О, Р, С; Greek Ν, Τ; fullwidth and mathematical bold letters.
+    for name in ["ІNRЕЅBАNK ООО", "INRΕSΒΑΝΚ OOO", "ＩＮＲＥＳＢＡＮＫ ＯＯＯ", "𝐈𝐍𝐑𝐄𝐒𝐁𝐀𝐍𝐊 OOO"]
+    {
+        assert!(sample_hit(name, Some(Schema::Organization), "19037").is_some(), "{name}");
+    }
+    // A name written wholly in Cyrillic is still transliterated, not read as look-alikes.
+    assert!(sample_hit("ИНРЕСБАНК ООО", Some(Schema::Organization), "19037").is_some());
+}
+
+#[test]
+fn legal_forms_written_in_full_meet_their_abbreviation() {
+    // CSL 19037 INRESBANK OOO; CSL 10597 AL AMLOOD TRADING LLC; EL "Neft-Aktiv LLC".
+    for name in [
+        "INRESBANK Obshchestvo s Ogranichennoy Otvetstvennostyu",
+        "INRESBANK Limited Liability Company",
+        "INRESBANK Общество с ограниченной ответственностью",
+    ] {
+        let m = sample_hit(name, Some(Schema::Organization), "19037").expect(name);
+        assert!(m.score >= 0.95, "{name}: {}", m.score);
+    }
+    assert!(sample_hit("Al Amlood Trading Limited Liability Company", None, "10597").is_some());
+    let o = Some(Schema::Organization);
+    assert_eq!(
+        oversight_screening::normalize::canonical("Siemens Aktiengesellschaft", o),
+        oversight_screening::normalize::canonical("Siemens AG", o)
+    );
+    assert_eq!(
+        oversight_screening::normalize::canonical("Muster Gesellschaft mit beschränkter Haftung", o),
+        oversight_screening::normalize::canonical("Muster GmbH", o)
+    );
+    assert_eq!(
+        oversight_screening::normalize::canonical("Grupo Falcon Sociedad Anónima de C.V.", o),
+        oversight_screening::normalize::canonical("GRUPO FALCON S.A. DE C.V.", o)
+    );
+}
+
+#[test]
+fn an_acronym_with_its_country_is_a_strong_match() {
+    // CSL 32275 (SDN, BELARUS program), names as listed; country from its addresses (BY).
+    let mut kgb = entry(
+        "32275",
+        Schema::Organization,
+        &[
+            "STATE SECURITY COMMITTEE OF THE REPUBLIC OF BELARUS",
+            "BELARUSIAN STATE SECURITY COMMITTEE",
+            "BELARUSIAN KGB",
+            "KOMITET GOSUDARSTVENNOI BEZOPASNOSTI RESPUBLIKI BELARUS",
+        ],
+    );
+    kgb.countries.push("BY".into());
+    let mut alpha = entry("30702", Schema::Organization, &["KGB ALPHA", "ALFA SPETZNAZ", "KGB ALFA", "KGB"]);
+    alpha.countries.push("BY".into());
+    let mut other = entry("other", Schema::Organization, &["KGB"]);
+    other.countries.push("RU".into());
+    let index = Index::build(vec![kgb, alpha, other]);
+    let hit = |name: &str, id: &str| {
+        index.screen(&Query::name(name), DEFAULT_THRESHOLD).into_iter().find(|m| m.source_id == id)
+    };
+    for name in ["Belarus KGB", "KGB of the Republic of Belarus", "KGB of Belarus", "Belarusian KGB"] {
+        let m = hit(name, "32275").unwrap_or_else(|| panic!("{name}"));
+        assert!(m.score >= 0.9, "{name}: {}", m.score);
+    }
+    let m = hit("KGB of the Republic of Belarus", "30702").expect("alias KGB with country BY");
+    assert!(m.score >= 0.9);
+    assert!(m.explanation.adjustments.iter().any(|a| a.reason.contains("country Belarus")), "{m:?}");
+    // The country reading is only for listed parties of that country.
+    assert!(hit("KGB of the Republic of Belarus", "other").is_none());
+}
+
+#[test]
+fn legal_forms_split_or_joined_still_meet() {
+    for name in [
+        "GUANGZHOU HAIGE COMMUNICATIONS GROUP INCORPO RATED COMPANY",
+        "GUANGZHOU HAIGE COMMUNICATIONS GROUP INCORPORATEDCOMPANY",
+    ] {
+        assert!(alerts(name, "haige"), "{name}");
+    }
+}
