@@ -2,9 +2,8 @@
 //! spreadsheet formulas in the CSV download, security headers on every response, and no caching of
 //! anything authenticated.
 
-mod common;
-
-use common::{PASSWORD, TestApp, User};
+use oversight_app::demo::DEMO_PASSWORD as PASSWORD;
+use oversight_testkit::{TestServer, User};
 use reqwest::{Client, StatusCode, header::HeaderMap};
 use serde_json::json;
 
@@ -34,7 +33,7 @@ async fn withdrawn_with(exporter: &User, reason: &str) {
 
 #[tokio::test]
 async fn csv_cells_a_spreadsheet_would_evaluate_are_neutralised() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let exporter = t.login("compliance@nordwatch.example").await;
     let hostile = [
         "=HYPERLINK(\"http://evil.example\",\"Official notice\")",
@@ -80,7 +79,7 @@ fn assert_security_headers(path: &str, h: &HeaderMap) {
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let anon = Client::new();
     for path in [
         "/register",
@@ -115,7 +114,7 @@ fn no_store(h: &HeaderMap) -> bool {
 
 #[tokio::test]
 async fn nothing_authenticated_is_cached() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     // The login answer carries the CSRF token.
     let client = Client::builder().cookie_store(true).build().unwrap();
     let resp = client
@@ -176,7 +175,7 @@ async fn nothing_authenticated_is_cached() {
 
 #[tokio::test]
 async fn file_names_go_through_the_text_policy() {
-    let t = TestApp::spawn().await;
+    let t = TestServer::sqlite().await;
     let admin = t.login("admin@authority.example").await;
     let csl =
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/lists/us-csl-sample.csv")).unwrap();
