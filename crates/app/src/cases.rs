@@ -150,7 +150,12 @@ impl App {
         // closed). The result is recorded once the submission is stored.
         let screened = match &cmd {
             Command::Submit => {
-                let state = fold_case(&self.store.read_stream(&id.stream()).await?)?;
+                // This node's read model serves for the check: the submission itself is decided on
+                // the stored case, and the recording re-screens if the parties differ.
+                let state = match self.case(id) {
+                    Some(case) => Some(case),
+                    None => fold_case(&self.store.read_stream(&id.stream()).await?)?,
+                };
                 match state.as_ref() {
                     Some(app) if app.status == ApplicationStatus::Draft => {
                         Some(self.screen_for_submission(app).await?)

@@ -306,8 +306,12 @@ impl App {
                     // A list imported between the check and now re-screened only submitted cases,
                     // not this one: screen it again against the current releases.
                     let current = self.current_index().await?.key.clone();
+                    // So is a case whose parties are not the ones screened (the check read this
+                    // node's read model; the submission was decided on the stored case).
+                    let screened_parties =
+                        |s: &Screened| s.results.iter().map(|(p, _)| p).eq(app.parties.iter());
                     let result = match screened.take() {
-                        Some(s) if s.lists == current => s,
+                        Some(s) if s.lists == current && screened_parties(&s) => s,
                         _ => self.screen_parties(app).await?,
                     };
                     self.record_submission_screening(actor, app, result, e.recorded_at).await?;
@@ -359,15 +363,19 @@ impl App {
             let cmd = cmd.clone();
             async move {
                 let (state, version) = self.case_screening_from_store(case.id).await?;
-                let dismissals = self.read().screening.dismissals.clone();
-                let ctx = rules::Context {
-                    actor: who,
-                    now: at,
-                    case: case.id,
-                    case_owner: case.org,
-                    dismissals: &dismissals,
+                // Decided under the read guard (no await while it is held), so the dismissal memory
+                // is consulted in place rather than copied.
+                let events = {
+                    let p = self.read();
+                    let ctx = rules::Context {
+                        actor: who,
+                        now: at,
+                        case: case.id,
+                        case_owner: case.org,
+                        dismissals: &p.screening.dismissals,
+                    };
+                    rules::decide(&state, cmd, &ctx)?
                 };
-                let events = rules::decide(&state, cmd, &ctx)?;
                 if events.is_empty() {
                     return Ok(events);
                 }
