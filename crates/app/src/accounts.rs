@@ -521,11 +521,18 @@ pub fn parse_name(name: &str) -> Result<String, FieldError> {
     parse_text("name", name, 200)
 }
 
-/// Passwords: at least 12 characters, at most 256.
+/// Passwords: at least 12 characters, at most 256, not only blanks, and at least 5 different
+/// characters (so "aaaaaaaaaaaa" or twelve spaces are refused).
 pub fn check_password(password: &str) -> Result<(), FieldError> {
     let n = password.chars().count();
     if n < 12 {
         return Err(FieldError::new("password", "must be at least 12 characters"));
+    }
+    if password.trim().is_empty() {
+        return Err(FieldError::new("password", "must not be only blanks"));
+    }
+    if password.chars().collect::<std::collections::HashSet<_>>().len() < 5 {
+        return Err(FieldError::new("password", "must use at least 5 different characters"));
     }
     if n > 256 {
         return Err(FieldError::new("password", "must be at most 256 characters"));
@@ -578,6 +585,15 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("correct horse batterx", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn passwords_of_blanks_or_one_repeated_character_are_refused() {
+        for bad in ["            ", "aaaaaaaaaaaa", "abababababab", "short"] {
+            assert!(check_password(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_password("oversight-demo-2026").is_ok());
+        assert!(check_password("a-long-test-password").is_ok());
     }
 
     #[test]
