@@ -31,6 +31,8 @@ const LOGIN_FAILURES_ALLOWED: u32 = 5;
 const LOGIN_WINDOW_SECS: i64 = 15 * 60;
 /// Accounts whose failures are remembered at once; past this, expired entries are dropped.
 const LOGIN_FAILURES_KEPT: usize = 10_000;
+/// Sign-ins that may wait for a hashing slot; past this they are answered 503 at once.
+pub const HASH_QUEUE: usize = 64;
 /// Sessions folded between two sweeps of expired ones.
 const SESSION_SWEEP_EVERY: u32 = 256;
 
@@ -400,9 +402,7 @@ impl App {
             None => self.dummy_hash().await?,
         };
         let pw = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let ok = self.with_hash_slot(move || verify_password(&pw, &hash)).await?;
         let Some(user) = user.filter(|_| ok) else {
             self.login_failures.lock().record(&key, now);
             // Slow every failure down a little.
@@ -483,10 +483,24 @@ impl App {
 
     async fn hash_blocking(&self, password: String) -> Result<String> {
         let salt = self.random_bytes::<16>();
-        tokio::task::spawn_blocking(move || hash_password(&password, &salt))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?
-            .map_err(AppError::Internal)
+        self.with_hash_slot(move || hash_password(&password, &salt)).await?.map_err(AppError::Internal)
+    }
+
+    /// Runs a password hash in a blocking thread once a slot is free (one per core), so memory stays
+    /// bounded however many sign-ins arrive; with [`HASH_QUEUE`] already waiting, answers `Busy`.
+    async fn with_hash_slot<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        use std::sync::atomic::Ordering;
+        if self.hash_waiting.fetch_add(1, Ordering::SeqCst) >= HASH_QUEUE {
+            self.hash_waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(AppError::Busy(1));
+        }
+        let permit = self.hash_slots.acquire().await;
+        self.hash_waiting.fetch_sub(1, Ordering::SeqCst);
+        let _permit = permit.map_err(|e| AppError::Internal(e.into()))?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| AppError::Internal(e.into()))
     }
 
     /// A hash of a random password, verified against when the account does not exist, so that the

@@ -42,6 +42,10 @@ pub struct App {
     pub(crate) publication: PublicationPolicy,
     /// Failed sign-ins per account (the accounts capability's throttle).
     pub(crate) login_failures: parking_lot::Mutex<crate::accounts::LoginFailures>,
+    /// Password hashes computed at once (one per core: each takes about 19 MiB), and how many
+    /// sign-ins wait for a slot (the accounts capability's bound on memory).
+    pub(crate) hash_slots: tokio::sync::Semaphore,
+    pub(crate) hash_waiting: std::sync::atomic::AtomicUsize,
     /// The screening index over the current list releases (the lists capability's cache).
     pub(crate) index_cache: tokio::sync::Mutex<Option<Arc<crate::lists::Built>>>,
 }
@@ -98,6 +102,10 @@ impl App {
             log_signer,
             publication: config.publication,
             login_failures: parking_lot::Mutex::new(Default::default()),
+            hash_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            ),
+            hash_waiting: std::sync::atomic::AtomicUsize::new(0),
             index_cache: tokio::sync::Mutex::new(None),
         });
         app.catch_up().await?;

@@ -11,6 +11,9 @@ pub enum AppError {
     /// Too many failed logins (429); retry after the given number of seconds.
     #[error("too many failed logins; try again in {0} s")]
     Throttled(u64),
+    /// Too many sign-ins are being checked at once (503); retry after the given number of seconds.
+    #[error("too many sign-ins at once; try again in {0} s")]
+    Busy(u64),
     /// The thing does not exist or is not visible to this user (404).
     #[error("not found")]
     NotFound,

@@ -315,3 +315,32 @@ async fn a_retried_list_import_stores_one_release() {
     let x = lists.iter().find(|l| l.name == "x").unwrap();
     assert_eq!((x.current_version, x.releases.len()), (1, 1));
 }
+
+/// Issue 15, finding 7: every sign-in ran Argon2 (about 19 MiB) with no bound on how many at once,
+/// so a burst of wrong passwords could exhaust memory. Hashing runs one per core; at most
+/// `HASH_QUEUE` wait; the rest are answered `Busy` (503 with Retry-After) at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_sign_ins_is_bounded_and_the_overflow_is_told_to_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = demo_app(sqlite(&dir).await).await;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            app.login(&format!("nobody{i}@example.org"), "wrong password!").await
+        }));
+    }
+    let all = tokio::time::timeout(Duration::from_secs(300), futures_join(tasks)).await.expect("no hang");
+    let busy = all.iter().filter(|r| matches!(r, Err(AppError::Busy(_)))).count();
+    let refused = all.iter().filter(|r| matches!(r, Err(AppError::Unauthenticated(_)))).count();
+    assert_eq!(
+        busy + refused,
+        200,
+        "only 'wrong password' or 'busy': {:?}",
+        all.iter().find(|r| { !matches!(r, Err(AppError::Busy(_)) | Err(AppError::Unauthenticated(_))) })
+    );
+    assert!(busy > 0, "the overflow beyond the queue is answered busy");
+    assert!(refused >= oversight_app::accounts::HASH_QUEUE, "the queue is served: {refused}");
+    // Afterwards a real sign-in goes through.
+    assert!(app.login(OFFICER, demo::DEMO_PASSWORD).await.is_ok());
+}

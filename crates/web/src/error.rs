@@ -62,6 +62,15 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", m),
+            AppError::Busy(secs) => {
+                let mut e = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!("too many sign-ins are being checked at once; try again in {secs} s"),
+                );
+                e.retry_after = Some(secs);
+                e
+            }
             AppError::Throttled(secs) => {
                 let mut e = Self::new(
                     StatusCode::TOO_MANY_REQUESTS,
