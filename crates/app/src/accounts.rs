@@ -121,8 +121,6 @@ pub struct User {
     pub name: String,
     pub roles: Vec<Role>,
     pub password_hash: String,
-    /// Stream version, for optimistic concurrency on account changes.
-    pub version: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +175,7 @@ impl AccountsProjection {
             }
             AccountEvent::UserCreated { id, org, email, name, roles, password_hash } => {
                 self.users_by_email.insert(email.clone(), id);
-                self.users.insert(id, User { id, org, email, name, roles, password_hash, version: 0 });
+                self.users.insert(id, User { id, org, email, name, roles, password_hash });
             }
             AccountEvent::PasswordChanged { password_hash } => {
                 if let Some(u) = stream_user.and_then(|id| self.users.get_mut(&id)) {
@@ -208,9 +206,6 @@ impl AccountsProjection {
             AccountEvent::ApiTokenRevoked { token_hash } => {
                 self.api_tokens.remove(&token_hash);
             }
-        }
-        if let Some(u) = stream_user.and_then(|id| self.users.get_mut(&id)) {
-            u.version = e.version;
         }
     }
 

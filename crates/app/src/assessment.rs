@@ -17,7 +17,6 @@
 //! - A decision reads this stream from the store (the cases capability's gates), so a node that has
 //!   not folded another node's assessment cannot let a decision through, nor refuse one wrongly.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,7 +27,6 @@ use oversight_domain::{
     lifecycle::Command,
     party::PartyRole,
 };
-use oversight_store::StoredEvent;
 use serde::Serialize;
 
 /// The pure assessment crate, re-exported so that faces (web, CLI) name the same types.
@@ -45,7 +43,6 @@ use crate::{
     App, AppError,
     app::{Result, actor_of_event, decode, new_event},
     cases::fold_case,
-    projections::Fold,
 };
 
 // ----- views ---------------------------------------------------------------------------------
@@ -122,22 +119,6 @@ pub struct ReplayReport {
     /// `None` when the replay could not run (the recorded policy or data is not the one available).
     pub replayed_outcome: Option<String>,
     pub message: String,
-}
-
-// ----- read model ----------------------------------------------------------------------------
-
-/// The assessment read model: each case's assessment record.
-#[derive(Debug, Default)]
-pub struct AssessmentProjection {
-    cases: HashMap<ApplicationId, CaseAssessment>,
-}
-
-impl AssessmentProjection {
-    pub(crate) fn fold(&mut self, e: &StoredEvent, fold: &Fold) {
-        let Fold::Assessment(id, event) = fold else { return };
-        let state = self.cases.remove(id).unwrap_or_default();
-        self.cases.insert(*id, rules::apply(state, event, actor_of_event(e), e.recorded_at));
-    }
 }
 
 // ----- bundled method and data ---------------------------------------------------------------

@@ -14,7 +14,7 @@ use oversight_store::StoredEvent;
 use crate::{
     accounts::{self, AccountEvent},
     app::decode,
-    assessment, cases,
+    cases,
     evidence::{self, EvidenceEvent},
     lists::{self, ListEvent},
     register, screening,
@@ -33,8 +33,9 @@ pub(crate) enum Fold {
     List(ListEvent),
     /// `screening-search-<uuid>`: one search of the screening audit log.
     Search(screening::SearchEvent),
-    /// `assessment-<case uuid>`.
-    Assessment(ApplicationId, CaseAssessmentEvent),
+    /// `assessment-<case uuid>`: decoded (so an unreadable one halts the node) but kept in no read
+    /// model — the assessment capability reads a case's record from the store when it needs it.
+    Assessment,
     /// `evidence-<id>`.
     Evidence(String, EvidenceEvent),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
@@ -58,7 +59,9 @@ impl Fold {
         } else if let Some(rest) = s.strip_prefix("screening-") {
             Fold::CaseScreening(case_id(rest)?, decode(e)?)
         } else if let Some(rest) = s.strip_prefix("assessment-") {
-            Fold::Assessment(case_id(rest)?, decode(e)?)
+            case_id(rest)?;
+            let _: CaseAssessmentEvent = decode(e)?;
+            Fold::Assessment
         } else if let Some(id) = s.strip_prefix("evidence-") {
             Fold::Evidence(id.to_string(), decode(e)?)
         } else {
@@ -75,7 +78,6 @@ pub struct Projections {
     pub(crate) cases: cases::CasesProjection,
     pub(crate) screening: screening::ScreeningProjection,
     pub(crate) lists: lists::ListsProjection,
-    pub(crate) assessment: assessment::AssessmentProjection,
     pub(crate) evidence: evidence::EvidenceProjection,
     pub(crate) register: register::RegisterProjection,
 }
@@ -92,7 +94,6 @@ impl Projections {
         self.cases.fold(e, &fold);
         self.screening.fold(e, &fold);
         self.lists.fold(e, &fold);
-        self.assessment.fold(e, &fold);
         self.evidence.fold(e, &fold);
         self.last_seq = e.seq;
         Ok(())
