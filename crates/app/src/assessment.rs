@@ -360,7 +360,7 @@ impl App {
 
     /// The case's assessments (latest first), its HRIA and what blocks a decision (authority only).
     pub async fn case_assessments(&self, actor: &Actor, id: ApplicationId) -> Result<CaseAssessments> {
-        self.assessment_reader(actor, id, &AUTHORITY_ROLES)?;
+        self.assessment_reader(actor, id, &oversight_domain::access::AUTHORITY_ROLES)?;
         let (rec, _) = self.case_assessment_from_store(id).await?;
         Ok(self.case_assessments_view(&rec))
     }
@@ -434,7 +434,7 @@ impl App {
 
     /// The latest HRIA of the case (authority only).
     pub async fn case_hria(&self, actor: &Actor, id: ApplicationId) -> Result<HriaRecord> {
-        self.assessment_reader(actor, id, &AUTHORITY_ROLES)?;
+        self.assessment_reader(actor, id, &oversight_domain::access::AUTHORITY_ROLES)?;
         let (rec, _) = self.case_assessment_from_store(id).await?;
         rec.hrias.last().map(|h| self.hria_view(h)).ok_or(AppError::NotFound)
     }
@@ -536,13 +536,3 @@ impl App {
         Ok(())
     }
 }
-
-/// Every role of the authority: reads of a case's assessment are open to all of them.
-const AUTHORITY_ROLES: [oversight_domain::Role; 6] = [
-    oversight_domain::Role::LicensingOfficer,
-    oversight_domain::Role::HumanRightsAssessor,
-    oversight_domain::Role::Approver,
-    oversight_domain::Role::EnforcementOfficer,
-    oversight_domain::Role::ReviewPanelMember,
-    oversight_domain::Role::Administrator,
-];

@@ -514,12 +514,7 @@ impl App {
     /// The case, if the actor may see it, for a screening action only the authority takes.
     fn screening_case(&self, actor: &Actor, id: ApplicationId, what: &str) -> Result<Application> {
         let case = self.case(id).ok_or(AppError::NotFound)?;
-        if !access::can_see_case(actor, case.org) {
-            return Err(AppError::NotFound);
-        }
-        if actor.org_kind != OrgKind::Authority {
-            return Err(AppError::Forbidden(format!("{what} is for the authority only")));
-        }
+        access::require_on_case(actor, case.org, &access::AUTHORITY_ROLES, what)?;
         Ok(case)
     }
 

@@ -10,6 +10,17 @@ use crate::{
     roles::{Actor, OrgKind, Role},
 };
 
+/// Every role of the authority: what reads of a case's internal records (screening alerts, the
+/// assessment) ask for.
+pub const AUTHORITY_ROLES: [Role; 6] = [
+    Role::LicensingOfficer,
+    Role::HumanRightsAssessor,
+    Role::Approver,
+    Role::EnforcementOfficer,
+    Role::ReviewPanelMember,
+    Role::Administrator,
+];
+
 /// Whether `actor` may see a case of organisation `owner`.
 pub fn can_see_case(actor: &Actor, owner: OrgId) -> bool {
     match actor.org_kind {
