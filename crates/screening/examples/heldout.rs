@@ -3,8 +3,10 @@
 //!
 //! ```text
 //! cargo run --release -p oversight-screening --example heldout -- [--data DIR] [--per-kind N]
-//!     [--seed S] [--threshold T] [--show-misses K]
+//!     [--seed S] [--threshold T] [--show-misses K] [--curve]
 //! ```
+//! `--curve` also prints the operating curve: recall and false-alert rate at each threshold from
+//! 0.60 to 0.95 (the cases are screened once at 0.50 and the scores compared with each threshold).
 //! Entries: CSL entries whose `_id` is not expected by any development query, and UN entries.
 //! Kinds (issue 14), after the control `exact` (the listed name as written): `added_part` (an extra given name from another listed person),
 //! `two_typos` (two edits in one token of 8+ letters), `join_split` (hyphenated parts joined or
@@ -187,6 +189,7 @@ fn main() {
     let mut seed = 14u64;
     let mut threshold = DEFAULT_THRESHOLD;
     let mut show = 0usize;
+    let mut curve = false;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -196,6 +199,7 @@ fn main() {
             "--seed" => seed = val().parse().expect("number"),
             "--threshold" => threshold = val().parse().expect("number"),
             "--show-misses" => show = val().parse().expect("number"),
+            "--curve" => curve = true,
             other => panic!("unknown flag {other}"),
         }
     }
@@ -481,13 +485,48 @@ fn main() {
             }
         }
     }
-    let results: Vec<Vec<(String, String)>> = cases
+    let screen_at = if curve { threshold.min(0.5) } else { threshold };
+    let scored: Vec<Vec<((String, String), f64)>> = cases
         .par_iter()
         .map(|c| {
             let q = Query { name: c.name.clone(), schema: c.schema, ..Query::default() };
             let idx = index();
-            idx.screen(&q, threshold).into_iter().map(|m| (m.list, m.source_id)).collect()
+            idx.screen(&q, screen_at).into_iter().map(|m| ((m.list, m.source_id), m.score)).collect()
         })
+        .collect();
+    if curve {
+        println!("operating curve (all kinds): threshold, recall, false-alert rate, worst kind's recall");
+        for t in (60..=95).map(|t| t as f64 / 100.0) {
+            let mut per: BTreeMap<&str, (usize, usize, usize, usize)> = BTreeMap::new();
+            for (c, res) in cases.iter().zip(&scored) {
+                let slot = per.entry(c.kind).or_default();
+                match &c.expected {
+                    Some(ex) => {
+                        slot.0 += 1;
+                        slot.1 += res.iter().any(|(m, s)| m == ex && *s + 1e-9 >= t) as usize;
+                    }
+                    None => {
+                        slot.2 += 1;
+                        slot.3 += res.iter().any(|(_, s)| *s + 1e-9 >= t) as usize;
+                    }
+                }
+            }
+            let tot = per.values().fold((0, 0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3));
+            let (worst, wr) = per
+                .iter()
+                .map(|(k, v)| (*k, v.1 as f64 / v.0.max(1) as f64))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap_or(("-", 0.0));
+            println!(
+                "  {t:.2}  recall {:.3}  false {:.3}  worst {worst} {wr:.3}",
+                tot.1 as f64 / tot.0.max(1) as f64,
+                tot.3 as f64 / tot.2.max(1) as f64
+            );
+        }
+    }
+    let results: Vec<Vec<(String, String)>> = scored
+        .into_iter()
+        .map(|r| r.into_iter().filter(|(_, s)| *s + 1e-9 >= threshold).map(|(m, _)| m).collect())
         .collect();
     fn index() -> &'static Index {
         INDEX.get().expect("built")

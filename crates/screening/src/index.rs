@@ -11,8 +11,8 @@
 use crate::model::{Entry, NameStrength, Schema};
 use crate::normalize::{Token, TokenKind, fold, tokenize, translit_key};
 use crate::score::{
-    Adjustment, Alignment, Explanation, FLOOR, How, Keys, Match, SideToken, TokenPair, WEAK_ALIAS_FACTOR,
-    align, birth_date_adjustment, phonetic, token_sim, vowel_poor,
+    Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, Keys, Match, SideToken, TokenPair,
+    WEAK_ALIAS_FACTOR, align, birth_date_adjustment, phonetic, token_sim, vowel_poor,
 };
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,8 @@ const COUNTRY_READING_FACTOR: f64 = 0.97;
 const MAX_CANDIDATES: usize = 120;
 /// How many vocabulary tokens one query token may stand for.
 const MAX_EXPANSIONS: usize = 24;
+/// Tokens this long are looked up within two edits (shorter ones within one).
+const LONG_TOKEN: usize = 8;
 
 /// A screening index over a set of list entries. Build once per set of list releases; it is
 /// immutable and `Sync`, so one index serves all threads.
@@ -73,6 +75,11 @@ pub struct Index {
     /// Romanisation-folded spelling → tokens.
     translit: HashMap<Box<str>, Vec<u32>>,
     dels: HashMap<Box<str>, Vec<u32>>,
+    /// Two-letter deletions of long tokens (`LONG_TOKEN` letters or more): with the query's own
+    /// deletions, tokens two edits apart share a key (two typos in one long word).
+    /// Stored compactly as (hash of the deleted form, token) sorted by hash: a hash collision only
+    /// proposes a candidate that `token_sim` then refuses.
+    dels2: Vec<(u64, u32)>,
     /// A listed name of several words written without spaces ("statesecuritycommittee") → names.
     joined: HashMap<Box<str>, Vec<u32>>,
     idents: HashMap<String, Vec<u32>>,
@@ -113,6 +120,11 @@ fn for_each_deletion(t: &str, mut f: impl FnMut(&str)) {
     }
 }
 
+fn del_hash(t: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(t)
+}
+
 fn fuzzy_eligible(t: &str) -> bool {
     t.len() >= 3 && t.bytes().all(|b| b.is_ascii_lowercase())
 }
@@ -131,6 +143,7 @@ impl Index {
             vocab: HashMap::default(),
             phon: HashMap::default(),
             dels: HashMap::default(),
+            dels2: Vec::new(),
             joined: HashMap::default(),
             idents: HashMap::default(),
             by_source: HashMap::default(),
@@ -182,6 +195,7 @@ impl Index {
             }
         }
         idx.entries = entries;
+        let mut dels2 = std::mem::take(&mut idx.dels2);
         for (id, text) in idx.tok_text.iter().enumerate() {
             let id = id as u32;
             if !fuzzy_eligible(text) {
@@ -197,14 +211,31 @@ impl Index {
             }
             if text.len() >= 4 {
                 for d in deletions(text) {
-                    idx.dels.entry(d.into_boxed_str()).or_default().push(id);
+                    if text.len() >= LONG_TOKEN {
+                        for_each_deletion(&d, |d2| dels2.push((del_hash(d2), id)));
+                    }
+                    let v = idx.dels.entry(d.into_boxed_str()).or_default();
+                    if v.last() != Some(&id) {
+                        v.push(id);
+                    }
                 }
             }
             if text.len() >= 5 && (text.starts_with("al") || text.starts_with("el")) {
                 idx.dels.entry(text[2..].into()).or_default().push(id);
             }
         }
+        dels2.sort_unstable();
+        dels2.dedup();
+        dels2.shrink_to_fit();
+        idx.dels2 = dels2;
         idx
+    }
+
+    /// Tokens one of whose two-letter deletions is `key` (or collides with it).
+    fn dels2_into(&self, key: &str, out: &mut Vec<u32>) {
+        let h = del_hash(key);
+        let start = self.dels2.partition_point(|e| e.0 < h);
+        out.extend(self.dels2[start..].iter().take_while(|e| e.0 == h).map(|e| e.1));
     }
 
     fn intern(&mut self, text: &str) -> u32 {
@@ -271,6 +302,30 @@ impl Index {
                 }
                 if let Some(v) = self.dels.get(d) {
                     cands.extend(v);
+                }
+            });
+        }
+        // Two edits in a long token: the query and the listed token (of `LONG_TOKEN` letters or
+        // more), each with up to two letters deleted, meet (symmetric deletion at depth two).
+        // Only for a token the lists do not have as written (a listed word is rarely a
+        // misspelling of another), which keeps the cost off the common case.
+        let known = out.first().is_some_and(|e| e.2 == How::Exact && e.1 >= 1.0);
+        if !known && text.len() + 2 >= LONG_TOKEN {
+            self.dels2_into(text, &mut cands);
+        }
+        if !known && text.len() + 1 >= LONG_TOKEN {
+            for_each_deletion(text, |d| {
+                self.dels2_into(d, &mut cands);
+                if text.len() >= LONG_TOKEN {
+                    for_each_deletion(d, |d2| {
+                        if let Some(id) = self.vocab.get(d2) {
+                            cands.push(*id);
+                        }
+                        if let Some(v) = self.dels.get(d2) {
+                            cands.extend(v);
+                        }
+                        self.dels2_into(d2, &mut cands);
+                    });
                 }
             });
         }
@@ -411,6 +466,9 @@ impl Index {
         let variants = if base.is_empty() { Vec::new() } else { self.variants(&base, hint) };
         let mut prepared: Vec<PreparedVariant> =
             variants.into_iter().map(|v| self.prepare(v, None)).collect();
+        if let Some(as_written) = prepared.first_mut() {
+            as_written.extra_parts = true;
+        }
         // An organisation named with its country ("Belarus KGB", "KGB of the Republic of
         // Belarus"): also read without the country words, and with only the country's name, for
         // listed parties of that country.
@@ -592,7 +650,7 @@ impl Index {
 
     fn prepare(&self, tokens: Vec<Token>, note: Option<String>) -> PreparedVariant {
         let exps = tokens.iter().map(|t| self.expand(&t.text)).collect();
-        PreparedVariant { tokens, exps, note, country: None }
+        PreparedVariant { tokens, exps, note, country: None, extra_parts: false }
     }
 
     /// Names voted for by the query's tokens, best first.
@@ -690,6 +748,7 @@ impl Index {
                 pv.exps[i].iter().find(|e| e.0 == tid).map(|e| (e.1, e.2)).unwrap_or((0.0, How::Exact))
             },
             want_pairs,
+            pv.extra_parts && self.entries[rec.entry as usize].schema == Schema::Person,
         )
     }
 
@@ -723,14 +782,22 @@ impl Index {
                 how: how.describe(),
             });
         }
+        // The first unmatched ordinary query word is the one `align` charged as an extra part.
+        let mut extra_left = al.extra_parts_discounted;
         for (i, t) in pv.tokens.iter().enumerate() {
             if !q_seen[i] {
+                let extra = extra_left && t.kind == TokenKind::Word;
+                extra_left &= !extra;
                 alignment.push(TokenPair {
                     query: Some(t.text.clone()),
                     listed: None,
                     similarity: 0.0,
-                    weight: round3(t.kind.weight() as f64),
-                    how: "unmatched query token".into(),
+                    weight: round3(if extra { EXTRA_PART_WEIGHT } else { t.kind.weight() } as f64),
+                    how: if extra {
+                        "extra query name part (every part of the listed name was met)".into()
+                    } else {
+                        "unmatched query token".into()
+                    },
                 });
             }
         }
@@ -780,6 +847,10 @@ struct PreparedVariant {
     note: Option<String>,
     /// Only listed parties of this country (ISO alpha-2) are compared with this reading.
     country: Option<String>,
+    /// Whether an extra name part may be charged little (`EXTRA_PART_WEIGHT`): only for the
+    /// query as written, not for a split or joined reading ("Tanaka" read as "tan aka" does not
+    /// bring a name part "aka").
+    extra_parts: bool,
 }
 
 /// A country named in a query: (ISO code, its name as one folded token, first and one past the

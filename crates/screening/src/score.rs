@@ -26,6 +26,11 @@ pub(crate) const FLOOR: f64 = 0.30;
 /// Multiplier for a match found on a weak alias.
 pub(crate) const WEAK_ALIAS_FACTOR: f64 = 0.88;
 
+/// The charge for a query name part the listed person's name does not have, when every part of
+/// the listed name (at least two) was met: an extra middle name or a second family name
+/// ("MARTÍNEZ, Luis" queried as "Luis Alberto Martínez") adds to a name, it does not contradict it.
+pub(crate) const EXTRA_PART_WEIGHT: f32 = 0.25;
+
 /// One alert.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Match {
@@ -234,15 +239,21 @@ pub(crate) struct Alignment {
     pub score: f32,
     /// (query token index, listed token index, similarity, how)
     pub pairs: Vec<(usize, usize, f32, How)>,
+    /// Every name part of the listed person's name was met, so the query's own extra name parts
+    /// were charged `EXTRA_PART_WEIGHT` each instead of their full weight.
+    pub extra_parts_discounted: bool,
 }
 
 /// Aligns query tokens with listed tokens greedily, best pair first, each token used once.
-/// `sim(i, j)` gives the similarity of query token `i` and listed token `j`.
+/// `sim(i, j)` gives the similarity of query token `i` and listed token `j`. `person`: the listed
+/// party is a person, so a query that meets every part of the listed name (two or more) and adds
+/// name parts of its own is charged little for them (`EXTRA_PART_WEIGHT`).
 pub(crate) fn align(
     q: &[SideToken<'_>],
     c: &[SideToken<'_>],
     mut sim: impl FnMut(usize, usize) -> (f32, How),
     want_pairs: bool,
+    person: bool,
 ) -> Alignment {
     // Small fixed-size buffers: names rarely exceed a dozen tokens.
     let mut cand: Vec<(f32, usize, usize, How)> = Vec::with_capacity(q.len() * c.len());
@@ -300,9 +311,22 @@ pub(crate) fn align(
             pairs.push((i, j, s, how));
         }
     }
+    // Every distinctive part of the listed person's name met by the query, and at least two of
+    // them name parts proper (not the particles of a kunya or patronymic: "Abu Bakr" is one
+    // name). Then one extra query name part is an addition, not a contradiction.
+    let listed_parts = c.iter().filter(|t| t.kind.is_distinctive() && !is_particle(t.text)).count();
+    let covered = person
+        && listed_parts >= 2
+        && c.iter().enumerate().all(|(j, t)| !t.kind.is_distinctive() || (j < 64 && c_used[j]));
     let mut unmatched_q_distinctive = 0.0;
+    let mut extra_parts_discounted = false;
     for (i, t) in q.iter().enumerate() {
         if i >= 64 || !q_used[i] {
+            if covered && !extra_parts_discounted && t.kind == TokenKind::Word {
+                pq += EXTRA_PART_WEIGHT;
+                extra_parts_discounted = true;
+                continue;
+            }
             pq += t.kind.weight();
             if t.kind.is_distinctive() {
                 unmatched_q_distinctive += 1.0;
@@ -324,7 +348,30 @@ pub(crate) fn align(
         // are token for token the same).
         score = score.min(0.5);
     }
-    Alignment { score, pairs }
+    Alignment { score, pairs, extra_parts_discounted }
+}
+
+/// Particles that join a name rather than being one: Arabic kunya and patronymic markers
+/// (Abu, Umm, Bin, Ibn, Bint, Ould) and the "servant of" prefix written apart (Abd, Abdul).
+pub(crate) fn is_particle(t: &str) -> bool {
+    matches!(
+        t,
+        "abu"
+            | "abou"
+            | "abo"
+            | "umm"
+            | "um"
+            | "bin"
+            | "ibn"
+            | "bint"
+            | "ben"
+            | "ould"
+            | "abd"
+            | "abdul"
+            | "abdel"
+            | "abdal"
+            | "abdoul"
+    )
 }
 
 /// Birth-date agreement: `Some(delta, reason)` when both sides have a date.

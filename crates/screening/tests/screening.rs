@@ -48,6 +48,11 @@ fn index() -> &'static Index {
             entry("saddam", Schema::Person, &["HUSSEIN AL-TIKRITI, Saddam"]),
             entry("prigozhin", Schema::Person, &["PRIGOZHIN, Yevgeniy Viktorovich"]),
             entry("arabic", Schema::Person, &["محمد حمزة زبيدي"]),
+            entry("martinez", Schema::Person, &["MARTÍNEZ, Luis"]),
+            entry("mahan", Schema::Organization, &["MAHAN AIR"]),
+            entry("tan", Schema::Person, &["TAN, Ahmet"]),
+            entry("aka", Schema::Person, &["AKA, Hiroshi"]),
+            entry("krasnoyarsk", Schema::Organization, &["KRASNOYARSK ELECTRONICS PLANT"]),
         ];
         let mut weak = entry("weak", Schema::Person, &["KARIMOV, Rustam"]);
         weak.add_name("The Falcon", NameStrength::Weak, Some("weak aka"));
@@ -148,6 +153,36 @@ fn initials_meet_full_given_names() {
 #[test]
 fn short_names_with_one_letter_difference_still_alert() {
     assert!(alerts("Jon Smith", "smith"));
+}
+
+#[test]
+fn a_name_part_added_to_a_listed_persons_name_still_alerts() {
+    // An extra given name or a second family name: every part of the listed name is met.
+    assert!(alerts("Luis Alberto Martinez", "martinez"));
+    assert!(alerts("MARTINEZ GARCIA, Luis", "martinez"));
+    let m =
+        screen(Query::name("Luis Alberto Martínez")).into_iter().find(|m| m.source_id == "martinez").unwrap();
+    assert!(m.explanation.alignment.iter().any(|p| p.query.as_deref() == Some("alberto")
+        && p.listed.is_none()
+        && p.how.starts_with("extra query name part")));
+    // Not when a listed part is missing (a contradiction, not an addition) ...
+    assert!(!alerts("Luis Alberto Garcia", "martinez"));
+    // ... nor for a part made by reading one query word as two ("Tanaka" as "tan aka") ...
+    assert!(!alerts("Ahmed Tanaka", "tan"));
+    assert!(alerts("Ahmet Tan Hiroshi", "tan"), "the same parts written apart are an addition");
+    // ... nor for an organisation: "Mahan Air Cargo Services" may be another company.
+    assert!(!alerts("Mahan Air Cargo Services", "mahan"));
+    assert!(score_of("Luis Alberto Martinez", "martinez") > score_of("Mahan Air Cargo", "mahan"));
+}
+
+#[test]
+fn two_typos_in_one_long_token_still_alert() {
+    assert!(alerts("Krasnoyarsk Elecktronnics Plant", "krasnoyarsk"));
+    // A name of one long word, two edits away: found by the two-deletion index, not by its
+    // other tokens.
+    assert!(alerts("ROSOBORUNEXPOTR", "rosoboron"));
+    let m = screen(Query::name("ROSOBORUNEXPOTR")).into_iter().find(|m| m.source_id == "rosoboron").unwrap();
+    assert!(m.explanation.alignment.iter().any(|p| p.how == "fuzzy (2 edits)"), "{:?}", m.explanation);
 }
 
 #[test]
