@@ -31,6 +31,11 @@ pub(crate) const WEAK_ALIAS_FACTOR: f64 = 0.88;
 /// ("MARTÍNEZ, Luis" queried as "Luis Alberto Martínez") adds to a name, it does not contradict it.
 pub(crate) const EXTRA_PART_WEIGHT: f32 = 0.25;
 
+/// Each part of the listed name must have been met at least this closely (equal, a romanisation
+/// variant, one edit in a long word) for `EXTRA_PART_WEIGHT` to apply: an extra part on top of
+/// a loose match ("MARITZA, Fathy Ahmed" for "FATHI, Ahmad") is not an addition to that name.
+pub(crate) const EXTRA_PART_MIN_SIMILARITY: f32 = 0.9;
+
 /// One alert.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Match {
@@ -291,6 +296,8 @@ pub(crate) fn align(
     let (mut m, mut pq, mut pc) = (0.0f32, 0.0f32, 0.0f32);
     let mut distinctive_hit = false;
     let mut all_exact = true;
+    // The lowest similarity with which a distinctive listed token was met.
+    let mut weakest_listed_pair = 1.0f32;
     for (s, i, j, how) in cand {
         if i >= 64 || j >= 64 || q_used[i] || c_used[j] {
             continue;
@@ -307,16 +314,20 @@ pub(crate) fn align(
         if s < 1.0 {
             all_exact = false;
         }
+        if c[j].kind.is_distinctive() {
+            weakest_listed_pair = weakest_listed_pair.min(s);
+        }
         if want_pairs {
             pairs.push((i, j, s, how));
         }
     }
-    // Every distinctive part of the listed person's name met by the query, and at least two of
-    // them name parts proper (not the particles of a kunya or patronymic: "Abu Bakr" is one
-    // name). Then one extra query name part is an addition, not a contradiction.
+    // Every distinctive part of the listed person's name met closely by the query, and at least
+    // two of them name parts proper (not the particles of a kunya or patronymic: "Abu Bakr" is
+    // one name). Then one extra query name part is an addition, not a contradiction.
     let listed_parts = c.iter().filter(|t| t.kind.is_distinctive() && !is_particle(t.text)).count();
     let covered = person
         && listed_parts >= 2
+        && weakest_listed_pair >= EXTRA_PART_MIN_SIMILARITY
         && c.iter().enumerate().all(|(j, t)| !t.kind.is_distinctive() || (j < 64 && c_used[j]));
     let mut unmatched_q_distinctive = 0.0;
     let mut extra_parts_discounted = false;
