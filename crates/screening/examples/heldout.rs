@@ -234,6 +234,7 @@ fn main() {
     let n_csl = entries.len();
     entries.extend(formats::parse_un_xml(&un_path).expect("UN parses"));
     let _ = INDEX.set(Index::build(entries.clone()));
+    println!("{:?}", index());
     let pool: Vec<&Entry> = entries
         .iter()
         .enumerate()

@@ -92,6 +92,7 @@ impl std::fmt::Debug for Index {
             .field("entries", &self.entries.len())
             .field("names", &self.names.len())
             .field("tokens", &self.tok_text.len())
+            .field("long_token_deletions", &self.dels2.len())
             .finish()
     }
 }
