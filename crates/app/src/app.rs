@@ -109,6 +109,10 @@ impl App {
             index_cache: tokio::sync::Mutex::new(None),
         });
         app.catch_up().await?;
+        // Check the log before serving it (`register::check_log`): a failure withholds the register.
+        if let Err(e) = app.check_log().await {
+            tracing::warn!("checking the transparency log at start failed (will retry): {e}");
+        }
         // Sign a checkpoint over anything published but not yet signed (e.g. before a crash).
         app.publish_checkpoint().await;
         Ok(app)

@@ -184,9 +184,24 @@ impl App {
         let stored = self.store.read_stream(&stream).await?;
         let state = fold_case(&stored)?;
         let (gates, expect) = match (&cmd, state.as_ref()) {
-            (Command::Decide { .. } | Command::Resume { .. }, Some(_)) => self.gates(id).await?,
+            (
+                Command::Decide { .. } | Command::ConcurInDeparture { .. } | Command::Resume { .. },
+                Some(_),
+            ) => self.gates(id).await?,
             _ => (Gates::open(), Vec::new()),
         };
+        if matches!(
+            cmd,
+            Command::SuspendLicence { .. }
+                | Command::ReinstateLicence { .. }
+                | Command::RevokeLicence { .. }
+                | Command::SurrenderLicence { .. }
+                | Command::ExpireLicence
+                | Command::ReleaseExporterStatement
+        ) {
+            // Their records name the record they act on: have every record of the case folded.
+            self.catch_up_register().await?;
+        }
         let ctx = Context { actor: actor.clone(), now, control_list: &self.control_list, gates };
         let events = lifecycle::decide(state.as_ref(), cmd, &ctx)?;
         let leaves = self.public_records(state.as_ref(), &events, actor.user, now);
@@ -208,6 +223,7 @@ impl App {
             approval: rules_screening::approval_blocker(&screening).into_iter().collect(),
             decision: rules_assessment::decision_blockers(&assessment),
             red_flags_cleared: rules_assessment::uncleared(&assessment).is_empty(),
+            recommended: rules_assessment::recommended_outcome(&assessment),
         };
         let expect = vec![
             Expect { stream: rules_screening::stream(id), version: s_version },
@@ -266,9 +282,30 @@ impl App {
         public_rationale: String,
         internal_note: String,
         conditions: Vec<String>,
+        departure_justification: String,
     ) -> Result<ApplicationView> {
         let now = self.now();
-        let cmd = decision_command(id, outcome, criteria, public_rationale, internal_note, conditions, now);
+        let cmd = decision_command(
+            id,
+            outcome,
+            criteria,
+            public_rationale,
+            internal_note,
+            conditions,
+            departure_justification,
+            now,
+        );
+        self.execute_at(actor, id, cmd, now).await
+    }
+
+    /// A second approver concurs in another approver's departure towards approval: the decision is
+    /// taken and the licence issued.
+    pub async fn concur_in_departure(&self, actor: &Actor, id: ApplicationId) -> Result<ApplicationView> {
+        let now = self.now();
+        let cmd = Command::ConcurInDeparture {
+            licence_number: licence::number(id, now),
+            licence_expires_at: licence::default_expiry(now),
+        };
         self.execute_at(actor, id, cmd, now).await
     }
 
@@ -341,18 +378,13 @@ impl App {
         self.read().cases.applications.get(&id).cloned()
     }
 
+    /// The case as the actor may see it ([`disclosure::disclose_application`]).
     fn view(&self, actor: &Actor, app: &Application) -> ApplicationView {
-        let mut application = app.clone();
-        if actor.org_kind != OrgKind::Authority {
-            application.recommendation = None;
-            if let Some(d) = application.decision.as_mut() {
-                d.internal_note.clear();
-            }
-        }
+        let own = |u: UserId| self.actor_of(u).is_ok_and(|a| a.org == actor.org);
         ApplicationView {
             organisation_name: self.org_name(app.org).unwrap_or_default(),
             working_days_elapsed: app.submitted_at.map(|s| working_days_between(s, self.now())),
-            application,
+            application: disclosure::disclose_application(app, actor.org_kind, &own),
         }
     }
 
@@ -381,12 +413,14 @@ impl App {
     pub fn history(&self, actor: &Actor, id: ApplicationId) -> Result<Vec<HistoryEntry>> {
         self.get_application(actor, id)?;
         let happened = self.read().cases.history.get(&id).cloned().unwrap_or_default();
+        let own = |u: UserId| self.actor_of(u).is_ok_and(|a| a.org == actor.org);
         Ok(happened
             .into_iter()
-            .map(|h| {
-                let event = match disclosure::disclose(&h.event, actor.org_kind) {
+            .filter_map(|h| {
+                let event = match disclosure::disclose(&h.event, actor.org_kind, &own) {
                     Disclosed::Shown(e) => serde_json::to_value(&e).expect("events serialise"),
                     Disclosed::KindOnly(kind) => serde_json::json!({ "type": kind }),
+                    Disclosed::Hidden => return None,
                 };
                 let (actor_id, actor_name) =
                     if disclosure::shows_actor(actor.org_kind, h.actor == Some(actor.user)) {
@@ -394,7 +428,7 @@ impl App {
                     } else {
                         (None, h.actor.map(|_| "Licensing authority".to_string()))
                     };
-                HistoryEntry {
+                Some(HistoryEntry {
                     seq: h.seq,
                     version: h.version,
                     kind: h.event.kind().to_string(),
@@ -402,7 +436,7 @@ impl App {
                     actor_name,
                     at: h.at,
                     event,
-                }
+                })
             })
             .collect())
     }
@@ -429,6 +463,12 @@ impl App {
                             if officer && a.assigned_officer == Some(actor.user) =>
                         {
                             Some("assigned to you")
+                        }
+                        ApplicationStatus::PendingDecision
+                            if approver
+                                && a.proposed_decision.as_ref().is_some_and(|d| d.by != actor.user) =>
+                        {
+                            Some("a departure from the assessment awaits a second approver")
                         }
                         ApplicationStatus::PendingDecision
                             if approver && a.recommendation.as_ref().is_some_and(|r| r.by != actor.user) =>
@@ -465,12 +505,23 @@ impl App {
         self.read().cases.applications.values().filter(|a| pred(a)).cloned().collect()
     }
 
+    /// Every case's events in order (the register's check of its records against them).
+    pub(crate) fn case_events(&self) -> Vec<(ApplicationId, Vec<Event>)> {
+        self.read()
+            .cases
+            .history
+            .iter()
+            .map(|(id, h)| (*id, h.iter().map(|x| x.event.clone()).collect()))
+            .collect()
+    }
+
     /// Number of cases (for health and tests).
     pub fn application_count(&self) -> usize {
         self.read().cases.applications.len()
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Builds the decide command with the licence number and default validity of the licence rules.
 pub(crate) fn decision_command(
     id: ApplicationId,
@@ -479,6 +530,7 @@ pub(crate) fn decision_command(
     public_rationale: String,
     internal_note: String,
     conditions: Vec<String>,
+    departure_justification: String,
     now: DateTime<Utc>,
 ) -> Command {
     Command::Decide {
@@ -489,5 +541,6 @@ pub(crate) fn decision_command(
         conditions,
         licence_number: licence::number(id, now),
         licence_expires_at: licence::default_expiry(now),
+        departure_justification,
     }
 }

@@ -22,6 +22,7 @@ pub const DEMO_LOGINS: &[(&str, &str)] = &[
     ("officer@authority.example", "licensing officer"),
     ("officer2@authority.example", "licensing officer"),
     ("approver@authority.example", "approver"),
+    ("approver2@authority.example", "approver (second approver of departures)"),
     ("assessor@authority.example", "human-rights assessor"),
     ("enforcement@authority.example", "enforcement officer"),
     ("admin@authority.example", "administrator"),
@@ -214,6 +215,7 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     mk(authority, "officer@authority.example", "Alex Moreau", vec![Role::LicensingOfficer]).await?;
     mk(authority, "officer2@authority.example", "Priya Raman", vec![Role::LicensingOfficer]).await?;
     mk(authority, "approver@authority.example", "Sam Okafor", vec![Role::Approver]).await?;
+    mk(authority, "approver2@authority.example", "Noor Haddad", vec![Role::Approver]).await?;
     mk(authority, "assessor@authority.example", "Lena Fischer", vec![Role::HumanRightsAssessor]).await?;
     mk(authority, "enforcement@authority.example", "Tomás Silva", vec![Role::EnforcementOfficer]).await?;
     mk(authority, "admin@authority.example", "Robin Admin", vec![Role::Administrator]).await?;
@@ -234,6 +236,7 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     ];
     let officer = actor("officer@authority.example")?;
     let approver = actor("approver@authority.example")?;
+    let second_approver = actor("approver2@authority.example")?;
     let enforcement = actor("enforcement@authority.example")?;
 
     // Restricted-party lists, so that submissions can be screened (see `crate::screening`).
@@ -376,9 +379,19 @@ pub async fn load(app: &App) -> Result<(), AppError> {
             rationale.into(),
             "Demo decision.".into(),
             conditions,
+            "Demo: the case officer's review of the end user and the destination weighs more than the indicator score."
+                .into(),
             t.get(),
         );
-        app.execute_at(&approver, id, cmd, t.get()).await?;
+        let view = app.execute_at(&approver, id, cmd, t.get()).await?;
+        if view.application.proposed_decision.is_some() {
+            // A departure towards approval: a second approver concurs (`lifecycle`).
+            let cmd = Command::ConcurInDeparture {
+                licence_number: oversight_domain::licence::number(id, t.get()),
+                licence_expires_at: oversight_domain::licence::default_expiry(t.get()),
+            };
+            app.execute_at(&second_approver, id, cmd, t.get()).await?;
+        }
         match c.stage {
             Stage::Suspended => {
                 let cmd = Command::SuspendLicence {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use oversight_domain::{
     Application, UserId,
     lifecycle::{Event, Recorded, apply},
-    register::{PublicRecord, Publication, public_record},
+    register::{PublicRecord, Publication, RecordKind, public_record},
 };
 use oversight_tlog::{HashPlan, NoteSigner, leaf_hash};
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,10 @@ pub const MAX_ENTRIES_PAGE: u64 = 1000;
 pub struct RegisterProjection {
     /// `None` where a leaf is not a record this version understands (kept so indexes stay right).
     records: Vec<Option<PublicRecord>>,
+    /// The hash of each leaf as folded, so a check can tell a leaf changed since.
+    leaf_hashes: Vec<oversight_tlog::Hash>,
+    /// Why the register is withheld: the log failed its integrity check ([`App::check_log`]).
+    withheld: Option<String>,
 }
 
 /// A record with its position in the log.
@@ -46,9 +50,11 @@ pub struct RegisterQuery {
     pub outcome: Option<String>,
     pub control_entry: Option<String>,
     pub end_user_sector: Option<String>,
-    /// Published on or after (YYYY-MM-DD).
+    /// Only the records of this case (its id), e.g. a licence and every action on it.
+    pub case_id: Option<String>,
+    /// The act (decision, licence action, withdrawal) took place on or after (YYYY-MM-DD).
     pub from: Option<NaiveDate>,
-    /// Published on or before (YYYY-MM-DD).
+    /// The act took place on or before (YYYY-MM-DD).
     pub to: Option<NaiveDate>,
     /// 1-based.
     pub page: Option<u32>,
@@ -71,6 +77,8 @@ pub struct RegisterPage {
 pub struct RecordWithProof {
     pub index: u64,
     pub record: PublicRecord,
+    /// The log index of the record this one acts on (`record.acts_on`), if it is in the register.
+    pub acts_on_index: Option<u64>,
     /// base64 of SHA-256(0x00 ‖ leaf bytes).
     pub leaf_hash: String,
     /// The latest signed checkpoint (a C2SP signed note); `None` until the first one is signed.
@@ -115,6 +123,16 @@ impl App {
         }
         let Some(after) = after else { return vec![] };
         let exporter = self.org_name(after.org).unwrap_or_default();
+        let case_id = after.id.to_string();
+        let mut earlier: Vec<(RecordKind, String)> = self
+            .read()
+            .register
+            .records
+            .iter()
+            .flatten()
+            .filter(|r| r.case_id.as_deref() == Some(case_id.as_str()))
+            .map(|r| (r.kind, r.record_id.clone()))
+            .collect();
         let mut out = Vec::new();
         for (i, event) in events.iter().enumerate() {
             let id = self.new_uuid_at(now).to_string();
@@ -124,10 +142,12 @@ impl App {
                 exporter_name: &exporter,
                 control_list: &self.control_list,
                 policy: self.publication,
+                earlier: &earlier,
             };
             let record = public_record(state, &after, event, publication);
             if let Some(r) = record {
                 out.push((i, r.to_leaf()));
+                earlier.push((r.kind, r.record_id));
             }
         }
         out
@@ -164,12 +184,22 @@ impl App {
                 return false;
             }
             p.register.records.extend(leaves.iter().map(|l| PublicRecord::from_leaf(l).ok()));
+            p.register.leaf_hashes.extend(leaves.iter().map(|l| leaf_hash(l)));
             true
         })
     }
 
+    /// Refuses every read of the register while the log fails its integrity check (503, with why).
+    pub fn register_guard(&self) -> Result<()> {
+        match &self.read().register.withheld {
+            Some(why) => Err(AppError::Halted(format!("the register is withheld: {why}"))),
+            None => Ok(()),
+        }
+    }
+
     /// Searches the register, newest first.
     pub fn register_search(&self, q: &RegisterQuery) -> Result<RegisterPage> {
+        self.register_guard()?;
         let destination = match q.destination.as_deref().filter(|d| !d.is_empty()) {
             Some(d) => Some(
                 oversight_domain::CountryCode::parse(d)
@@ -205,8 +235,13 @@ impl App {
                         .as_deref()
                         .filter(|s| !s.is_empty())
                         .is_none_or(|s| r.end_user_sector.is_some_and(|x| x.as_str() == s))
-                    && q.from.is_none_or(|f| r.published_at.date_naive() >= f)
-                    && q.to.is_none_or(|t| r.published_at.date_naive() <= t)
+                    && q.case_id
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .is_none_or(|c| r.case_id.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c)))
+                    && q.from.is_none_or(|f| r.date_of_act() >= f)
+                    && q.to.is_none_or(|t| r.date_of_act() <= t)
                     && text.as_ref().is_none_or(|t| record_text(r).contains(t.as_str()))
             })
             .map(|(i, r)| RegisterEntry { index: i as u64, record: r.clone() })
@@ -219,21 +254,27 @@ impl App {
     }
 
     /// Every record in log order (for the open-data downloads).
-    pub fn register_all(&self) -> Vec<RegisterEntry> {
-        self.read()
+    pub fn register_all(&self) -> Result<Vec<RegisterEntry>> {
+        self.register_guard()?;
+        Ok(self
+            .read()
             .register
             .records
             .iter()
             .enumerate()
             .filter_map(|(i, r)| r.clone().map(|record| RegisterEntry { index: i as u64, record }))
-            .collect()
+            .collect())
     }
 
     /// One record with its inclusion proof against the latest checkpoint.
+    /// The record is read from its log leaf, so the page and the leaf hash it shows never disagree.
     pub async fn register_record(&self, index: u64) -> Result<RecordWithProof> {
-        let record =
-            self.read().register.records.get(index as usize).cloned().flatten().ok_or(AppError::NotFound)?;
+        self.register_guard()?;
+        if self.read().register.records.get(index as usize).cloned().flatten().is_none() {
+            return Err(AppError::NotFound);
+        }
         let leaf = self.store.log_leaves(index, index + 1).await?.pop().ok_or(AppError::NotFound)?;
+        let record = PublicRecord::from_leaf(&leaf).map_err(|_| AppError::NotFound)?;
         let checkpoint = self.store.latest_checkpoint().await?;
         let (tree_size, inclusion_proof) = match &checkpoint {
             Some(cp) if index < cp.size => {
@@ -242,14 +283,26 @@ impl App {
             Some(cp) => (Some(cp.size), vec![]),
             None => (None, vec![]),
         };
+        let acts_on_index = record.acts_on.as_deref().and_then(|id| self.register_index_of(id));
         Ok(RecordWithProof {
             index,
+            acts_on_index,
             record,
             leaf_hash: b64(&leaf_hash(&leaf)),
             checkpoint: checkpoint.map(|c| c.note),
             tree_size,
             inclusion_proof,
         })
+    }
+
+    /// The log index of the record with `record_id`.
+    pub fn register_index_of(&self, record_id: &str) -> Option<u64> {
+        let p = self.read();
+        p.register
+            .records
+            .iter()
+            .position(|r| r.as_ref().is_some_and(|r| r.record_id == record_id))
+            .map(|i| i as u64)
     }
 
     /// The latest signed checkpoint note.
@@ -309,9 +362,133 @@ impl App {
     }
 
     /// Statistics as the UK and EU publish them (see [`RegisterStats`]).
-    pub fn register_stats(&self) -> RegisterStats {
+    pub fn register_stats(&self) -> Result<RegisterStats> {
+        self.register_guard()?;
         let p = self.read();
-        stats(p.register.records.iter().flatten())
+        Ok(stats(p.register.records.iter().flatten()))
+    }
+
+    /// Checks the transparency log against itself and against the cases, and withholds the
+    /// register (every read answers 503 with the reason, and an alarm is logged) while it fails:
+    ///
+    /// 1. the latest checkpoint's note parses, names the size and root stored with it, and, if it
+    ///    carries a signature by this node's key, that signature verifies;
+    /// 2. the root recomputed from the stored leaves `[0, size)` is the checkpoint's root (at the
+    ///    checkpoint's size, whenever it was signed);
+    /// 3. every stored leaf is the one the register folded and serves;
+    /// 4. each case's records are of the kinds its events publish (a decision edited from a
+    ///    refusal to an approval disagrees with its "refused" record).
+    ///
+    /// Run at start and periodically ([`App::spawn_log_check`]). Returns the failure, if any; an
+    /// error reading the store is returned as such (the check is tried again next time).
+    pub async fn check_log(&self) -> Result<Option<String>> {
+        self.catch_up_register().await?;
+        let failure = self.log_failure().await?;
+        self.write_projections(|p| match (&failure, &p.register.withheld) {
+            (Some(why), None) => {
+                tracing::error!(
+                    "ALARM: the transparency log fails its integrity check; the register is withheld: {why}"
+                );
+            }
+            (None, Some(_)) => tracing::warn!(
+                "the transparency log passes its integrity check again; the register is served"
+            ),
+            _ => {}
+        });
+        self.write_projections(|p| p.register.withheld = failure.clone());
+        Ok(failure)
+    }
+
+    async fn log_failure(&self) -> Result<Option<String>> {
+        use oversight_tlog::{Checkpoint, Note, NoteError};
+        let size = self.store.log_size().await?;
+        let checkpoint = self.store.latest_checkpoint().await?;
+        if let Some(cp) = &checkpoint {
+            let note = match Note::parse(&cp.note) {
+                Ok(n) => n,
+                Err(e) => {
+                    return Ok(Some(format!("the latest checkpoint (size {}) cannot be read: {e}", cp.size)));
+                }
+            };
+            match note.verify(&[self.log_signer.verifier()]) {
+                // Signed by another key (a rotated or throw-away key): the roots are still compared.
+                Ok(_) | Err(NoteError::NoTrustedSignature { .. }) => {}
+                Err(e) => return Ok(Some(format!("the latest checkpoint's signature does not verify: {e}"))),
+            }
+            match Checkpoint::parse(&note.text) {
+                Ok(c) if c.size == cp.size && c.root == cp.root => {}
+                Ok(c) => {
+                    return Ok(Some(format!(
+                        "the latest checkpoint's note (size {}) disagrees with its stored size {} and root",
+                        c.size, cp.size
+                    )));
+                }
+                Err(e) => return Ok(Some(format!("the latest checkpoint's text cannot be read: {e}"))),
+            }
+            if cp.size > size {
+                return Ok(Some(format!(
+                    "the log has {size} leaves, fewer than its checkpoint's {}",
+                    cp.size
+                )));
+            }
+        }
+        // Every leaf: its hash, towards the root at the checkpoint's size and against what is served.
+        let signed = checkpoint.as_ref().map_or(0, |c| c.size);
+        let mut hashes = Vec::with_capacity(size as usize);
+        let mut at = 0;
+        while at < size {
+            let end = (at + 5000).min(size);
+            hashes.extend(self.store.log_leaves(at, end).await?.iter().map(|l| leaf_hash(l)));
+            at = end;
+        }
+        if let Some(cp) = &checkpoint
+            && oversight_tlog::root_from_leaf_hashes(&hashes[..cp.size as usize]) != cp.root
+        {
+            return Ok(Some(format!(
+                "the root recomputed from the stored leaves differs from the signed checkpoint at size {signed}: a published record was changed"
+            )));
+        }
+        let served: Vec<(usize, oversight_tlog::Hash)> =
+            self.read().register.leaf_hashes.iter().copied().enumerate().collect();
+        if let Some((i, _)) = served.iter().find(|(i, h)| hashes.get(*i).is_some_and(|x| x != h)) {
+            return Ok(Some(format!("log leaf {i} changed after it was published")));
+        }
+        // The cases' events against their records.
+        let mut published: BTreeMap<String, Vec<RecordKind>> = BTreeMap::new();
+        for r in self.read().register.records.iter().flatten() {
+            if let Some(c) = &r.case_id {
+                published.entry(c.clone()).or_default().push(r.kind);
+            }
+        }
+        for (id, events) in self.case_events() {
+            let expected = oversight_domain::register::expected_kinds(&events);
+            let records = published.remove(&id.to_string()).unwrap_or_default();
+            if let Some(i) = oversight_domain::register::first_disagreement(&expected, &records) {
+                return Ok(Some(format!(
+                    "case {id}: its events publish a {} record where the log holds a {} record: an event or a record was changed",
+                    expected[i].as_str(),
+                    records[i].as_str()
+                )));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Checks the log every `every` ([`App::check_log`]), until the app is dropped.
+    pub fn spawn_log_check(
+        self: &std::sync::Arc<Self>,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let app = std::sync::Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let Some(app) = app.upgrade() else { return };
+                if let Err(e) = app.check_log().await {
+                    tracing::warn!("checking the transparency log failed (will retry): {e}");
+                }
+            }
+        })
     }
 }
 
@@ -321,6 +498,7 @@ fn record_text(r: &PublicRecord) -> String {
         r.destination_name.as_deref(),
         r.goods_summary.as_deref(),
         r.public_rationale.as_deref(),
+        r.exporter_statement.as_deref(),
         r.licence_number.as_deref(),
         r.exporter.as_deref(),
         r.end_user_sector.map(|s| s.as_str()),

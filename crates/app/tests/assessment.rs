@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 const OFFICER: &str = "officer@authority.example";
 const APPROVER: &str = "approver@authority.example";
+/// The demo's second approver (departures towards approval).
+const APPROVER2: &str = "approver2@authority.example";
 const ASSESSOR: &str = "assessor@authority.example";
 const EXPORTER: &str = "compliance@nordwatch.example";
 /// An exporter of another organisation: the case does not exist for it.
@@ -75,19 +77,90 @@ async fn recommend(app: &App, id: ApplicationId) {
     app.execute(&actor(app, OFFICER), id, cmd).await.unwrap();
 }
 
+/// A justification long enough for a decision that departs from the assessment.
+const WHY: &str = "The oversight reform since the findings and the conditions answer the red flags.";
+
+async fn decide_with(
+    app: &App,
+    who: &str,
+    id: ApplicationId,
+    justification: &str,
+) -> Result<oversight_app::cases::ApplicationView, AppError> {
+    app.decide_case(
+        &actor(app, who),
+        id,
+        Outcome::ApproveWithConditions,
+        vec![],
+        "Licensed with conditions.".into(),
+        String::new(),
+        vec!["End-use assurance".into()],
+        justification.into(),
+    )
+    .await
+}
+
+/// Approves with conditions; where that departs from the assessment towards approval, with a
+/// justification and the second demo approver's concurrence.
 async fn decide(app: &App, id: ApplicationId) -> Result<ApplicationStatus, AppError> {
-    let view = app
-        .decide_case(
-            &actor(app, APPROVER),
-            id,
-            Outcome::ApproveWithConditions,
-            vec![],
-            "Licensed with conditions.".into(),
-            String::new(),
-            vec!["End-use assurance".into()],
-        )
-        .await?;
+    let view = decide_with(app, APPROVER, id, WHY).await?;
+    if view.application.proposed_decision.is_some() {
+        return Ok(app.concur_in_departure(&actor(app, APPROVER2), id).await?.application.status);
+    }
     Ok(view.application.status)
+}
+
+#[tokio::test]
+async fn a_decision_departing_from_the_assessment_is_justified_and_towards_approval_needs_a_second_approver()
+{
+    let db = TestDb::sqlite();
+    let app = demo_app(&db).await;
+    let id = assigned_case(&app, "HU", "5A001.j", "Nemzetbiztonsági Szakszolgálat", Sector::Police).await;
+    let (officer, approver) = (actor(&app, OFFICER), actor(&app, APPROVER));
+    let rec = app.record_assessment(&officer, id).await.unwrap();
+    let recommended = rec.assessment.recommended_outcome;
+    assert!(recommended >= oversight_app::assessment::risk::Outcome::PresumptionOfDenial, "{recommended:?}");
+    app.clear_red_flags(&approver, id, "Findings predate the oversight reform; conditions mitigate.")
+        .await
+        .unwrap();
+    recommend(&app, id).await;
+    app.record_hria(&actor(&app, ASSESSOR), id, full_hria()).await.unwrap();
+
+    // Approving what the assessment said to deny: a reasoned justification first.
+    let r = decide_with(&app, APPROVER, id, "").await;
+    assert!(matches!(&r, Err(AppError::Invalid(f)) if f.field == "departure_justification"), "{r:?}");
+    let r = decide_with(&app, APPROVER, id, "ok").await;
+    assert!(matches!(&r, Err(AppError::Invalid(f)) if f.field == "departure_justification"), "{r:?}");
+    // Then it waits for a second approver, and nothing is published yet.
+    let view = decide_with(&app, APPROVER, id, WHY).await.unwrap();
+    assert_eq!(view.application.status, ApplicationStatus::PendingDecision);
+    assert!(view.application.proposed_decision.is_some() && view.application.licence.is_none());
+    let of_case =
+        || oversight_app::register::RegisterQuery { case_id: Some(id.to_string()), ..Default::default() };
+    assert_eq!(app.register_search(&of_case()).unwrap().total, 0);
+    let second = actor(&app, APPROVER2);
+    let queue = app.work_queue(&second).unwrap();
+    assert!(queue.iter().any(|q| q.id == id && q.reason.contains("second approver")), "{queue:?}");
+    // The exporter sees nothing of it.
+    let mine = app.get_application(&actor(&app, EXPORTER), id).unwrap().application;
+    assert!(mine.proposed_decision.is_none());
+    assert!(app.history(&actor(&app, EXPORTER), id).unwrap().iter().all(|h| h.kind != "departure_proposed"));
+    // Not the proposer, not an officer, not the exporter.
+    assert!(matches!(app.concur_in_departure(&approver, id).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(app.concur_in_departure(&officer, id).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(app.concur_in_departure(&actor(&app, EXPORTER), id).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(app.concur_in_departure(&actor(&app, STRANGER), id).await, Err(AppError::NotFound)));
+
+    let view = app.concur_in_departure(&second, id).await.unwrap();
+    assert_eq!(view.application.status, ApplicationStatus::ApprovedWithConditions);
+    let d = view.application.decision.unwrap().departure.unwrap();
+    assert_eq!((d.justification.as_str(), d.second_approver), (WHY, Some(second.user)));
+    assert_eq!(d.recommended, recommended.as_str());
+    // The register says a departure happened (not why); the exporter sees the decision without it.
+    let page = app.register_search(&of_case()).unwrap();
+    assert!(page.records[0].record.departed_from_recommendation);
+    assert!(!serde_json::to_string(&page.records[0].record).unwrap().contains("oversight reform"));
+    let mine = app.get_application(&actor(&app, EXPORTER), id).unwrap().application;
+    assert!(mine.decision.unwrap().departure.is_none());
 }
 
 fn full_hria() -> Hria {
@@ -154,6 +227,7 @@ async fn the_gate_keeps_the_lifecycles_own_answers_for_the_wrong_role_or_state()
         conditions: vec![],
         licence_number: "OVS-1".into(),
         licence_expires_at: app.now() + chrono::Duration::days(30),
+        departure_justification: String::new(),
     };
     assert!(matches!(app.execute(&officer, id, cmd).await, Err(AppError::Forbidden(_))));
 }

@@ -294,7 +294,16 @@ async fn an_approval_on_a_lagging_node_right_after_another_node_raised_an_alert_
     assert!(node_b.alerts(&actor(&node_b, OFFICER), id).unwrap().is_empty(), "node B has not heard of it");
     let approver = actor(&node_b, APPROVER);
     let r = node_b
-        .decide_case(&approver, id, Outcome::Approve, vec![], "Licensed.".into(), String::new(), vec![])
+        .decide_case(
+            &approver,
+            id,
+            Outcome::Approve,
+            vec![],
+            "Licensed.".into(),
+            String::new(),
+            vec![],
+            String::new(),
+        )
         .await;
     assert!(matches!(&r, Err(AppError::Conflict(m)) if m.contains("screening")), "{r:?}");
 }

@@ -200,8 +200,18 @@ async fn approval_is_refused_while_an_alert_is_open_or_a_true_match_but_screenin
     w.import("v1.csv", &[KGB]).await;
     let id = w.submitted("State Security Committee of the Republic of Belarus", "BY").await;
     to_pending_decision(&w, id).await;
-    let approve =
-        |outcome| w.app.decide_case(&w.approver, id, outcome, vec![], "Licensed.".into(), "".into(), vec![]);
+    let approve = |outcome| {
+        w.app.decide_case(
+            &w.approver,
+            id,
+            outcome,
+            vec![],
+            "Licensed.".into(),
+            "".into(),
+            vec![],
+            String::new(),
+        )
+    };
     assert!(is_screening_refusal(&approve(Outcome::Approve).await));
     assert!(is_screening_refusal(&approve(Outcome::ApproveWithConditions).await));
     let alert = w.app.alerts(&w.officer, id).unwrap()[0].id;
@@ -214,12 +224,32 @@ async fn approval_is_refused_while_an_alert_is_open_or_a_true_match_but_screenin
     for a in w.app.alerts(&w.officer, other).unwrap() {
         w.app.adjudicate_alert(&w.officer, other, a.id, Verdict::TrueMatch, "The listed KGB").await.unwrap();
     }
-    let r =
-        w.app.decide_case(&w.approver, other, Outcome::Approve, vec![], "x".into(), "".into(), vec![]).await;
+    let r = w
+        .app
+        .decide_case(
+            &w.approver,
+            other,
+            Outcome::Approve,
+            vec![],
+            "x".into(),
+            "".into(),
+            vec![],
+            String::new(),
+        )
+        .await;
     assert!(is_screening_refusal(&r), "{r:?}");
     let r = w
         .app
-        .decide_case(&w.approver, other, Outcome::Deny, vec![2], "Refused.".into(), "".into(), vec![])
+        .decide_case(
+            &w.approver,
+            other,
+            Outcome::Deny,
+            vec![2],
+            "Refused.".into(),
+            "".into(),
+            vec![],
+            String::new(),
+        )
         .await;
     assert!(!is_screening_refusal(&r), "{r:?}");
 }

@@ -88,6 +88,11 @@ struct ServeArgs {
     /// http://<listen address>. The request's Host header is never used.
     #[arg(long, env = "OVERSIGHT_PUBLIC_URL", value_parser = oversight_web::PublicUrl::parse)]
     public_url: Option<oversight_web::PublicUrl>,
+    /// Seconds between checks of the transparency log against its signed checkpoint and the cases
+    /// (also checked at start); on a failure the register answers 503 and an alarm is logged.
+    #[arg(long, env = "OVERSIGHT_LOG_CHECK_SECONDS", default_value_t = 300,
+        value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    log_check_seconds: u64,
     #[command(flatten)]
     register: RegisterArgs,
 }
@@ -293,6 +298,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     // Other nodes may append to the same database: follow the global log.
     let _follower = app.spawn_follower(std::time::Duration::from_millis(500));
+    let _log_check = app.spawn_log_check(std::time::Duration::from_secs(args.log_check_seconds));
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
     let addr = listener.local_addr()?;

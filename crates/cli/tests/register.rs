@@ -197,3 +197,73 @@ async fn published_records_carry_no_commercial_secrets_and_prove_their_inclusion
     assert!(stats["cyber_surveillance"]["first_decisions"].as_u64().unwrap() >= 4);
     assert!(stats["refusals_by_criterion"]["2"].as_u64().unwrap() >= 1);
 }
+
+/// The register's answer to a public search, after the server restarted over the database.
+async fn register_after_restart(db: &TestDb, server: ServerProcess) -> (ServerProcess, StatusCode, String) {
+    drop(server);
+    let server = start(db).await;
+    let r = Client::new().get(format!("{}/api/register", server.base)).send().await.unwrap();
+    let status = r.status();
+    (server, status, r.text().await.unwrap())
+}
+
+// Issue 15, finding 11: the server checks its own log at start, and withholds the register when a
+// published record or the event it publishes was changed in the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_withholds_the_register_after_a_leaf_is_edited() {
+    let db = TestDb::sqlite();
+    let server = start(&db).await;
+    let (server, status, _) = register_after_restart(&db, server).await;
+    assert_eq!(status, StatusCode::OK, "an untouched database is served after a restart");
+    let pool = sqlite(&db).await;
+    sqlx::query("DROP TRIGGER log_leaves_no_update").execute(&pool).await.unwrap();
+    let changed = sqlx::query("UPDATE log_leaves SET data = CAST(REPLACE(CAST(data AS TEXT), 'licence_refused', 'licence_issued') AS BLOB) WHERE CAST(data AS TEXT) LIKE '%licence_refused%'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    pool.close().await;
+    let (server, status, body) = register_after_restart(&db, server).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("root recomputed from the stored leaves"), "{body}");
+    // Every way of reading the register is withheld, the HTML page saying why.
+    let client = Client::new();
+    for path in [
+        "/register",
+        "/register/0",
+        "/register/stats",
+        "/register/decisions.csv",
+        "/register/decisions.jsonl",
+        "/register/feed.atom",
+        "/api/register/0",
+        "/api/register/stats",
+    ] {
+        let r = client.get(format!("{}{path}", server.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+    }
+    let page = client.get(format!("{}/register", server.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("withheld"), "{page}");
+    // The alarm is in the server's log.
+    assert!(server.log_text().contains("ALARM"), "{}", server.log_text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_withholds_the_register_after_an_event_is_edited() {
+    let db = TestDb::sqlite();
+    let server = start(&db).await;
+    let pool = sqlite(&db).await;
+    sqlx::query("DROP TRIGGER events_no_update").execute(&pool).await.unwrap();
+    // A refusal rewritten as an approval in the case's own history (its record still says refused).
+    let changed = sqlx::query(
+        "UPDATE events SET payload = REPLACE(payload, '\"outcome\":\"deny\"', '\"outcome\":\"approve\"') \
+         WHERE seq = (SELECT seq FROM events WHERE kind = 'decided' AND payload LIKE '%\"outcome\":\"deny\"%' LIMIT 1)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    pool.close().await;
+    let (_server, status, body) = register_after_restart(&db, server).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("licence_issued record where the log holds a licence_refused record"), "{body}");
+}

@@ -158,6 +158,36 @@ pub struct Decision {
     pub internal_note: String,
     pub conditions: Vec<String>,
     pub at: DateTime<Utc>,
+    /// Set when the outcome departs from the risk assessment's recommended outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub departure: Option<Departure>,
+}
+
+/// Which way a decision departs from the assessment's recommended outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DepartureDirection {
+    /// More permissive than recommended (e.g. approving what the assessment said to deny): needs a
+    /// second approver.
+    TowardsApproval,
+    /// Stricter than recommended.
+    TowardsDenial,
+}
+
+/// A decision's departure from the assessment's recommended outcome, with its justification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Departure {
+    /// The assessment's recommended outcome (`approve`, `approve_with_conditions`, `refer`,
+    /// `presumption_of_denial`, `deny`).
+    pub recommended: String,
+    pub direction: DepartureDirection,
+    /// The approver's reasoned justification (internal, never published).
+    pub justification: String,
+    /// The second approver who concurred (a departure towards approval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_approver: Option<UserId>,
 }
 
 /// A licence issued by an approval.
@@ -183,6 +213,27 @@ pub struct Hold {
     pub red_flags_of: Option<u64>,
 }
 
+/// The act an exporter's statement was written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StatementAct {
+    Withdrawal,
+    Surrender,
+}
+
+/// An exporter's own reason for a withdrawal or surrender (DOMAIN.md §9: published text is the
+/// authority's; the exporter's words only after an officer releases them, marked as theirs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExporterStatement {
+    pub act: StatementAct,
+    pub text: String,
+    pub at: DateTime<Utc>,
+    /// Whether an officer has released it to the public register.
+    pub released: bool,
+}
+
 /// One case, as folded from its events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -205,6 +256,13 @@ pub struct Application {
     pub hold: Option<Hold>,
     pub decision: Option<Decision>,
     pub licence: Option<Licence>,
+    /// What the exporter wrote when withdrawing the application or surrendering the licence: never
+    /// published until an officer releases it, and then marked as the exporter's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter_statement: Option<ExporterStatement>,
+    /// A decision departing from the assessment towards approval, awaiting a second approver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposed_decision: Option<Decision>,
     /// Number of events applied: the stream version used for optimistic concurrency.
     pub version: u64,
 }

@@ -290,6 +290,40 @@ pub fn flag_names(flags: &[RedFlagKind]) -> String {
     flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
 }
 
+/// The latest assessment's recommended outcome (what a decision may depart from).
+pub fn recommended_outcome(state: &CaseAssessment) -> Option<oversight_risk::Outcome> {
+    state.latest().map(|a| a.value.recommended_outcome)
+}
+
+/// Whether, and which way, deciding `decided` departs from the recommended outcome. Outcomes are
+/// ranked by strictness (approve < approve with conditions < deny); `refer` recommends no outcome,
+/// so nothing departs from it; from a presumption of denial, any approval departs towards approval
+/// and a denial does not depart.
+pub fn departure(
+    recommended: oversight_risk::Outcome,
+    decided: crate::application::Outcome,
+) -> Option<crate::application::DepartureDirection> {
+    use crate::application::{DepartureDirection as D, Outcome as O};
+    use oversight_risk::Outcome as R;
+    let rank = |o: O| match o {
+        O::Approve => 0,
+        O::ApproveWithConditions => 1,
+        O::Deny => 2,
+    };
+    let recommended = match recommended {
+        R::Refer => return None,
+        R::PresumptionOfDenial if decided == O::Deny => return None,
+        R::PresumptionOfDenial | R::Deny => O::Deny,
+        R::Approve => O::Approve,
+        R::ApproveWithConditions => O::ApproveWithConditions,
+    };
+    match rank(decided).cmp(&rank(recommended)) {
+        std::cmp::Ordering::Less => Some(D::TowardsApproval),
+        std::cmp::Ordering::Greater => Some(D::TowardsDenial),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
 /// Why a decision must wait, in plain words; empty when the assessment gates are passed.
 pub fn decision_blockers(state: &CaseAssessment) -> Vec<String> {
     let Some(latest) = state.latest() else {

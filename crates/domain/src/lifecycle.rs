@@ -19,11 +19,13 @@
 //! | start / end consultation | licensing officer | under_review / consultation |
 //! | recommend | the assigned licensing officer | under_review |
 //! | decide | approver who did not draft the recommendation (four-eyes) | pending_decision |
+//! | concur in a departure towards approval | an approver other than the one who proposed it and the recommending officer | pending_decision, a departure proposed |
 //! | put on hold / resume | licensing officer or approver | submitted … pending_decision / on_hold |
 //! | suspend, revoke licence | approver or enforcement officer | active (suspend); active, suspended (revoke) |
 //! | reinstate licence | approver | suspended |
 //! | surrender licence | exporter of the owner | active, suspended |
 //! | expire licence | licensing officer or administrator, once its expiry date has passed | active, suspended |
+//! | release the exporter's statement (to the register) | licensing officer or approver | withdrawn after submission, or licence surrendered; once |
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,8 +33,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     FieldError,
     application::{
-        Application, ApplicationStatus as S, Decision, Document, DocumentKind, Hold, Item, Licence,
-        LicenceStatus, Outcome, Recommendation,
+        Application, ApplicationStatus as S, Decision, Departure, DepartureDirection, Document, DocumentKind,
+        ExporterStatement, Hold, Item, Licence, LicenceStatus, Outcome, Recommendation, StatementAct,
     },
     control_list::ControlList,
     countries::CountryCode,
@@ -63,12 +65,15 @@ pub struct Gates {
     pub decision: Vec<String>,
     /// Whether the red flags of the latest assessment are cleared (or none were raised).
     pub red_flags_cleared: bool,
+    /// The latest assessment's recommended outcome, which a decision may depart from only with a
+    /// reasoned justification (and, towards approval, a second approver).
+    pub recommended: Option<oversight_risk::Outcome>,
 }
 
 impl Gates {
     /// Nothing stands in the way (tests, and commands that need no gate).
     pub fn open() -> Self {
-        Gates { approval: Vec::new(), decision: Vec::new(), red_flags_cleared: true }
+        Gates { approval: Vec::new(), decision: Vec::new(), red_flags_cleared: true, recommended: None }
     }
 }
 
@@ -141,6 +146,15 @@ pub enum Command {
         conditions: Vec<String>,
         licence_number: String,
         licence_expires_at: DateTime<Utc>,
+        /// Required when the outcome departs from the assessment's recommended outcome.
+        #[serde(default)]
+        departure_justification: String,
+    },
+    /// A second approver concurs in a departure towards approval proposed by another approver:
+    /// the proposed decision is taken and the licence issued.
+    ConcurInDeparture {
+        licence_number: String,
+        licence_expires_at: DateTime<Utc>,
     },
     Withdraw {
         reason: String,
@@ -170,6 +184,9 @@ pub enum Command {
         reason: String,
     },
     ExpireLicence,
+    /// Publishes the exporter's own reason for a withdrawal or surrender, marked as theirs. Until
+    /// an officer does this, the register shows only the authority's wording.
+    ReleaseExporterStatement,
 }
 
 impl Command {
@@ -189,6 +206,7 @@ impl Command {
             Command::EndConsultation { .. } => "end the consultation on",
             Command::Recommend { .. } => "record a recommendation on",
             Command::Decide { .. } => "decide",
+            Command::ConcurInDeparture { .. } => "concur in the decision on",
             Command::Withdraw { .. } => "withdraw",
             Command::PutOnHold { .. } | Command::HoldForRedFlags { .. } => "put on hold",
             Command::Resume { .. } => "resume",
@@ -197,6 +215,7 @@ impl Command {
             Command::RevokeLicence { .. } => "revoke the licence of",
             Command::SurrenderLicence { .. } => "surrender the licence of",
             Command::ExpireLicence => "expire the licence of",
+            Command::ReleaseExporterStatement => "release the exporter's statement on",
         }
     }
 }
@@ -249,6 +268,11 @@ pub enum Event {
     Decided {
         decision: Decision,
     },
+    /// An approver decided towards approval against the assessment's recommendation: the decision
+    /// waits for a second approver to concur.
+    DepartureProposed {
+        decision: Decision,
+    },
     LicenceIssued {
         licence: Licence,
     },
@@ -278,6 +302,10 @@ pub enum Event {
         reason: String,
     },
     LicenceExpired,
+    /// An officer released the exporter's statement (its text, as the exporter wrote it).
+    ExporterStatementReleased {
+        statement: String,
+    },
 }
 
 impl Event {
@@ -297,6 +325,7 @@ impl Event {
             Event::ConsultationEnded { .. } => "consultation_ended",
             Event::Recommended { .. } => "recommended",
             Event::Decided { .. } => "decided",
+            Event::DepartureProposed { .. } => "departure_proposed",
             Event::LicenceIssued { .. } => "licence_issued",
             Event::Withdrawn { .. } => "withdrawn",
             Event::PutOnHold { .. } => "put_on_hold",
@@ -306,6 +335,7 @@ impl Event {
             Event::LicenceRevoked { .. } => "licence_revoked",
             Event::LicenceSurrendered { .. } => "licence_surrendered",
             Event::LicenceExpired => "licence_expired",
+            Event::ExporterStatementReleased { .. } => "exporter_statement_released",
         }
     }
 }
@@ -580,6 +610,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             conditions: ref conds,
             ref licence_number,
             licence_expires_at,
+            ref departure_justification,
         } => {
             require_authority(actor, &[Role::Approver], "deciding")?;
             require_status(app, &cmd, &[S::PendingDecision])?;
@@ -589,16 +620,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 ));
             }
             // What other records of the case say comes first: it is what the approver must resolve.
-            let mut blockers = ctx.gates.decision.clone();
-            if outcome != Outcome::Deny {
-                blockers.extend(ctx.gates.approval.iter().map(|b| format!("approval refused: {b}")));
-            }
-            if !blockers.is_empty() {
-                return Err(Rejection::Blocked(format!(
-                    "the decision cannot be taken yet: {}.",
-                    blockers.join("; ")
-                )));
-            }
+            check_gates(&ctx.gates, outcome)?;
             let conds = conditions("conditions", conds)?;
             check_conditions(outcome, &conds)?;
             if criteria.iter().any(|c| !(1..=8).contains(c)) {
@@ -612,31 +634,66 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             } else {
                 lines("internal_note", internal_note, 10_000)?
             };
+            let departure = match ctx.gates.recommended {
+                Some(r) => match crate::assessment::departure(r, outcome) {
+                    Some(direction) => Some(Departure {
+                        recommended: r.as_str().to_string(),
+                        direction,
+                        justification: justification(departure_justification, r)?,
+                        second_approver: None,
+                    }),
+                    None => None,
+                },
+                None => None,
+            };
             let decision = Decision {
                 by: actor.user,
                 outcome,
                 criteria: criteria.clone(),
                 public_rationale: lines("public_rationale", public_rationale, 10_000)?,
                 internal_note,
-                conditions: conds.clone(),
+                conditions: conds,
                 at: ctx.now,
+                departure,
             };
-            let mut events = vec![Event::Decided { decision }];
-            if outcome != Outcome::Deny {
-                if licence_expires_at <= ctx.now {
-                    return Err(invalid("licence_expires_at", "must be in the future"));
-                }
-                events.push(Event::LicenceIssued {
-                    licence: Licence {
-                        number: text("licence_number", licence_number, 64)?,
-                        status: LicenceStatus::Active,
-                        issued_at: ctx.now,
-                        expires_at: licence_expires_at,
-                        conditions: conds,
-                    },
-                });
+            if outcome != Outcome::Deny && licence_expires_at <= ctx.now {
+                return Err(invalid("licence_expires_at", "must be in the future"));
             }
-            Ok(events)
+            if decision.departure.as_ref().is_some_and(|d| d.direction == DepartureDirection::TowardsApproval)
+            {
+                // Departing towards approval takes a second approver (ConcurInDeparture).
+                return Ok(vec![Event::DepartureProposed { decision }]);
+            }
+            decided(decision, licence_number, licence_expires_at, ctx.now)
+        }
+        Command::ConcurInDeparture { ref licence_number, licence_expires_at } => {
+            require_authority(actor, &[Role::Approver], "concurring in a decision")?;
+            require_status(app, &cmd, &[S::PendingDecision])?;
+            let Some(proposed) = app.proposed_decision.clone() else {
+                return Err(Rejection::Blocked(
+                    "no departure from the assessment awaits a second approver".into(),
+                ));
+            };
+            if proposed.by == actor.user {
+                return Err(forbidden(
+                    "a departure towards approval needs a second approver: not the approver who proposed it",
+                ));
+            }
+            if app.recommendation.as_ref().map(|r| r.by) == Some(actor.user) {
+                return Err(forbidden(
+                    "four-eyes rule: the approver must not be the officer who drafted the recommendation",
+                ));
+            }
+            check_gates(&ctx.gates, proposed.outcome)?;
+            if licence_expires_at <= ctx.now {
+                return Err(invalid("licence_expires_at", "must be in the future"));
+            }
+            let mut decision = proposed;
+            decision.at = ctx.now;
+            if let Some(d) = decision.departure.as_mut() {
+                d.second_approver = Some(actor.user);
+            }
+            decided(decision, licence_number, licence_expires_at, ctx.now)
         }
         Command::Withdraw { ref reason } => {
             require_owner(app, actor)?;
@@ -706,7 +763,84 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             }
             Ok(vec![Event::LicenceExpired])
         }
+        Command::ReleaseExporterStatement => {
+            require_authority(
+                actor,
+                &[Role::LicensingOfficer, Role::Approver],
+                "releasing an exporter's statement",
+            )?;
+            match &app.exporter_statement {
+                None => Err(Rejection::Blocked(
+                    "there is no published withdrawal or surrender whose statement could be released".into(),
+                )),
+                Some(s) if s.released => {
+                    Err(Rejection::Blocked("the exporter's statement is already released".into()))
+                }
+                Some(s) => Ok(vec![Event::ExporterStatementReleased { statement: s.text.clone() }]),
+            }
+        }
     }
+}
+
+/// The fewest characters of a departure's justification: a reason, not a word.
+pub const MIN_DEPARTURE_JUSTIFICATION: usize = 30;
+
+fn justification(text: &str, recommended: oversight_risk::Outcome) -> Result<String, Rejection> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(invalid(
+            "departure_justification",
+            &format!(
+                "the risk assessment recommended \"{}\"; a decision that departs from it needs a reasoned justification",
+                recommended.plain()
+            ),
+        ));
+    }
+    if t.chars().count() < MIN_DEPARTURE_JUSTIFICATION {
+        return Err(invalid(
+            "departure_justification",
+            &format!(
+                "give the reasons for departing from the assessment (at least {MIN_DEPARTURE_JUSTIFICATION} characters)"
+            ),
+        ));
+    }
+    lines("departure_justification", t, 10_000)
+}
+
+/// Refuses a decision of `outcome` while other records of the case stand in the way.
+fn check_gates(gates: &Gates, outcome: Outcome) -> Result<(), Rejection> {
+    let mut blockers = gates.decision.clone();
+    if outcome != Outcome::Deny {
+        blockers.extend(gates.approval.iter().map(|b| format!("approval refused: {b}")));
+    }
+    if blockers.is_empty() {
+        Ok(())
+    } else {
+        Err(Rejection::Blocked(format!("the decision cannot be taken yet: {}.", blockers.join("; "))))
+    }
+}
+
+/// The events of a decision taken: the decision and, for an approval, its licence.
+fn decided(
+    decision: Decision,
+    licence_number: &str,
+    licence_expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, Rejection> {
+    let (outcome, conds) = (decision.outcome, decision.conditions.clone());
+    let mut events = vec![Event::Decided { decision }];
+    if outcome != Outcome::Deny {
+        events.push(Event::LicenceIssued {
+            licence: Licence {
+                number: text("licence_number", licence_number, 64)?,
+                status: LicenceStatus::Active,
+                issued_at: now,
+                expires_at: licence_expires_at,
+                conditions: conds,
+            },
+        });
+    }
+    Ok(events)
 }
 
 fn check_conditions(outcome: Outcome, conds: &[String]) -> Result<(), Rejection> {
@@ -766,6 +900,8 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
                 hold: None,
                 decision: None,
                 licence: None,
+                exporter_statement: None,
+                proposed_decision: None,
                 version: 1,
             });
         }
@@ -812,11 +948,18 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
                 Outcome::Deny => S::Denied,
             };
             app.decision = Some(decision.clone());
+            app.proposed_decision = None;
         }
+        Event::DepartureProposed { decision } => app.proposed_decision = Some(decision.clone()),
         Event::LicenceIssued { licence } => app.licence = Some(licence.clone()),
-        Event::Withdrawn { .. } => {
+        Event::Withdrawn { reason } => {
+            // A withdrawn draft is private: there is no public record to explain.
+            if app.status != S::Draft {
+                app.exporter_statement = statement(StatementAct::Withdrawal, reason, rec.at);
+            }
             app.status = S::Withdrawn;
             app.hold = None;
+            app.proposed_decision = None;
         }
         Event::PutOnHold { reason, red_flags_of } => {
             // Holds recorded before `red_flags_of` existed are recognised by the rule's own wording.
@@ -833,10 +976,22 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
         Event::LicenceSuspended { .. } => set_licence(&mut app, LicenceStatus::Suspended),
         Event::LicenceReinstated { .. } => set_licence(&mut app, LicenceStatus::Active),
         Event::LicenceRevoked { .. } => set_licence(&mut app, LicenceStatus::Revoked),
-        Event::LicenceSurrendered { .. } => set_licence(&mut app, LicenceStatus::Surrendered),
+        Event::LicenceSurrendered { reason } => {
+            set_licence(&mut app, LicenceStatus::Surrendered);
+            app.exporter_statement = statement(StatementAct::Surrender, reason, rec.at);
+        }
         Event::LicenceExpired => set_licence(&mut app, LicenceStatus::Expired),
+        Event::ExporterStatementReleased { .. } => {
+            if let Some(s) = app.exporter_statement.as_mut() {
+                s.released = true;
+            }
+        }
     }
     Some(app)
+}
+
+fn statement(act: StatementAct, text: &str, at: DateTime<Utc>) -> Option<ExporterStatement> {
+    (!text.trim().is_empty()).then(|| ExporterStatement { act, text: text.to_string(), at, released: false })
 }
 
 /// Every hold the red-flag rule puts on a case starts with this.

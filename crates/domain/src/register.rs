@@ -38,6 +38,8 @@ pub enum RecordKind {
     AppealOverturned,
     InformedNotice,
     RuleChange,
+    /// An exporter's own words (a withdrawal's or surrender's reason), released by an officer.
+    ExporterStatement,
 }
 
 impl RecordKind {
@@ -61,6 +63,7 @@ impl RecordKind {
             RecordKind::AppealOverturned => "issued_on_appeal",
             RecordKind::InformedNotice => "informed",
             RecordKind::RuleChange => "rule_change",
+            RecordKind::ExporterStatement => "exporter_statement",
         }
     }
 }
@@ -81,8 +84,17 @@ pub struct PublicRecord {
     pub licence_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence_type: Option<String>,
+    /// The date of the licensing decision (for a licence action: the decision that issued it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision_date: Option<NaiveDate>,
+    /// The date of the act this record publishes (a revocation's date, not its licence's); absent
+    /// in records published before it was recorded, whose act date is `published_at`'s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act_date: Option<NaiveDate>,
+    /// The record this one acts on (`record_id`): a licence action names the record that issued
+    /// the licence, a released statement the withdrawal or surrender it explains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acts_on: Option<String>,
     /// ISO 3166-1 alpha-2 destination and its name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
@@ -106,12 +118,21 @@ pub struct PublicRecord {
     /// Working days from submission to decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub processing_working_days: Option<u32>,
-    /// The plain-language rationale (for licence actions: the stated reason).
+    /// The plain-language rationale, always written by the authority (for licence actions: the
+    /// officer's stated reason; for a withdrawal or surrender: the authority's standard wording).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_rationale: Option<String>,
+    /// The exporter's own words, only in an `exporter_statement` record (released by an officer,
+    /// and always shown marked as the exporter's, never as the authority's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter_statement: Option<String>,
     /// The exporter, if the publication policy names exporters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exporter: Option<String>,
+    /// The decision departs from the risk assessment's recommended outcome (its justification is
+    /// recorded, and a departure towards approval was concurred in by a second approver).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub departed_from_recommendation: bool,
     /// Counted in "first decision only" statistics.
     pub first_decision: bool,
     /// Why the record is left out of decision statistics, if it is.
@@ -120,6 +141,11 @@ pub struct PublicRecord {
 }
 
 impl PublicRecord {
+    /// The date of the act published: what the register shows and its date filters use.
+    pub fn date_of_act(&self) -> NaiveDate {
+        self.act_date.unwrap_or_else(|| self.published_at.date_naive())
+    }
+
     /// The bytes stored as the log leaf and served in `decisions.jsonl`.
     pub fn to_leaf(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("records serialise")
@@ -137,7 +163,8 @@ pub struct PublicationPolicy {
     pub exporter_names: bool,
 }
 
-/// Everything a record needs besides the case: its id and time, who applied, the list, the policy.
+/// Everything a record needs besides the case: its id and time, who applied, the list, the policy,
+/// and the case's earlier records (kind and `record_id`, in log order) that a new one may act on.
 #[derive(Debug, Clone)]
 pub struct Publication<'a> {
     pub record_id: String,
@@ -145,6 +172,20 @@ pub struct Publication<'a> {
     pub exporter_name: &'a str,
     pub control_list: &'a ControlList,
     pub policy: PublicationPolicy,
+    pub earlier: &'a [(RecordKind, String)],
+}
+
+/// The authority's wording of a withdrawal on the register (the exporter's reason is not published).
+pub const WITHDRAWAL_RATIONALE: &str = "The applicant withdrew the application before a decision was taken.";
+/// The authority's wording of a surrender on the register (the exporter's reason is not published).
+pub const SURRENDER_RATIONALE: &str = "The licence holder surrendered the licence.";
+/// The authority's wording of a released exporter statement.
+pub const STATEMENT_RATIONALE: &str = "The licensing authority releases the applicant's own statement below. \
+     The words are the applicant's, not the authority's.";
+
+/// The latest earlier record of one of `kinds`.
+fn latest_of(earlier: &[(RecordKind, String)], kinds: &[RecordKind]) -> Option<String> {
+    earlier.iter().rev().find(|(k, _)| kinds.contains(k)).map(|(_, id)| id.clone())
 }
 
 /// The public record, if any, for `event`, part of a batch that turned `before` into `after`.
@@ -154,7 +195,10 @@ pub fn public_record(
     event: &Event,
     publication: Publication<'_>,
 ) -> Option<PublicRecord> {
-    let Publication { record_id, at, exporter_name, control_list, policy } = publication;
+    let Publication { record_id, at, exporter_name, control_list, policy, earlier } = publication;
+    let issued =
+        [RecordKind::LicenceIssued, RecordKind::LicenceIssuedWithConditions, RecordKind::AppealOverturned];
+    let mut statement = None;
     let (kind, rationale, first, excluded) = match event {
         Event::Decided { decision } => {
             let kind = match decision.outcome {
@@ -167,7 +211,7 @@ pub fn public_record(
         // Drafts are private; a submitted application that is withdrawn is public.
         Event::Withdrawn { reason } if before.is_some_and(|b| b.status != ApplicationStatus::Draft) => (
             RecordKind::ApplicationWithdrawn,
-            Some(reason.clone()),
+            Some(WITHDRAWAL_RATIONALE.to_string()),
             false,
             Some("withdrawn by the applicant before a decision".to_string()),
         ),
@@ -180,8 +224,17 @@ pub fn public_record(
         Event::LicenceRevoked { reason } => {
             (RecordKind::LicenceRevoked, Some(reason.clone()), false, licence_action())
         }
-        Event::LicenceSurrendered { reason } => {
-            (RecordKind::LicenceSurrendered, Some(reason.clone()), false, licence_action())
+        Event::LicenceSurrendered { .. } => {
+            (RecordKind::LicenceSurrendered, Some(SURRENDER_RATIONALE.to_string()), false, licence_action())
+        }
+        Event::ExporterStatementReleased { statement: text } => {
+            statement = Some(text.clone());
+            (
+                RecordKind::ExporterStatement,
+                Some(STATEMENT_RATIONALE.to_string()),
+                false,
+                Some("statement of the applicant, not a licensing decision".to_string()),
+            )
         }
         Event::LicenceExpired => (RecordKind::LicenceExpired, None, false, licence_action()),
         _ => return None,
@@ -193,6 +246,17 @@ pub fn public_record(
     titles.dedup();
     let end_user = after.parties.iter().find(|p| p.role == PartyRole::EndUser);
     let decision = after.decision.as_ref();
+    let acts_on = match kind {
+        RecordKind::LicenceSuspended
+        | RecordKind::LicenceReinstated
+        | RecordKind::LicenceRevoked
+        | RecordKind::LicenceSurrendered
+        | RecordKind::LicenceExpired => latest_of(earlier, &issued),
+        RecordKind::ExporterStatement => {
+            latest_of(earlier, &[RecordKind::ApplicationWithdrawn, RecordKind::LicenceSurrendered])
+        }
+        _ => None,
+    };
     Some(PublicRecord {
         record_id,
         kind,
@@ -201,6 +265,8 @@ pub fn public_record(
         licence_number: after.licence.as_ref().map(|l| l.number.clone()),
         licence_type: Some("standard individual export licence".to_string()),
         decision_date: decision.map(|d| d.at.date_naive()),
+        act_date: Some(at.date_naive()),
+        acts_on,
         destination: Some(after.destination.alpha2().to_string()),
         destination_name: Some(after.destination.name().to_string()),
         end_user_sector: end_user.map(|p| p.sector),
@@ -223,10 +289,49 @@ pub fn public_record(
             _ => None,
         },
         public_rationale: rationale.filter(|r| !r.is_empty()),
+        exporter_statement: statement,
+        departed_from_recommendation: matches!(event, Event::Decided { decision } if decision.departure.is_some()),
         exporter: policy.exporter_names.then(|| exporter_name.to_string()),
         first_decision: first,
         excluded_from_statistics: excluded,
     })
+}
+
+/// The kinds of record a case's events publish, in order (what its records in the log must be).
+/// A withdrawal is published only after a submission (a withdrawn draft is private).
+pub fn expected_kinds(events: &[Event]) -> Vec<RecordKind> {
+    let mut submitted = false;
+    let mut out = Vec::new();
+    for e in events {
+        let kind = match e {
+            Event::Submitted => {
+                submitted = true;
+                None
+            }
+            Event::Decided { decision } => Some(match decision.outcome {
+                Outcome::Approve => RecordKind::LicenceIssued,
+                Outcome::ApproveWithConditions => RecordKind::LicenceIssuedWithConditions,
+                Outcome::Deny => RecordKind::LicenceRefused,
+            }),
+            Event::Withdrawn { .. } if submitted => Some(RecordKind::ApplicationWithdrawn),
+            Event::LicenceSuspended { .. } => Some(RecordKind::LicenceSuspended),
+            Event::LicenceReinstated { .. } => Some(RecordKind::LicenceReinstated),
+            Event::LicenceRevoked { .. } => Some(RecordKind::LicenceRevoked),
+            Event::LicenceSurrendered { .. } => Some(RecordKind::LicenceSurrendered),
+            Event::LicenceExpired => Some(RecordKind::LicenceExpired),
+            Event::ExporterStatementReleased { .. } => Some(RecordKind::ExporterStatement),
+            _ => None,
+        };
+        out.extend(kind);
+    }
+    out
+}
+
+/// Where a case's published records disagree with what its events publish: the first position at
+/// which the kinds differ. Either list may be ahead of the other by records not yet folded (a
+/// write between the two reads), so only a difference within both is a disagreement.
+pub fn first_disagreement(expected: &[RecordKind], published: &[RecordKind]) -> Option<usize> {
+    expected.iter().zip(published).position(|(e, p)| e != p)
 }
 
 fn licence_action() -> Option<String> {
@@ -309,6 +414,8 @@ mod tests {
             licence_number: None,
             licence_type: None,
             decision_date: None,
+            act_date: None,
+            acts_on: None,
             destination: None,
             destination_name: None,
             end_user_sector: None,
@@ -320,6 +427,8 @@ mod tests {
             conditions: vec![],
             processing_working_days: None,
             public_rationale: Some("New catch-all guidance".into()),
+            exporter_statement: None,
+            departed_from_recommendation: false,
             exporter: None,
             first_decision: false,
             excluded_from_statistics: Some("not a decision".into()),

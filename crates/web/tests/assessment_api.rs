@@ -119,8 +119,21 @@ async fn a_red_flag_puts_the_case_on_hold_and_only_an_approver_clears_it() {
 
     recommend(&officer, &id).await;
     assert_eq!(assessor.put(&format!("/api/applications/{id}/hria"), hria()).await.0, StatusCode::OK);
+    // The assessment recommended against approval: approving departs from it (issue 15, finding 12),
+    // so it takes a justification and a second approver.
     let (s, v) = approver.post(&format!("/api/applications/{id}/decision"), decision()).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("departure_justification")),
+        "{v}"
+    );
+    let mut justified = decision();
+    justified["departure_justification"] = json!("Findings considered; the conditions answer the red flags.");
+    let (s, v) = approver.post(&format!("/api/applications/{id}/decision"), justified).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("pending_decision")), "{v}");
+    let second = t.login("approver2@authority.example").await;
+    let (s, v) = second.post(&format!("/api/applications/{id}/decision/concur"), json!({})).await;
+    assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("approved_with_conditions")), "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

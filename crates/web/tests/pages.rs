@@ -164,12 +164,17 @@ async fn record_text_is_escaped_on_every_page() {
     let (s, body) =
         exporter.post(&format!("/api/applications/{id}/withdraw"), json!({"reason": reason})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
+    // Published only once an officer releases it, as the exporter's statement (record 9).
+    let officer = site.login("officer@authority.example").await;
+    let (s, body) =
+        officer.post(&format!("/api/applications/{id}/exporter-statement/release"), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
 
     let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; postponed";
     let list = page(&site, "/register?q=alert").await.1;
     assert_eq!(rows(&list), 1);
     assert!(list.contains(escaped) && !list.contains("<script>"), "{list}");
-    let record = page(&site, "/register/8").await.1;
+    let record = page(&site, "/register/9").await.1;
     assert!(record.contains(escaped) && !record.contains("<script>"), "{record}");
     // What the visitor typed is escaped too.
     let echoed = page(&site, "/register?q=%22%3E%3Cscript%3E").await.1;

@@ -7,9 +7,9 @@ use oversight_testkit::{TestServer, User};
 use reqwest::{Client, StatusCode, header::HeaderMap};
 use serde_json::json;
 
-/// A submitted application of the exporter's, withdrawn with `reason` (which the register
-/// publishes as the record's rationale).
-async fn withdrawn_with(exporter: &User, reason: &str) {
+/// A submitted application of the exporter's, withdrawn with `reason`, which an officer then
+/// releases to the register as the exporter's statement (issue 15, finding 1).
+async fn withdrawn_with(exporter: &User, officer: &User, reason: &str) {
     let (s, app) = exporter
         .post(
             "/api/applications",
@@ -29,12 +29,16 @@ async fn withdrawn_with(exporter: &User, reason: &str) {
     let (s, body) =
         exporter.post(&format!("/api/applications/{id}/withdraw"), json!({"reason": reason})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) =
+        officer.post(&format!("/api/applications/{id}/exporter-statement/release"), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
 }
 
 #[tokio::test]
 async fn csv_cells_a_spreadsheet_would_evaluate_are_neutralised() {
     let t = TestServer::sqlite().await;
     let exporter = t.login("compliance@nordwatch.example").await;
+    let officer = t.login("officer@authority.example").await;
     let hostile = [
         "=HYPERLINK(\"http://evil.example\",\"Official notice\")",
         "+1+cmd|' /C calc'!A0",
@@ -42,13 +46,13 @@ async fn csv_cells_a_spreadsheet_would_evaluate_are_neutralised() {
         "@SUM(1,2)",
     ];
     for reason in hostile {
-        withdrawn_with(&exporter, reason).await;
+        withdrawn_with(&exporter, &officer, reason).await;
     }
     let resp = Client::new().get(format!("{}/register/decisions.csv", t.base)).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let body = resp.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(body.as_bytes());
-    let rationale = reader.headers().unwrap().iter().position(|h| h == "public_rationale").unwrap();
+    let rationale = reader.headers().unwrap().iter().position(|h| h == "exporter_statement").unwrap();
     let cells: Vec<String> = reader.records().map(|r| r.unwrap()[rationale].to_string()).collect();
     for reason in hostile {
         let expected = format!("'{reason}");

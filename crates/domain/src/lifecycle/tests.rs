@@ -109,6 +109,7 @@ fn decide_cmd(outcome: Outcome) -> Command {
         },
         licence_number: "OVS-2026-0001".into(),
         licence_expires_at: now() + Duration::days(730),
+        departure_justification: String::new(),
     }
 }
 fn reason() -> String {
@@ -798,5 +799,378 @@ fn document_file_names_go_through_the_text_policy() {
     for bad in ["invoice\u{202E}fdp.exe", "under\ntaking.pdf", "under\ttaking.pdf", "a\u{0}.pdf"] {
         let err = run(case_in(S::Draft), exporter(), attach(bad)).unwrap_err();
         assert!(matches!(&err, Rejection::Invalid(e) if e.field == "filename"), "{bad:?}: {err}");
+    }
+}
+
+// ----- issue 15: what the public and the applicant see ------------------------------------------
+
+mod published {
+    use super::*;
+    use crate::register::{self, Publication, PublicationPolicy, RecordKind, public_record};
+
+    fn second_approver() -> Actor {
+        actor(31, AUTHORITY, OrgKind::Authority, &[Role::Approver])
+    }
+
+    fn at(days: i64) -> DateTime<Utc> {
+        now() + Duration::days(days)
+    }
+
+    /// Runs `cmd` at `when` with `gates`, returning the events and the state after them.
+    fn step(
+        state: Option<Application>,
+        who: Actor,
+        cmd: Command,
+        when: DateTime<Utc>,
+        gates: Gates,
+    ) -> Result<(Vec<Event>, Option<Application>), Rejection> {
+        let c = Context { actor: who.clone(), now: when, control_list: ControlList::bundled(), gates };
+        let events = decide(state.as_ref(), cmd, &c)?;
+        let after = events
+            .iter()
+            .cloned()
+            .fold(state, |s, event| apply(s, &Recorded { actor: who.user, at: when, event }));
+        Ok((events, after))
+    }
+
+    /// The records `events` publish, given the case's earlier records.
+    fn records(
+        before: Option<&Application>,
+        after: &Application,
+        events: &[Event],
+        when: DateTime<Utc>,
+        earlier: &mut Vec<(RecordKind, String)>,
+    ) -> Vec<register::PublicRecord> {
+        let mut out = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let id = format!("rec-{}-{i}", earlier.len());
+            let publication = Publication {
+                record_id: id,
+                at: when,
+                exporter_name: "Nordwatch",
+                control_list: ControlList::bundled(),
+                policy: PublicationPolicy::default(),
+                earlier,
+            };
+            if let Some(r) = public_record(before, after, e, publication) {
+                earlier.push((r.kind, r.record_id.clone()));
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    const PHISHING: &str = "Official notice: verify your licence at https://evil.example/login";
+
+    #[test]
+    fn a_withdrawal_publishes_the_authoritys_wording_never_the_exporters_text() {
+        let s = case_in(S::UnderReview);
+        let (events, after) =
+            step(s.clone(), exporter(), Command::Withdraw { reason: PHISHING.into() }, at(1), Gates::open())
+                .unwrap();
+        let recs = records(s.as_ref(), after.as_ref().unwrap(), &events, at(1), &mut vec![]);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].kind, RecordKind::ApplicationWithdrawn);
+        assert_eq!(recs[0].public_rationale.as_deref(), Some(register::WITHDRAWAL_RATIONALE));
+        assert_eq!(recs[0].exporter_statement, None);
+        assert!(!String::from_utf8(recs[0].to_leaf()).unwrap().contains("evil.example"));
+        let statement = after.unwrap().exporter_statement.unwrap();
+        assert_eq!(
+            (statement.act, statement.text.as_str(), statement.released),
+            (StatementAct::Withdrawal, PHISHING, false)
+        );
+    }
+
+    #[test]
+    fn a_surrender_publishes_the_authoritys_wording_and_names_the_licence_record() {
+        let mut earlier = vec![(RecordKind::LicenceIssued, "issued-1".to_string())];
+        let s = case_in(S::Approved);
+        let (events, after) = step(
+            s.clone(),
+            exporter(),
+            Command::SurrenderLicence { reason: PHISHING.into() },
+            at(40),
+            Gates::open(),
+        )
+        .unwrap();
+        let recs = records(s.as_ref(), after.as_ref().unwrap(), &events, at(40), &mut earlier);
+        assert_eq!(recs[0].kind, RecordKind::LicenceSurrendered);
+        assert_eq!(recs[0].public_rationale.as_deref(), Some(register::SURRENDER_RATIONALE));
+        assert_eq!(recs[0].acts_on.as_deref(), Some("issued-1"));
+        assert!(!String::from_utf8(recs[0].to_leaf()).unwrap().contains("evil.example"));
+    }
+
+    #[test]
+    fn an_officer_releases_the_exporters_statement_once_marked_as_theirs() {
+        let mut earlier = vec![];
+        let s = case_in(S::UnderReview);
+        let (events, s2) =
+            step(s.clone(), exporter(), Command::Withdraw { reason: PHISHING.into() }, at(1), Gates::open())
+                .unwrap();
+        records(s.as_ref(), s2.as_ref().unwrap(), &events, at(1), &mut earlier);
+        let withdrawal_id = earlier[0].1.clone();
+        let (events, s3) =
+            step(s2.clone(), officer(), Command::ReleaseExporterStatement, at(2), Gates::open()).unwrap();
+        assert_eq!(events, vec![Event::ExporterStatementReleased { statement: PHISHING.into() }]);
+        let recs = records(s2.as_ref(), s3.as_ref().unwrap(), &events, at(2), &mut earlier);
+        assert_eq!(recs[0].kind, RecordKind::ExporterStatement);
+        assert_eq!(recs[0].exporter_statement.as_deref(), Some(PHISHING));
+        assert_eq!(recs[0].public_rationale.as_deref(), Some(register::STATEMENT_RATIONALE));
+        assert_eq!(recs[0].acts_on.as_deref(), Some(withdrawal_id.as_str()));
+        assert!(recs[0].excluded_from_statistics.is_some());
+        assert!(s3.as_ref().unwrap().exporter_statement.as_ref().unwrap().released);
+        // Once only.
+        let again = step(s3, approver(), Command::ReleaseExporterStatement, at(3), Gates::open());
+        assert!(matches!(again, Err(Rejection::Blocked(m)) if m.contains("already")));
+    }
+
+    #[test]
+    fn only_licensing_officers_and_approvers_release_a_statement() {
+        let (_, s) = step(
+            case_in(S::Submitted),
+            exporter(),
+            Command::Withdraw { reason: reason() },
+            at(1),
+            Gates::open(),
+        )
+        .unwrap();
+        for who in everyone() {
+            let r = step(s.clone(), who.clone(), Command::ReleaseExporterStatement, at(2), Gates::open());
+            let may = who.org_kind == OrgKind::Authority
+                && (who.has(Role::LicensingOfficer) || who.has(Role::Approver));
+            match r {
+                Ok(_) => assert!(may, "{:?} released a statement", who.roles),
+                Err(Rejection::Forbidden(_)) => assert!(!may),
+                Err(Rejection::NotFound) => assert_ne!(who.org_kind, OrgKind::Authority),
+                Err(e) => panic!("{:?}: {e:?}", who.roles),
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_to_release_without_a_public_withdrawal_or_surrender() {
+        for s in [
+            case_in(S::UnderReview),
+            case_in(S::Approved),
+            case_in(S::Withdrawn).map(|mut a| {
+                a.exporter_statement = None;
+                a
+            }),
+        ] {
+            let r = step(s, officer(), Command::ReleaseExporterStatement, at(2), Gates::open());
+            assert!(matches!(r, Err(Rejection::Blocked(_))), "{r:?}");
+        }
+        // A withdrawn draft is private: no statement to release.
+        let (_, s) =
+            step(case_in(S::Draft), exporter(), Command::Withdraw { reason: reason() }, at(1), Gates::open())
+                .unwrap();
+        assert_eq!(s.as_ref().unwrap().exporter_statement, None);
+    }
+
+    #[test]
+    fn a_licence_action_carries_its_own_date_and_names_the_licence_record() {
+        let decided_on = now();
+        let s = case_in(S::Approved);
+        let mut earlier = vec![(RecordKind::LicenceIssued, "issued-1".to_string())];
+        let revoked_on = at(45);
+        let (events, after) = step(
+            s.clone(),
+            approver(),
+            Command::RevokeLicence { reason: reason() },
+            revoked_on,
+            Gates::open(),
+        )
+        .unwrap();
+        let r = &records(s.as_ref(), after.as_ref().unwrap(), &events, revoked_on, &mut earlier)[0];
+        assert_eq!(r.kind, RecordKind::LicenceRevoked);
+        assert_eq!(r.act_date, Some(revoked_on.date_naive()));
+        assert_eq!(r.date_of_act(), revoked_on.date_naive());
+        assert_eq!(r.decision_date, Some(decided_on.date_naive()));
+        assert_eq!(r.acts_on.as_deref(), Some("issued-1"));
+        // A decision's act date is its own date, and it acts on no earlier record.
+        let s = case_in(S::PendingDecision);
+        let (events, after) =
+            step(s.clone(), approver(), decide_cmd(Outcome::Approve), at(3), Gates::open()).unwrap();
+        let recs = records(s.as_ref(), after.as_ref().unwrap(), &events, at(3), &mut vec![]);
+        assert_eq!((recs[0].act_date, recs[0].acts_on.as_deref()), (Some(at(3).date_naive()), None));
+    }
+
+    fn recommending(r: oversight_risk::Outcome) -> Gates {
+        Gates { recommended: Some(r), ..Gates::open() }
+    }
+
+    fn justified(outcome: Outcome, why: &str) -> Command {
+        let mut cmd = decide_cmd(outcome);
+        if let Command::Decide { departure_justification, .. } = &mut cmd {
+            *departure_justification = why.into();
+        }
+        cmd
+    }
+
+    const WHY: &str = "The end user's new judicial oversight regime answers the indicator's concern.";
+
+    #[test]
+    fn the_direction_of_a_departure_follows_strictness() {
+        use crate::application::DepartureDirection::*;
+        use crate::assessment::departure;
+        use oversight_risk::Outcome as R;
+        let cases = [
+            (R::Deny, Outcome::Approve, Some(TowardsApproval)),
+            (R::Deny, Outcome::ApproveWithConditions, Some(TowardsApproval)),
+            (R::Deny, Outcome::Deny, None),
+            (R::PresumptionOfDenial, Outcome::ApproveWithConditions, Some(TowardsApproval)),
+            (R::PresumptionOfDenial, Outcome::Deny, None),
+            (R::Refer, Outcome::Approve, None),
+            (R::Refer, Outcome::Deny, None),
+            (R::ApproveWithConditions, Outcome::Approve, Some(TowardsApproval)),
+            (R::ApproveWithConditions, Outcome::ApproveWithConditions, None),
+            (R::ApproveWithConditions, Outcome::Deny, Some(TowardsDenial)),
+            (R::Approve, Outcome::ApproveWithConditions, Some(TowardsDenial)),
+            (R::Approve, Outcome::Deny, Some(TowardsDenial)),
+            (R::Approve, Outcome::Approve, None),
+        ];
+        for (recommended, decided, expected) in cases {
+            assert_eq!(departure(recommended, decided), expected, "{recommended:?} -> {decided:?}");
+        }
+    }
+
+    #[test]
+    fn a_departure_needs_a_reasoned_justification_naming_the_field() {
+        let s = case_in(S::PendingDecision);
+        for (why, expect) in [("", "needs a reasoned justification"), ("because", "at least 30")] {
+            let r = step(
+                s.clone(),
+                approver(),
+                justified(Outcome::Deny, why),
+                at(1),
+                recommending(oversight_risk::Outcome::Approve),
+            );
+            match r {
+                Err(Rejection::Invalid(e)) => {
+                    assert_eq!(e.field, "departure_justification");
+                    assert!(e.message.contains(expect), "{}", e.message);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Towards denial, justified: decided at once, and the departure is recorded and published.
+        let (events, after) = step(
+            s.clone(),
+            approver(),
+            justified(Outcome::Deny, WHY),
+            at(1),
+            recommending(oversight_risk::Outcome::Approve),
+        )
+        .unwrap();
+        let after = after.unwrap();
+        assert_eq!(after.status, S::Denied);
+        let d = after.decision.as_ref().unwrap().departure.as_ref().unwrap();
+        assert_eq!(
+            (d.recommended.as_str(), d.justification.as_str(), d.second_approver),
+            ("approve", WHY, None)
+        );
+        let recs = records(s.as_ref(), &after, &events, at(1), &mut vec![]);
+        assert!(recs[0].departed_from_recommendation);
+        // No departure: nothing asked, nothing published.
+        let (events, after) = step(
+            s.clone(),
+            approver(),
+            decide_cmd(Outcome::Deny),
+            at(1),
+            recommending(oversight_risk::Outcome::Deny),
+        )
+        .unwrap();
+        assert_eq!(after.as_ref().unwrap().decision.as_ref().unwrap().departure, None);
+        assert!(
+            !records(s.as_ref(), after.as_ref().unwrap(), &events, at(1), &mut vec![])[0]
+                .departed_from_recommendation
+        );
+    }
+
+    #[test]
+    fn a_departure_towards_approval_waits_for_a_second_approver() {
+        let deny = recommending(oversight_risk::Outcome::Deny);
+        let s = case_in(S::PendingDecision);
+        let (events, proposed) =
+            step(s.clone(), approver(), justified(Outcome::Approve, WHY), at(1), deny.clone()).unwrap();
+        assert!(matches!(events.as_slice(), [Event::DepartureProposed { .. }]), "{events:?}");
+        assert_eq!(records(s.as_ref(), proposed.as_ref().unwrap(), &events, at(1), &mut vec![]), vec![]);
+        let p = proposed.clone().unwrap();
+        assert_eq!((p.status, p.licence.is_none()), (S::PendingDecision, true));
+        let concur = || Command::ConcurInDeparture {
+            licence_number: "OVS-2026-0001".into(),
+            licence_expires_at: now() + Duration::days(730),
+        };
+        // Not the proposer, not someone without the approver role.
+        let r = step(proposed.clone(), approver(), concur(), at(2), deny.clone());
+        assert!(matches!(&r, Err(Rejection::Forbidden(m)) if m.contains("second approver")), "{r:?}");
+        for who in everyone().into_iter().filter(|w| !w.has(Role::Approver)) {
+            let r = step(proposed.clone(), who.clone(), concur(), at(2), deny.clone());
+            assert!(
+                matches!(r, Err(Rejection::Forbidden(_) | Rejection::NotFound)),
+                "{:?}: {r:?}",
+                who.roles
+            );
+        }
+        // The gates still hold at concurrence.
+        let blocked = Gates { decision: vec!["red flags".into()], ..deny.clone() };
+        assert!(matches!(
+            step(proposed.clone(), second_approver(), concur(), at(2), blocked),
+            Err(Rejection::Blocked(_))
+        ));
+        let (events, after) =
+            step(proposed.clone(), second_approver(), concur(), at(2), deny.clone()).unwrap();
+        let a = after.as_ref().unwrap();
+        assert_eq!(a.status, S::Approved);
+        assert!(a.licence.is_some() && a.proposed_decision.is_none());
+        let d = a.decision.as_ref().unwrap();
+        assert_eq!(d.by, approver().user);
+        assert_eq!(d.departure.as_ref().unwrap().second_approver, Some(second_approver().user));
+        let recs = records(proposed.as_ref(), a, &events, at(2), &mut vec![]);
+        assert!(recs[0].departed_from_recommendation && recs[0].first_decision);
+        // Nothing to concur in without a proposal.
+        let r = step(s, second_approver(), concur(), at(2), deny);
+        assert!(matches!(r, Err(Rejection::Blocked(_))), "{r:?}");
+    }
+
+    /// What the log check expects of a case's records is what `public_record` publishes.
+    #[test]
+    fn expected_kinds_are_the_kinds_public_record_publishes() {
+        let script: Vec<(Actor, Command)> = vec![
+            (exporter(), create()),
+            (exporter(), add_item()),
+            (exporter(), add_end_user()),
+            (exporter(), Command::Submit),
+            (officer(), assign()),
+            (officer(), recommend(Outcome::Approve)),
+            (approver(), decide_cmd(Outcome::Approve)),
+            (enforcement(), Command::SuspendLicence { reason: reason() }),
+            (approver(), Command::ReinstateLicence { reason: reason() }),
+            (exporter(), Command::SurrenderLicence { reason: reason() }),
+            (officer(), Command::ReleaseExporterStatement),
+        ];
+        let (mut state, mut all_events, mut published, mut earlier) = (None, vec![], vec![], vec![]);
+        for (who, cmd) in script {
+            let (events, after) = step(state.clone(), who, cmd, at(1), Gates::open()).unwrap();
+            for r in records(state.as_ref(), after.as_ref().unwrap(), &events, at(1), &mut earlier) {
+                published.push(r.kind);
+            }
+            all_events.extend(events);
+            state = after;
+        }
+        assert_eq!(register::expected_kinds(&all_events), published);
+        assert_eq!(published.len(), 5, "{published:?}");
+        // A difference is found where both lists have a record; a list ahead of the other is not one.
+        assert_eq!(register::first_disagreement(&published, &published[..2]), None);
+        let mut edited = published.clone();
+        edited[0] = RecordKind::LicenceRefused;
+        assert_eq!(register::first_disagreement(&published, &edited), Some(0));
+        // A withdrawn draft publishes nothing; a withdrawn submission does.
+        let draft = [Event::Withdrawn { reason: reason() }];
+        assert_eq!(register::expected_kinds(&draft), vec![]);
+        assert_eq!(
+            register::expected_kinds(&[Event::Submitted, Event::Withdrawn { reason: reason() }]),
+            vec![RecordKind::ApplicationWithdrawn]
+        );
     }
 }

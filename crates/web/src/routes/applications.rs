@@ -42,10 +42,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(end_consultation))
         .routes(routes!(recommend_decision))
         .routes(routes!(decide_application))
+        .routes(routes!(concur_in_departure))
         .routes(routes!(withdraw_application))
         .routes(routes!(hold_application))
         .routes(routes!(resume_application))
         .routes(routes!(licence_action))
+        .routes(routes!(release_exporter_statement))
         .routes(routes!(work_queue))
         .layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 1024))
 }
@@ -396,6 +398,11 @@ pub struct DecisionRequest {
     /// Required for `approve_with_conditions`.
     #[serde(default)]
     conditions: Vec<String>,
+    /// Required (at least 30 characters) when the outcome departs from the risk assessment's
+    /// recommended outcome; internal, never published (the register says that a departure
+    /// happened). A departure towards approval then waits for a second approver.
+    #[serde(default)]
+    departure_justification: String,
 }
 
 /// Takes the decision (approvers only; not the officer who drafted the recommendation). An approval
@@ -419,9 +426,23 @@ async fn decide_application(
             req.public_rationale,
             req.internal_note,
             req.conditions,
+            req.departure_justification,
         )
         .await?;
     Ok(Json(view))
+}
+
+/// Concurs, as a second approver, in another approver's decision that departs from the risk
+/// assessment towards approval: the decision is taken and the licence issued.
+#[utoipa::path(post, path = "/api/applications/{id}/decision/concur", tag = "applications",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn concur_in_departure(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(s.app.concur_in_departure(&actor, app_id(&id)?).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -488,6 +509,20 @@ async fn licence_action(
         _ => return Err(ApiError::not_found()),
     };
     Ok(Json(s.app.execute(&actor, app_id(&id)?, cmd).await?))
+}
+
+/// Releases the exporter's own reason for a withdrawal or surrender to the public register, where it
+/// is published marked as the exporter's words (licensing officers and approvers). Until then the
+/// register shows only the authority's wording.
+#[utoipa::path(post, path = "/api/applications/{id}/exporter-statement/release", tag = "applications",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn release_exporter_statement(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(s.app.execute(&actor, app_id(&id)?, Command::ReleaseExporterStatement).await?))
 }
 
 /// What waits for the caller: triage and assigned cases (officers), decisions (approvers).

@@ -65,6 +65,7 @@ struct SearchForm {
     outcome: Option<String>,
     control_entry: Option<String>,
     end_user_sector: Option<String>,
+    case_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
     page: Option<String>,
@@ -123,6 +124,7 @@ impl SearchForm {
             outcome,
             control_entry: filled(&self.control_entry),
             end_user_sector: sector,
+            case_id: filled(&self.case_id),
             from,
             to,
             page,
@@ -139,6 +141,7 @@ impl SearchForm {
             ("outcome", &self.outcome),
             ("control_entry", &self.control_entry),
             ("end_user_sector", &self.end_user_sector),
+            ("case_id", &self.case_id),
             ("from", &self.from),
             ("to", &self.to),
         ] {
@@ -210,9 +213,11 @@ fn error_page(e: AppError) -> Response {
     let e = ApiError::from(e);
     match e.status {
         StatusCode::NOT_FOUND => not_found(),
-        StatusCode::SERVICE_UNAVAILABLE => {
-            html(e.status, "Service unavailable", "<p>Please try again shortly.</p>")
-        }
+        StatusCode::SERVICE_UNAVAILABLE => html(
+            e.status,
+            "Service unavailable",
+            &format!("<p>{}</p><p>Please try again shortly.</p>", escape(&e.message)),
+        ),
         s if s.is_server_error() => html(s, "Internal error", "<p>Internal error.</p>"),
         s => {
             let what = match &e.field {
@@ -251,8 +256,9 @@ fn destination(r: &PublicRecord) -> String {
     }
 }
 
+/// The date of the act the record publishes (a revocation's, not its licence's).
 fn record_date(r: &PublicRecord) -> String {
-    r.decision_date.unwrap_or_else(|| r.published_at.date_naive()).to_string()
+    r.date_of_act().to_string()
 }
 
 fn options(values: &[&str], selected: Option<&str>, any: &str) -> String {
@@ -336,7 +342,13 @@ fn results_table(page: &RegisterPage, form: &SearchForm) -> String {
             r.end_user_sector.map(|s| humanise(s.as_str())).unwrap_or_else(|| "—".into()),
             escape(&r.control_entries.join(", ")),
             if r.cyber_surveillance { "Yes" } else { "No" },
-            escape(&excerpt(r.public_rationale.as_deref().unwrap_or(""), 140)),
+            match &r.exporter_statement {
+                Some(words) => format!(
+                    "Statement of the applicant (their own words): “{}”",
+                    escape(&excerpt(words, 120))
+                ),
+                None => escape(&excerpt(r.public_rationale.as_deref().unwrap_or(""), 140)),
+            },
             e.index,
             e.index,
         );
@@ -371,6 +383,10 @@ const DOWNLOADS: &str = r#"<section aria-labelledby="downloads">
 </section>"#;
 
 async fn search_page(State(s): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    // A withheld register is a 503 with the reason, whatever the search.
+    if let Err(e) = s.app.register_guard() {
+        return error_page(e);
+    }
     let form = match crate::query::parse::<SearchForm>(query.as_deref().unwrap_or_default()) {
         Ok(f) => f,
         Err(e) => {
@@ -450,8 +466,30 @@ fn record_body(p: &RecordWithProof, base: &str) -> String {
         ("Kind", humanise(r.kind.as_str())),
         ("Outcome", humanise(r.kind.outcome())),
         ("Published", escape(&r.published_at.to_rfc3339())),
-        ("Decision date", r.decision_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
-        ("Case", opt(&r.case_id)),
+        ("Date of this act", r.date_of_act().to_string()),
+        (
+            "Date of the licensing decision",
+            r.decision_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+        ),
+        (
+            "Acts on",
+            match (p.acts_on_index, &r.acts_on) {
+                (Some(i), _) => format!("<a href=\"/register/{i}\">Record {i}</a>"),
+                (None, Some(id)) => escape(id),
+                (None, None) => "—".into(),
+            },
+        ),
+        (
+            "Case",
+            match &r.case_id {
+                Some(c) => format!(
+                    "<a href=\"/register?case_id={}\">{} (every record of this case)</a>",
+                    escape(&form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>()),
+                    escape(c)
+                ),
+                None => "—".into(),
+            },
+        ),
         ("Licence number", opt(&r.licence_number)),
         ("Licence type", opt(&r.licence_type)),
         ("Destination", destination(r)),
@@ -466,7 +504,14 @@ fn record_body(p: &RecordWithProof, base: &str) -> String {
             "Processing time",
             r.processing_working_days.map(|d| format!("{d} working days")).unwrap_or_else(|| "—".into()),
         ),
-        ("Public rationale", opt(&r.public_rationale)),
+        ("Public rationale (the authority's)", opt(&r.public_rationale)),
+        (
+            "Statement of the applicant (their own words, released by the authority)",
+            match &r.exporter_statement {
+                Some(t) => format!("<blockquote class=\"exporter-statement\">{}</blockquote>", escape(t)),
+                None => "—".into(),
+            },
+        ),
         (
             "Exporter",
             r.exporter.as_deref().map(escape).unwrap_or_else(|| "withheld (publication policy)".into()),
@@ -721,7 +766,10 @@ fn stats_body(s: &RegisterStats) -> String {
 }
 
 async fn stats_page(State(s): State<AppState>) -> Response {
-    html(StatusCode::OK, "Statistics", &stats_body(&s.app.register_stats()))
+    match s.app.register_stats() {
+        Ok(stats) => html(StatusCode::OK, "Statistics", &stats_body(&stats)),
+        Err(e) => error_page(e),
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use crate::{
 };
 
 /// Outcomes a search may filter on, as the register names them (`RecordKind::outcome`).
-pub(crate) const OUTCOMES: [&str; 9] = [
+pub(crate) const OUTCOMES: [&str; 10] = [
     "issued",
     "issued_with_conditions",
     "refused",
@@ -35,6 +35,7 @@ pub(crate) const OUTCOMES: [&str; 9] = [
     "revoked",
     "surrendered",
     "expired",
+    "exporter_statement",
 ];
 
 /// End-user sectors a search may filter on (the domain's `Sector`, as serialised).
@@ -110,7 +111,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Searches the register: text, destination, outcome, control entry, end-user sector, date range.
 #[utoipa::path(get, path = "/api/register", tag = "register", params(RegisterQuery),
-    responses((status = 200, body = RegisterPage), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = RegisterPage), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn search_register(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<RegisterQuery>,
@@ -120,14 +121,15 @@ async fn search_register(
 }
 
 /// Decision statistics as the UK and EU publish them, with a cyber-surveillance section.
-#[utoipa::path(get, path = "/api/register/stats", tag = "register", responses((status = 200, body = RegisterStats)))]
-async fn register_stats(State(s): State<AppState>) -> Json<RegisterStats> {
-    Json(s.app.register_stats())
+#[utoipa::path(get, path = "/api/register/stats", tag = "register",
+    responses((status = 200, body = RegisterStats), (status = 503, body = ErrorBody)))]
+async fn register_stats(State(s): State<AppState>) -> ApiResult<Json<RegisterStats>> {
+    Ok(Json(s.app.register_stats()?))
 }
 
 /// One record with its inclusion proof against the latest signed checkpoint.
 #[utoipa::path(get, path = "/api/register/{index}", tag = "register", params(("index" = u64, Path)),
-    responses((status = 200, body = RecordWithProof), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RecordWithProof), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn register_record(
     State(s): State<AppState>,
     Path(index): Path<String>,
@@ -169,13 +171,13 @@ fn csv_cell(cell: String) -> String {
 // Cells that a spreadsheet would evaluate are prefixed with `'` (`csv_cell`, docs/register.md).
 /// Every published record as CSV (UTF-8, header row; lists joined with "; ").
 #[utoipa::path(get, path = "/register/decisions.csv", tag = "register",
-    responses((status = 200, content_type = "text/csv", body = String)))]
+    responses((status = 200, content_type = "text/csv", body = String), (status = 503, body = ErrorBody)))]
 async fn decisions_csv(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = CSV_COLUMNS.to_vec();
-    header.push("public_rationale");
+    header.extend(["public_rationale", "act_date", "acts_on", "exporter_statement"]);
     w.write_record(&header).map_err(internal)?;
-    for RegisterEntry { index, record: r } in s.app.register_all() {
+    for RegisterEntry { index, record: r } in s.app.register_all()? {
         let join = |v: &[String]| v.join("; ");
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         w.write_record(
@@ -202,6 +204,9 @@ async fn decisions_csv(State(s): State<AppState>) -> ApiResult<impl IntoResponse
                 r.first_decision.to_string(),
                 opt(&r.excluded_from_statistics),
                 opt(&r.public_rationale),
+                r.date_of_act().to_string(),
+                opt(&r.acts_on),
+                opt(&r.exporter_statement),
             ]
             .map(csv_cell),
         )
@@ -220,8 +225,9 @@ async fn decisions_csv(State(s): State<AppState>) -> ApiResult<impl IntoResponse
 /// Every published record, one JSON object per line: each line is byte for byte a leaf of the
 /// transparency log, so anyone can check it is in the log (`oversight verify`).
 #[utoipa::path(get, path = "/register/decisions.jsonl", tag = "register",
-    responses((status = 200, content_type = "application/jsonl", body = String)))]
+    responses((status = 200, content_type = "application/jsonl", body = String), (status = 503, body = ErrorBody)))]
 async fn decisions_jsonl(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
+    s.app.register_guard()?;
     let size = s.app.store().log_size().await.map_err(oversight_app::AppError::from)?;
     let store = s.app.store().clone();
     // Streamed from the log table in pages, so the download is exactly what the log holds.
@@ -248,7 +254,7 @@ async fn decisions_jsonl(State(s): State<AppState>) -> ApiResult<impl IntoRespon
 
 /// An Atom feed of the newest 100 records.
 #[utoipa::path(get, path = "/register/feed.atom", tag = "register",
-    responses((status = 200, content_type = "application/atom+xml", body = String)))]
+    responses((status = 200, content_type = "application/atom+xml", body = String), (status = 503, body = ErrorBody)))]
 async fn register_feed(
     State(s): State<AppState>,
     PublicBase(base): PublicBase,
