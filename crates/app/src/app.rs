@@ -40,6 +40,8 @@ pub struct App {
     /// The authority's key for signing log checkpoints.
     pub(crate) log_signer: oversight_tlog::NoteSigner,
     pub(crate) publication: PublicationPolicy,
+    /// The working-day targets cases are measured against.
+    pub(crate) clock_targets: oversight_domain::clock::ClockTargets,
     /// Failed sign-ins per account (the accounts capability's throttle).
     pub(crate) login_failures: parking_lot::Mutex<crate::accounts::LoginFailures>,
     /// Password hashes computed at once (one per core: each takes about 19 MiB), and how many
@@ -56,6 +58,8 @@ pub struct AppConfig {
     /// The checkpoint signing key; `None` makes a fresh one (tests, throw-away demos only).
     pub log_signer: Option<oversight_tlog::NoteSigner>,
     pub publication: PublicationPolicy,
+    /// The working-day targets of the case clock (defaults: 20 and 60 working days).
+    pub clock_targets: oversight_domain::clock::ClockTargets,
     /// Where ids and secrets get their randomness; `None` is the operating system's.
     pub entropy: Option<Arc<dyn Entropy>>,
 }
@@ -101,6 +105,7 @@ impl App {
             halt_notify: tokio::sync::Notify::new(),
             log_signer,
             publication: config.publication,
+            clock_targets: config.clock_targets,
             login_failures: parking_lot::Mutex::new(Default::default()),
             hash_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),

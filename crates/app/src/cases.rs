@@ -515,6 +515,17 @@ impl App {
             .collect()
     }
 
+    /// `f` of every case it maps to `Some`, in id order, under one read of the read model (the
+    /// queue's way to look at thousands of cases without cloning them).
+    pub(crate) fn case_rows<T>(&self, mut f: impl FnMut(&Application) -> Option<T>) -> Vec<T> {
+        self.read().cases.applications.values().filter_map(&mut f).collect()
+    }
+
+    /// The organisation a case belongs to.
+    pub(crate) fn case_org(&self, id: ApplicationId) -> Option<oversight_domain::OrgId> {
+        self.read().cases.applications.get(&id).map(|a| a.org)
+    }
+
     /// Number of cases (for health and tests).
     pub fn application_count(&self) -> usize {
         self.read().cases.applications.len()

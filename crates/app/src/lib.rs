@@ -25,6 +25,7 @@ pub mod error;
 pub mod evidence;
 pub mod lists;
 pub mod projections;
+pub mod queue;
 pub mod register;
 pub mod screening;
 

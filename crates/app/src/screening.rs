@@ -525,6 +525,18 @@ impl App {
         Ok(self.read().screening.cases.get(&id).map(|c| c.alerts.clone()).unwrap_or_default())
     }
 
+    /// The cases with an alert that still blocks approval (unadjudicated or a true match): the
+    /// screening capability's answer to the work queue.
+    pub(crate) fn cases_with_open_alerts(&self) -> std::collections::HashSet<ApplicationId> {
+        let p = self.read();
+        p.screening
+            .cases
+            .iter()
+            .filter(|(_, c)| c.alerts.iter().any(|a| a.adjudication.is_none()))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
     /// The screening hits on a case, for its risk assessment: every alert with its finding.
     pub(crate) async fn screening_hits(
         &self,

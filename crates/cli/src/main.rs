@@ -93,6 +93,9 @@ struct ServeArgs {
     #[arg(long, env = "OVERSIGHT_LOG_CHECK_SECONDS", default_value_t = 300,
         value_parser = clap::value_parser!(u64).range(1..=86_400))]
     log_check_seconds: u64,
+    /// The licensing authority's name, shown on every page (default: "Export Licensing Authority").
+    #[arg(long, env = "OVERSIGHT_AUTHORITY_NAME")]
+    authority_name: Option<String>,
     #[command(flatten)]
     register: RegisterArgs,
 }
@@ -214,6 +217,7 @@ async fn open_store_publishing(
         log_signer: Some(load_or_create_log_key(&register.log_key, &register.log_origin)?),
         publication: PublicationPolicy { exporter_names: register.publish_exporter_names },
         entropy: None,
+        ..AppConfig::default()
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await
@@ -304,8 +308,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let addr = listener.local_addr()?;
     let public_url = args.public_url.unwrap_or_else(|| oversight_web::PublicUrl::from_listen_addr(addr));
     println!("Oversight listening on http://{addr} as {public_url} (database: {})", args.db.db);
-    let config =
-        oversight_web::WebConfig { secure_cookies: args.secure_cookies, public_url: Some(public_url) };
+    let config = oversight_web::WebConfig {
+        secure_cookies: args.secure_cookies,
+        public_url: Some(public_url),
+        authority_name: args.authority_name.clone(),
+    };
     let router = oversight_web::router_with(app.clone(), config);
     // Stop on Ctrl-C, or when an event of the log cannot be read: the node then exits with the
     // same error it gives when it cannot open, rather than serve read models that skip an event.

@@ -19,6 +19,7 @@
 pub mod access;
 pub mod application;
 pub mod assessment;
+pub mod clock;
 pub mod control_list;
 pub mod countries;
 pub mod disclosure;

@@ -156,7 +156,8 @@ impl TestServer {
                         }
                         None => None,
                     };
-                    let config = oversight_web::WebConfig { secure_cookies: false, public_url };
+                    let config =
+                        oversight_web::WebConfig { secure_cookies: false, public_url, authority_name: None };
                     let router = oversight_web::router_with(app.clone(), config);
                     let _ = ready_tx.send(Ok((base, app)));
                     // Not a graceful shutdown: a request the server is stuck on must not keep it up.

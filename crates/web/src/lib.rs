@@ -17,6 +17,7 @@ pub mod json;
 pub mod public_url;
 pub mod query;
 pub mod routes;
+pub mod workspace;
 
 use axum::{Router, extract::DefaultBodyLimit};
 use oversight_app::App;
@@ -37,6 +38,8 @@ pub struct AppState {
     /// The configured public base URL; `None` means `http://<listen address>` (see
     /// [`public_url::PublicBase`]). The request's `Host` header is never used.
     pub public_url: Option<PublicUrl>,
+    /// The licensing authority's name, shown on every page.
+    pub authority_name: String,
 }
 
 /// How the HTTP application is configured.
@@ -47,7 +50,12 @@ pub struct WebConfig {
     /// The base of every absolute URL the server writes (Atom feed, verification instructions);
     /// `None` means `http://<listen address>`.
     pub public_url: Option<PublicUrl>,
+    /// The licensing authority's name, shown on every page; `None` is [`DEFAULT_AUTHORITY_NAME`].
+    pub authority_name: Option<String>,
 }
+
+/// The name pages show when none is configured.
+pub const DEFAULT_AUTHORITY_NAME: &str = "Export Licensing Authority";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -89,13 +97,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole HTTP application, without a configured public URL (absolute URLs use the listen
 /// address). See [`router_with`].
 pub fn router(app: Arc<App>, secure_cookies: bool) -> Router {
-    router_with(app, WebConfig { secure_cookies, public_url: None })
+    router_with(app, WebConfig { secure_cookies, ..WebConfig::default() })
 }
 
 /// The whole HTTP application.
 pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
     let (api, openapi) = api();
-    let api = api.merge(routes::pages::router());
+    let api = api.merge(routes::pages::router()).merge(workspace::router());
     let openapi = Arc::new(openapi);
     api.route(
         "/api/openapi.json",
@@ -110,15 +118,21 @@ pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
     .layer(axum::middleware::from_fn(security_headers))
     .layer(tower_http::trace::TraceLayer::new_for_http())
-    .with_state(AppState { app, secure_cookies: config.secure_cookies, public_url: config.public_url })
+    .with_state(AppState {
+        app,
+        secure_cookies: config.secure_cookies,
+        public_url: config.public_url,
+        authority_name: config.authority_name.unwrap_or_else(|| DEFAULT_AUTHORITY_NAME.to_string()),
+    })
 }
 
-/// The Content-Security-Policy of every response. The pages load one stylesheet of their own
-/// (`/static/register.css`); they have no script, no inline `style` attribute or `<style>` block
-/// (the statistics page's inline SVG charts are styled by classes from that stylesheet), no
-/// frames, and forms that submit to the register itself.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-    form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// The Content-Security-Policy of every response. The pages load one stylesheet and one script of
+/// their own (`/static/oversight.css`, htmx at `/static/htmx.min.js`, which talks only to this
+/// site); they have no inline script, no inline `style` attribute or `<style>` block (the inline
+/// SVG charts are styled by classes from the stylesheet), no frames, and forms that submit to this
+/// site only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+    style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// Security headers on every response (issue 15): the CSP above, `nosniff`, no framing, no
 /// referrer; and `Cache-Control: no-store` on everything authenticated — any request carrying a

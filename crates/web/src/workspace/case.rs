@@ -1,0 +1,416 @@
+//! `/applications/{id}`: a case as the viewer may see it — summary, items, parties, documents,
+//! screening alerts with the scorer's explanation, the risk assessment, and the history as a
+//! timeline — with the actions the viewer's role allows as forms.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use oversight_app::{ApplicationView, HistoryEntry, assessment::CaseAssessments};
+use oversight_domain::{
+    ApplicationId, ApplicationStatus, Role,
+    screening::{Alert, Verdict},
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    display::{date, date_time, humanise, iso, thousands, working_days},
+    page::{CsrfForm, Layout, Signed, SignedIn, app_error, render},
+    session::FieldMessage,
+};
+use crate::AppState;
+
+fn parse_id(s: &str) -> Option<ApplicationId> {
+    s.parse::<uuid::Uuid>().ok().map(ApplicationId)
+}
+
+struct ItemRow {
+    code: String,
+    entry_title: String,
+    tier: String,
+    description: String,
+    quantity: u32,
+    value: String,
+}
+
+struct PartyRow {
+    role: String,
+    name: String,
+    address: String,
+    country: String,
+    sector: String,
+}
+
+struct DocRow {
+    href: String,
+    filename: String,
+    kind: String,
+    size: String,
+    uploaded: String,
+}
+
+struct TokenRow {
+    query: String,
+    listed: String,
+    how: String,
+    similarity: String,
+}
+
+struct AlertView {
+    id: String,
+    party: String,
+    party_country: String,
+    entry: String,
+    list: String,
+    source_id: String,
+    score: String,
+    matched_name: String,
+    tokens: Vec<TokenRow>,
+    adjustments: Vec<String>,
+    finding: Option<String>,
+    open: bool,
+}
+
+struct FactorBar {
+    name: String,
+    contribution: String,
+    width: u32,
+    no_data: bool,
+}
+
+struct AssessmentView {
+    score: String,
+    band: String,
+    recommended: String,
+    rationale: String,
+    factors: Vec<FactorBar>,
+    red_flags: Vec<String>,
+    cleared: Option<String>,
+    hria: String,
+    blockers: Vec<String>,
+    recorded: String,
+}
+
+struct Moment {
+    what: String,
+    who: String,
+    when: String,
+    when_iso: String,
+    why: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    layout: Layout,
+    errors: Vec<FieldMessage>,
+    id: String,
+    title: String,
+    status: String,
+    organisation: String,
+    destination: String,
+    end_use: String,
+    submitted: String,
+    clock: Option<String>,
+    clock_band: &'static str,
+    officer: String,
+    consultation: Option<String>,
+    items: Vec<ItemRow>,
+    parties: Vec<PartyRow>,
+    documents: Vec<DocRow>,
+    authority: bool,
+    can_assign: bool,
+    can_adjudicate: bool,
+    alerts: Vec<AlertView>,
+    assessment: Option<AssessmentView>,
+    history: Vec<Moment>,
+    decision: Option<String>,
+    licence: Option<String>,
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn alert_view(a: &Alert) -> AlertView {
+    let e = &a.explanation;
+    let tokens = e["alignment"]
+        .as_array()
+        .map(|pairs| {
+            pairs
+                .iter()
+                .map(|p| TokenRow {
+                    query: text(&p["query"]),
+                    listed: text(&p["listed"]),
+                    how: text(&p["how"]),
+                    similarity: format!("{:.2}", p["similarity"].as_f64().unwrap_or_default()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let adjustments = e["adjustments"]
+        .as_array()
+        .map(|xs| {
+            xs.iter()
+                .map(|x| format!("{} ({:+.2})", text(&x["reason"]), x["delta"].as_f64().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    AlertView {
+        id: a.id.to_string(),
+        party: a.party_name.clone(),
+        party_country: a.party_country.clone(),
+        entry: a.entry_name.clone(),
+        list: a.list.clone(),
+        source_id: a.source_id.clone(),
+        score: format!("{:.2}", a.score),
+        matched_name: text(&e["matched_name"]),
+        tokens,
+        adjustments,
+        finding: a.adjudication.as_ref().map(|j| {
+            let verdict = match j.verdict {
+                Verdict::TrueMatch => "True match",
+                Verdict::FalseMatch => "False match",
+            };
+            format!("{verdict}: {}", j.reason)
+        }),
+        open: a.adjudication.is_none(),
+    }
+}
+
+fn label(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v).ok().as_ref().and_then(Value::as_str).map(humanise).unwrap_or_default()
+}
+
+fn assessment_view(c: &CaseAssessments) -> Option<AssessmentView> {
+    let latest = c.latest.as_ref()?;
+    let a = &latest.assessment;
+    let max = a.factors.iter().map(|f| f.contribution).fold(0.0_f64, f64::max).max(1.0);
+    Some(AssessmentView {
+        score: a.country_score.map_or("no data".into(), |s| format!("{s:.0} of 100")),
+        band: a.adjusted_band.as_ref().map(label).unwrap_or_else(|| "none".into()),
+        recommended: label(&a.recommended_outcome),
+        rationale: a.rationale.clone(),
+        factors: a
+            .factors
+            .iter()
+            .map(|f| FactorBar {
+                name: f.name.clone(),
+                contribution: format!("{:.1}", f.contribution),
+                width: ((f.contribution / max) * 200.0).round().clamp(0.0, 200.0) as u32,
+                no_data: f.score.is_none(),
+            })
+            .collect(),
+        red_flags: a.red_flags.iter().map(|f| f.summary.clone()).collect(),
+        cleared: latest.red_flags_cleared.as_ref().map(|cl| {
+            format!(
+                "Cleared by {} on {}: {}",
+                cl.cleared_by_name.clone().unwrap_or_default(),
+                date(cl.cleared_at),
+                cl.reason
+            )
+        }),
+        hria: match (c.hria_required, &c.hria) {
+            (_, Some(h)) => format!("Recorded on {}", date(h.recorded_at)),
+            (Some(true), None) => "Required, not yet recorded".into(),
+            _ => "Not required".into(),
+        },
+        blockers: c.decision_blockers.clone(),
+        recorded: format!(
+            "{} by {}",
+            date_time(latest.recorded_at),
+            latest.recorded_by_name.clone().unwrap_or_else(|| "the system".into())
+        ),
+    })
+}
+
+/// The words of an event that say why: a reason, note or rationale, whichever it carries.
+fn why(event: &Value) -> Option<String> {
+    ["reason", "reasoning", "public_rationale", "note", "partner"]
+        .iter()
+        .find_map(|k| event[*k].as_str().filter(|s| !s.trim().is_empty()).map(str::to_string))
+}
+
+fn moment(h: &HistoryEntry) -> Moment {
+    Moment {
+        what: humanise(&h.kind),
+        who: h.actor_name.clone().unwrap_or_else(|| "The system".into()),
+        when: date_time(h.at),
+        when_iso: iso(h.at),
+        why: why(&h.event),
+    }
+}
+
+async fn case_page_for(s: &AppState, v: &Signed, id: ApplicationId, errors: Vec<FieldMessage>) -> Response {
+    let view: ApplicationView = match s.app.get_application(&v.actor, id) {
+        Ok(view) => view,
+        Err(e) => return app_error(s, e, Some(v)),
+    };
+    let history = match s.app.history(&v.actor, id) {
+        Ok(h) => h,
+        Err(e) => return app_error(s, e, Some(v)),
+    };
+    let authority = v.is_authority();
+    let alerts = if authority { s.app.alerts(&v.actor, id).unwrap_or_default() } else { Vec::new() };
+    let assessment = if authority {
+        s.app.case_assessments(&v.actor, id).await.ok().as_ref().and_then(assessment_view)
+    } else {
+        None
+    };
+    let a = &view.application;
+    let list = s.app.control_list();
+    let targets = oversight_domain::clock::ClockTargets::default();
+    let band = view.working_days_elapsed.map(|d| targets.band(d));
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let title = if errors.is_empty() { a.title.clone() } else { format!("Error: {}", a.title) };
+    render(
+        status,
+        &CasePage {
+            layout: Layout::new(s, title, Some(v), ""),
+            errors,
+            id: a.id.to_string(),
+            title: a.title.clone(),
+            status: humanise(a.status.as_str()),
+            organisation: view.organisation_name.clone(),
+            destination: format!("{} ({})", a.destination.name(), a.destination.alpha2()),
+            end_use: a.end_use.clone(),
+            submitted: a.submitted_at.map(date).unwrap_or_else(|| "Not yet submitted".into()),
+            clock: view
+                .working_days_elapsed
+                .filter(|_| a.status.is_open())
+                .map(|d| format!("{} of {}", working_days(i64::from(d)), targets.target)),
+            clock_band: band.map_or("not_due", |b| b.as_str()),
+            officer: s.app.user_name(a.assigned_officer).unwrap_or_else(|| "Not assigned".into()),
+            consultation: a.consultation_with.clone(),
+            items: a
+                .items
+                .iter()
+                .map(|i| {
+                    let entry = list.get(&i.control_code);
+                    ItemRow {
+                        code: i.control_code.clone(),
+                        entry_title: entry
+                            .map(|e| e.title.clone())
+                            .unwrap_or_else(|| "Not on the control list".into()),
+                        tier: entry.map(|e| format!("Tier {}", label(&e.tier))).unwrap_or_default(),
+                        description: i.description.clone(),
+                        quantity: i.quantity,
+                        value: format!("{} EUR", thousands(i.value_eur)),
+                    }
+                })
+                .collect(),
+            parties: a
+                .parties
+                .iter()
+                .map(|p| PartyRow {
+                    role: label(&p.role),
+                    name: p.name.clone(),
+                    address: p.address.clone(),
+                    country: p.country.name().to_string(),
+                    sector: humanise(p.sector.as_str()),
+                })
+                .collect(),
+            documents: a
+                .documents
+                .iter()
+                .map(|d| DocRow {
+                    href: format!("/api/applications/{}/documents/{}", a.id, d.id),
+                    filename: d.filename.clone(),
+                    kind: label(&d.kind),
+                    size: format!("{:.1} KB", d.size as f64 / 1024.0),
+                    uploaded: date(d.uploaded_at),
+                })
+                .collect(),
+            authority,
+            can_assign: authority
+                && v.has(Role::LicensingOfficer)
+                && a.status == ApplicationStatus::Submitted
+                && a.assigned_officer.is_none(),
+            can_adjudicate: authority && v.has(Role::LicensingOfficer),
+            alerts: alerts.iter().map(alert_view).collect(),
+            assessment,
+            history: history.iter().rev().map(moment).collect(),
+            decision: a
+                .decision
+                .as_ref()
+                .map(|d| format!("{} on {}. {}", label(&d.outcome), date(d.at), d.public_rationale)),
+            licence: a
+                .licence
+                .as_ref()
+                .map(|l| format!("{} ({}), valid until {}", l.number, label(&l.status), date(l.expires_at))),
+        },
+    )
+}
+
+/// `GET /applications/{id}`.
+pub async fn case_page(State(s): State<AppState>, SignedIn(v): SignedIn, Path(id): Path<String>) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    case_page_for(&s, &v, id, Vec::new()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {}
+
+/// `POST /applications/{id}/assign`: the officer takes the case.
+pub async fn assign_to_me(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(v, _): CsrfForm<AssignForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    match s.app.assign(&v.actor, id, v.actor.user).await {
+        Ok(_) => Redirect::to(&format!("/applications/{id}")).into_response(),
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AdjudicateForm {
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /applications/{id}/alerts/{alert}`: an officer's finding on a screening alert.
+pub async fn adjudicate(
+    State(s): State<AppState>,
+    Path((id, alert)): Path<(String, String)>,
+    CsrfForm(v, form): CsrfForm<AdjudicateForm>,
+) -> Response {
+    let (Some(id), Ok(alert)) = (parse_id(&id), alert.parse::<uuid::Uuid>()) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    let verdict = match form.verdict.as_str() {
+        "true_match" => Verdict::TrueMatch,
+        "false_match" => Verdict::FalseMatch,
+        _ => {
+            let errors =
+                vec![FieldMessage { field: "alerts", message: "Choose true match or false match".into() }];
+            return case_page_for(&s, &v, id, errors).await;
+        }
+    };
+    if form.reason.trim().is_empty() {
+        let errors =
+            vec![FieldMessage { field: "alerts", message: "Give the reason for your finding".into() }];
+        return case_page_for(&s, &v, id, errors).await;
+    }
+    match s.app.adjudicate_alert(&v.actor, id, alert, verdict, form.reason.trim()).await {
+        Ok(_) => Redirect::to(&format!("/applications/{id}#screening")).into_response(),
+        Err(oversight_app::AppError::Invalid(f)) => {
+            case_page_for(&s, &v, id, vec![FieldMessage { field: "alerts", message: f.message }]).await
+        }
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}

@@ -1,0 +1,67 @@
+//! The workspace: HTML pages for every role, server-rendered from askama templates
+//! (`crates/web/templates/`), with htmx (vendored, served from `/static/htmx.min.js`) for inline
+//! actions. Every form also works without JavaScript.
+//!
+//! Pages call the same app functions as the JSON API and decide nothing: who may see or do what is
+//! the app's answer, rendered as a page ([`page::app_error`]).
+//!
+//! - `session`: `/login`, `/logout`, and `/`, which sends each person to their work.
+//! - `queue`: `/work`, the authority's work queue.
+//! - `case`: `/applications/{id}`, a case as the viewer may see it.
+//! - `portal`: `/applications`, an exporter's applications.
+
+pub mod case;
+pub mod display;
+pub mod page;
+pub mod portal;
+pub mod queue;
+pub mod session;
+pub mod verify;
+
+use axum::{
+    Router,
+    http::header,
+    response::IntoResponse,
+    routing::{get, post},
+};
+
+use crate::AppState;
+
+/// The one stylesheet of every page (workspace and register), served from the binary.
+pub const STYLESHEET: &str = include_str!("../../static/oversight.css");
+
+/// htmx 2.0.11 from the `htmx.org` npm package (BSD Zero Clause; see `static/vendor/`).
+const HTMX: &str = include_str!("../../static/vendor/htmx.min.js");
+
+/// The workspace's routes. They are pages, not API: they are not in the OpenAPI document.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(session::home))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/work", get(queue::work))
+        .route("/applications", get(portal::applications))
+        .route("/applications/{id}", get(case::case_page))
+        .route("/applications/{id}/assign", post(case::assign_to_me))
+        .route("/applications/{id}/alerts/{alert}", post(case::adjudicate))
+        .route("/register/verify", get(verify::verify_page))
+        .route("/static/oversight.css", get(stylesheet))
+        .route("/static/htmx.min.js", get(htmx))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        STYLESHEET,
+    )
+}
+
+async fn htmx() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        HTMX,
+    )
+}

@@ -1,0 +1,182 @@
+//! The workspace pages over real HTTP (the browser journey is in `tests/e2e/workspace.test.mjs`):
+//! sign-in by form, the CSRF check on every page form, and the refusals a page answers with.
+//!
+//! Each test runs the real server on a random port over a fresh SQLite database with the demo data.
+
+use oversight_testkit::{PASSWORD, TestServer};
+use reqwest::{Client, StatusCode, header, redirect::Policy};
+
+/// A browser-like client that does not follow redirects (so each answer can be checked).
+fn browser() -> Client {
+    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+}
+
+/// Signs in through the page form; returns the client (with both cookies) and the CSRF token.
+async fn sign_in(server: &TestServer, email: &str) -> (Client, String) {
+    let client = browser();
+    let resp = client
+        .post(server.url("/login"))
+        .form(&[("email", email), ("password", PASSWORD), ("next", "/work")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    let cookies: Vec<String> =
+        resp.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(cookies.iter().all(|c| c.contains("HttpOnly") && c.contains("SameSite=Strict")), "{cookies:?}");
+    let csrf = cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("oversight_csrf="))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    (client, csrf)
+}
+
+/// The id of the demo's unassigned submitted case (from the JSON API, as an officer).
+async fn submitted_case(server: &TestServer) -> String {
+    let officer = server.login("officer@authority.example").await;
+    let (status, list) = officer.get("/api/applications?status=submitted").await;
+    assert_eq!(status, StatusCode::OK);
+    list.as_array().and_then(|a| a.first()).expect("a submitted demo case")["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_that_need_a_person_send_the_public_to_sign_in_and_back() {
+    let server = TestServer::sqlite().await;
+    let client = browser();
+    for path in ["/work", "/applications", "/applications/00000000-0000-0000-0000-000000000000"] {
+        let resp = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{path}");
+        let to = resp.headers()[header::LOCATION].to_str().unwrap();
+        assert!(to.starts_with("/login?next=%2F"), "{path} → {to}");
+    }
+    // The public pages need nobody.
+    for path in ["/", "/login", "/register/verify", "/static/oversight.css", "/static/htmx.min.js"] {
+        let resp = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_goes_only_to_pages_of_this_site_and_refuses_forms_from_other_sites() {
+    let server = TestServer::sqlite().await;
+    for (next, expected) in
+        [("/work", "/work"), ("//evil.example/x", "/"), ("https://evil.example", "/"), ("/\\evil", "/")]
+    {
+        let resp = browser()
+            .post(server.url("/login"))
+            .form(&[("email", "officer@authority.example"), ("password", PASSWORD), ("next", next)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        assert_eq!(resp.headers()[header::LOCATION], expected, "next={next}");
+    }
+    let resp = browser()
+        .post(server.url("/login"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("email", "officer@authority.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(resp.headers().get(header::SET_COOKIE).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_keeps_the_email_and_names_the_problem() {
+    let server = TestServer::sqlite().await;
+    let resp = browser()
+        .post(server.url("/login"))
+        .form(&[("email", "officer@authority.example"), ("password", "wrong-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(resp.headers().get(header::SET_COOKIE).is_none());
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("There is a problem") && html.contains("value=\"officer@authority.example\""));
+    assert!(html.contains("<title>Error: Sign in"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_form_without_the_session_csrf_token_is_refused_and_changes_nothing() {
+    let server = TestServer::sqlite().await;
+    let id = submitted_case(&server).await;
+    let (client, csrf) = sign_in(&server, "officer@authority.example").await;
+    let (_, other_csrf) = sign_in(&server, "officer2@authority.example").await;
+    let before = server.events().await;
+    let path = format!("/applications/{id}/assign");
+    for token in ["", "not-the-token"] {
+        let resp = client.post(server.url(&path)).form(&[("csrf_token", token)]).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "token {token:?}");
+    }
+    // Another session's token does not do either.
+    let resp =
+        client.post(server.url(&path)).form(&[("csrf_token", other_csrf.as_str())]).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(server.events().await, before, "a refused form stored nothing");
+    // With the session's own token, the officer takes the case.
+    let resp = client.post(server.url(&path)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html =
+        client.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Assigned"), "the history shows the assignment");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_without_the_right_are_refused_by_the_pages_as_by_the_api() {
+    let server = TestServer::sqlite().await;
+    let id = submitted_case(&server).await;
+    // An exporter has no work queue, cannot see another organisation's case, and cannot assign.
+    let (exporter, csrf) = sign_in(&server, "compliance@nordwatch.example").await;
+    let (approver, approver_csrf) = sign_in(&server, "approver@authority.example").await;
+    let resp = exporter.get(server.url("/work")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = exporter.get(server.url(&format!("/applications/{id}"))).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND, "the submitted demo case is Helix's, not Nordwatch's");
+    let before = server.events().await;
+    let resp = exporter
+        .post(server.url(&format!("/applications/{id}/assign")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    // An approver may see the case but not take it as an officer.
+    let resp = approver
+        .post(server.url(&format!("/applications/{id}/assign")))
+        .form(&[("csrf_token", approver_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(server.events().await, before);
+    // A partner agency sees no case and no queue.
+    let (partner, _) = sign_in(&server, "liaison@partner-agency.example").await;
+    assert_eq!(partner.get(server.url("/work")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let resp = partner.get(server.url(&format!("/applications/{id}"))).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_work_queue_explains_a_bad_filter_and_keeps_it() {
+    let server = TestServer::sqlite().await;
+    let (officer, _) = sign_in(&server, "officer@authority.example").await;
+    let resp = officer.get(server.url("/work?destination=ZZ&sector=pirates&page=0")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    for message in ["Destination: “ZZ”", "End-user sector:", "Page: must be"] {
+        assert!(html.contains(message), "{message}");
+    }
+    assert!(html.contains("id=\"destination\" name=\"destination\" value=\"ZZ\""));
+    let resp = officer.get(server.url("/work?destination=IN")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("India") && !html.contains("Mexico"), "only Indian cases");
+}

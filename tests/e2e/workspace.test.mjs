@@ -1,0 +1,180 @@
+// Browser test of the workspace (signed-in pages): Debian's chromium driven by playwright-core, with
+// an axe-core accessibility check of every page at desktop and phone width. Run by scripts/e2e
+// (which starts the server with the demo data) with OVERSIGHT_URL and E2E_TMP set; screenshots of
+// each page are saved to $E2E_TMP/screens. Prints one line per check and "N passed, N failed".
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const base = process.env.OVERSIGHT_URL ?? 'http://127.0.0.1:8080';
+const tmp = process.env.E2E_TMP ?? '/tmp';
+const screens = path.join(tmp, 'screens');
+fs.mkdirSync(screens, { recursive: true });
+const TIMEOUT = 30_000;
+const PASSWORD = 'oversight-demo-2026';
+const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run', '--disable-sync'],
+  timeout: TIMEOUT,
+});
+const foreign = [];
+
+/** A fresh browser session (its own cookies). */
+async function session() {
+  const context = await browser.newContext({ viewport: WIDTHS.desktop });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  page.on('request', (r) => { if (!r.url().startsWith(base)) foreign.push(r.url()); });
+  return page;
+}
+
+async function signIn(page, email) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/**
+ * axe-core on the page as it is, at desktop and phone width, with a screenshot of each. axe runs in
+ * a separate context that bypasses the page's CSP (which forbids injected scripts), with the same
+ * cookies, so what it checks is what the person sees.
+ */
+async function accessible(page, name) {
+  const state = await page.context().storageState();
+  const url = page.url();
+  for (const [label, viewport] of Object.entries(WIDTHS)) {
+    const ctx = await browser.newContext({ viewport, bypassCSP: true, storageState: state });
+    const p = await ctx.newPage();
+    await p.goto(url);
+    await p.screenshot({ path: path.join(screens, `${name}-${label}.png`), fullPage: true });
+    await p.addScriptTag({ content: AXE });
+    const result = await p.evaluate(async () => await globalThis.axe.run(document, {
+      resultTypes: ['violations'],
+    }));
+    await ctx.close();
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`), [],
+      `${name} at ${label} width`);
+  }
+}
+
+const officer = await session();
+const exporter = await session();
+let helixCase;
+
+const checks = [
+  ['the start page says what this is and links to the register', async () => {
+    const page = await session();
+    const resp = await page.goto(`${base}/`);
+    assert.equal(resp.status(), 200);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    assert.ok(await page.getByRole('link', { name: 'Search the public register' }).count() === 1);
+    await accessible(page, 'home');
+  }],
+  ['a wrong password is shown in an error summary and keeps the email typed', async () => {
+    const page = await session();
+    await page.goto(`${base}/login`);
+    await accessible(page, 'login');
+    await page.getByLabel('Email address').fill('officer@authority.example');
+    await page.getByLabel('Password').fill('not-the-password');
+    const [resp] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+    assert.equal(resp.status(), 401);
+    await page.getByRole('alert').getByText('There is a problem').waitFor();
+    assert.equal(await page.getByLabel('Email address').inputValue(), 'officer@authority.example');
+    assert.match(await page.title(), /^Error: Sign in/);
+    await accessible(page, 'login-error');
+  }],
+  ['a page that needs sign-in sends you to sign in and then back', async () => {
+    const page = await session();
+    await page.goto(`${base}/work?sort=newest`);
+    assert.match(page.url(), /\/login\?next=%2Fwork%3Fsort%3Dnewest$/);
+    await page.getByLabel('Email address').fill('approver@authority.example');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await Promise.all([page.waitForURL(/\/work\?sort=newest$/), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await page.getByRole('heading', { level: 1, name: 'Work queue' }).waitFor();
+  }],
+  ['an officer signs in to the work queue, grouped by the clock', async () => {
+    await signIn(officer, 'officer@authority.example');
+    assert.match(officer.url(), /\/work$/);
+    await officer.getByRole('heading', { level: 1, name: 'Work queue' }).waitFor();
+    const groups = await officer.locator('section.queue-group h2').allTextContents();
+    assert.ok(groups.length >= 1, 'at least one group');
+    assert.ok(groups.every((g) => /(Waiting for you|Not yet assigned|Waiting for others) — (Critically overdue|Overdue|Due soon|Not due)/.test(g)), groups.join(' | '));
+    await accessible(officer, 'work');
+  }],
+  ['the queue filters by destination and keeps the filter; a bad filter is explained', async () => {
+    await officer.goto(`${base}/work?destination=zz`);
+    await officer.getByRole('alert').getByText('is not a country code').waitFor();
+    assert.equal(await officer.getByLabel('Destination (country code)').inputValue(), 'zz');
+  }],
+  ['an officer opens a case: summary, items, parties, screening, history', async () => {
+    await officer.goto(`${base}/work`);
+    const link = officer.locator('table.queue a').first();
+    await Promise.all([officer.waitForURL(/\/applications\/[0-9a-f-]{36}$/), link.click()]);
+    for (const h of ['Summary', 'Items', 'Parties', 'Documents', 'Screening', 'History']) {
+      await officer.getByRole('heading', { level: 2, name: h }).waitFor();
+    }
+    assert.ok(await officer.locator('ol.timeline li').count() >= 1, 'a timeline entry');
+    await accessible(officer, 'case');
+  }],
+  ['an exporter sees only its own applications', async () => {
+    await signIn(exporter, 'compliance@nordwatch.example');
+    assert.match(exporter.url(), /\/applications$/);
+    await exporter.getByRole('heading', { level: 1, name: 'Applications' }).waitFor();
+    await accessible(exporter, 'applications');
+    // A case of another exporter, found through the officer's view of all cases.
+    await officer.goto(`${base}/applications`);
+    const rows = await officer.locator('table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('a').getAttribute('href')));
+    const own = await exporter.locator('table tbody tr a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    helixCase = rows.find((h) => !own.includes(h));
+    assert.ok(helixCase, 'a case of another organisation exists');
+    const resp = await exporter.goto(`${base}${helixCase}`);
+    assert.equal(resp.status(), 404);
+    await exporter.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  }],
+  ['the exporter sees no screening or assessment on its own case', async () => {
+    await exporter.goto(`${base}/applications`);
+    const first = exporter.locator('table tbody tr a').first();
+    await Promise.all([exporter.waitForURL(/\/applications\/[0-9a-f-]{36}$/), first.click()]);
+    assert.equal(await exporter.getByRole('heading', { level: 2, name: 'Screening' }).count(), 0);
+    assert.equal(await exporter.getByRole('heading', { level: 2, name: /assessment/ }).count(), 0);
+  }],
+  ['the verification page explains oversight verify with the key', async () => {
+    const page = await session();
+    await page.goto(`${base}/register/verify`);
+    await page.getByRole('heading', { level: 1, name: 'Check the register yourself' }).waitFor();
+    assert.match(await page.locator('pre.command').textContent(), /--key '/);
+    await accessible(page, 'verify');
+  }],
+  ['signing out ends the session', async () => {
+    await Promise.all([officer.waitForURL(/\/login$/), officer.getByRole('button', { name: 'Sign out' }).click()]);
+    await officer.goto(`${base}/work`);
+    assert.match(officer.url(), /\/login\?next=/);
+  }],
+  ['nothing was requested from another site', async () => {
+    assert.deepEqual(foreign, []);
+  }],
+];
+
+let passed = 0, failed = 0;
+for (const [name, run] of checks) {
+  try {
+    await run();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n     ${String(e.message ?? e).split('\n').join('\n     ')}`);
+  }
+}
+await browser.close();
+console.log(`${passed} passed, ${failed} failed (screenshots in ${screens})`);
+process.exit(failed ? 1 : 0);
