@@ -192,9 +192,8 @@ async fn parallel_attempts_cannot_pass_the_limit_and_a_stranger_cannot_lock_a_us
 }
 
 // Before: the throttle lived in one node's memory.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_throttle_is_shared_by_every_node_and_survives_a_restart() {
-    let db = Arc::new(TestDb::sqlite());
+async fn the_throttle_is_shared_by_every_node_and_survives_a_restart(db: TestDb) {
+    let db = Arc::new(db);
     let a = TestServer::start_on(db.clone(), ServerOptions::default()).await;
     for _ in 0..10 {
         assert_eq!(
@@ -209,6 +208,17 @@ async fn the_throttle_is_shared_by_every_node_and_survives_a_restart() {
     let c = TestServer::start_on(db, ServerOptions { demo: false, ..ServerOptions::default() }).await;
     assert_eq!(sign_in_status(from(&c, 4), EXPORTER, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(sign_in_status(from(&c, 5), EXPORTER, PASSWORD).await, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_the_throttle_is_shared_by_every_node_and_survives_a_restart() {
+    the_throttle_is_shared_by_every_node_and_survives_a_restart(TestDb::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_the_throttle_is_shared_by_every_node_and_survives_a_restart() {
+    let Some(db) = TestDb::postgres().await else { return };
+    the_throttle_is_shared_by_every_node_and_survives_a_restart(db).await;
 }
 
 // ----- 8. separation of duties ----------------------------------------------------------------
@@ -254,6 +264,10 @@ async fn a_role_of_the_authority_needs_a_second_administrator_and_never_the_gran
     assert_eq!(approver.get("/api/admin/role-grants").await.0, StatusCode::FORBIDDEN);
     let propose = format!("/api/admin/users/{new}/role-grants");
     assert_eq!(approver.post(&propose, json!({"role": "administrator"})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        approver.delete(&format!("/api/admin/role-grants/{}", grants[0])).await.0,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(t.anonymous().post(&approve, json!({})).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(t.events().await, before);
 
