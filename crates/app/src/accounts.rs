@@ -468,11 +468,11 @@ impl App {
         let mut roles = roles.to_vec();
         roles.sort();
         roles.dedup();
-        // An administrator who creates a user of the authority only proposes its roles: a second
-        // administrator approves each (the operator's `oversight admin create-user` gives them at
-        // once: that is how the first administrators are made).
+        // An administrator who creates a user only proposes its roles: a second administrator
+        // approves each (the operator's `oversight admin create-user` gives them at once: that is
+        // how the first administrators are made).
         let (held, proposed) = match by {
-            Some(admin) if grants::needs_approval(org_kind) => {
+            Some(admin) => {
                 let mut proposals = Vec::new();
                 for role in &roles {
                     let g = grants::propose(
@@ -486,7 +486,7 @@ impl App {
                 }
                 (Vec::new(), proposals)
             }
-            _ => (roles, Vec::new()),
+            None => (roles, Vec::new()),
         };
         let now = self.now();
         let actor = by.map(|a| a.user);
@@ -514,12 +514,6 @@ impl App {
         };
         let grantee = Grantee { id: user, org_kind: grantee_kind, roles: &grantee_roles };
         let g = grants::propose(by, &grantee, role, &pending, self.new_uuid())?;
-        if !grants::needs_approval(grantee_kind) {
-            return Err(AppError::invalid(
-                "role",
-                "roles outside the authority are given when the user is created",
-            ));
-        }
         let event = AccountEvent::RoleGrantProposed { grant: g.id, role: g.role, proposed_by: g.proposed_by };
         self.append_retrying(&user_stream(user), Some(by.user), &event).await?;
         Ok(g.id)

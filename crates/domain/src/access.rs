@@ -20,14 +20,16 @@ pub const CASE_FILE_ROLES: [Role; 4] =
     [Role::LicensingOfficer, Role::HumanRightsAssessor, Role::Approver, Role::ReviewPanelMember];
 
 /// Whether `actor` may see some case of organisation `owner` (the organisation check, whatever the
-/// case's state): an exporter its own organisation's, an authority user holding a case-file role
-/// or the enforcement officer's role.
+/// case's state): a holder of the exporter's role its own organisation's, an authority user holding
+/// a case-file role or the enforcement officer's role. A user without a role sees none.
 pub fn can_see_case(actor: &Actor, owner: OrgId) -> bool {
     match actor.org_kind {
         OrgKind::Authority => {
             CASE_FILE_ROLES.iter().any(|r| actor.has(*r)) || actor.has(Role::EnforcementOfficer)
         }
-        OrgKind::Exporter => actor.org == owner,
+        // A user of the exporter without the exporter's role (one whose role is still waiting for
+        // approval) sees nothing.
+        OrgKind::Exporter => actor.org == owner && actor.has(Role::Exporter),
         OrgKind::PartnerAgency => false,
     }
 }
@@ -106,6 +108,13 @@ mod tests {
             assert!(!can_see_case_file(&admin, owner, status), "{status:?}");
         }
         assert_eq!(require_on_case(&admin, owner, &CASE_FILE_ROLES, "x"), Err(Rejection::NotFound));
+        for kind in [OrgKind::Authority, OrgKind::Exporter, OrgKind::PartnerAgency] {
+            let roleless = actor(kind, 1, &[]);
+            assert!(
+                ApplicationStatus::ALL.iter().all(|s| !can_see_case_file(&roleless, owner, *s)),
+                "{kind:?}"
+            );
+        }
         let admin_and_officer = actor(OrgKind::Authority, 4, &[Role::Administrator, Role::LicensingOfficer]);
         assert!(ApplicationStatus::ALL.iter().all(|s| can_see_case_file(&admin_and_officer, owner, *s)));
     }

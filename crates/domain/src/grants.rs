@@ -1,10 +1,10 @@
-//! Role grants in the authority: separation of duties for administrators.
+//! Role grants: separation of duties for administrators.
 //!
-//! A role of the authority is given in two steps by two different administrators: one proposes the
-//! grant, another approves it; only then does the user hold the role. No administrator can approve
-//! a grant they proposed, nor a grant to themselves, so no single administrator can give anyone —
-//! least of all themselves — the power to decide cases. Roles of exporters and partner agencies
-//! (which see no authority records) are given at once.
+//! A role is given in two steps by two different administrators: one proposes the grant, another
+//! approves it; only then does the user hold the role. No administrator can approve a grant they
+//! proposed, nor a grant to themselves, so no single administrator can give anyone — least of all
+//! themselves — the power to decide cases, nor make an account (an exporter's included) through
+//! which to read case files.
 //!
 //! The first administrators are created by the operator on the server (`oversight admin
 //! create-user`), outside this rule: that is the bootstrap.
@@ -34,12 +34,6 @@ pub struct Grantee<'a> {
     pub id: UserId,
     pub org_kind: OrgKind,
     pub roles: &'a [Role],
-}
-
-/// Whether a role given to a user of `org_kind` needs a second administrator's approval: every
-/// role of the authority does.
-pub fn needs_approval(org_kind: OrgKind) -> bool {
-    org_kind == OrgKind::Authority
 }
 
 /// Proposes giving `role` to `grantee`: an administrator of the authority may; the role must fit
@@ -181,12 +175,5 @@ mod tests {
         assert!(
             propose(&admin, &grantee(&dave), Role::Approver, std::slice::from_ref(&g), Uuid::nil()).is_ok()
         );
-    }
-
-    #[test]
-    fn only_roles_of_the_authority_need_approval() {
-        assert!(needs_approval(OrgKind::Authority));
-        assert!(!needs_approval(OrgKind::Exporter));
-        assert!(!needs_approval(OrgKind::PartnerAgency));
     }
 }

@@ -289,6 +289,18 @@ async fn a_role_of_the_authority_needs_a_second_administrator_and_never_the_gran
     assert_eq!(admin2.post(&own, json!({})).await.0, StatusCode::NOT_FOUND);
     assert_eq!(admin.me().await["roles"], json!(["administrator"]));
 
+    // An exporter's account too: one administrator alone cannot make an account that reads an
+    // exporter's case files.
+    let exporter_org = t.login(EXPORTER).await.me().await["organisation"].clone();
+    let puppet = user_id(&admin, &exporter_org, "puppet@nordwatch.example", json!(["exporter"])).await;
+    let puppet_user = t.login("puppet@nordwatch.example").await;
+    assert_eq!(puppet_user.get("/api/applications").await, (StatusCode::OK, json!([])));
+    let grant = pending(&admin2, &puppet).await;
+    let approve = format!("/api/admin/role-grants/{}/approve", grant[0]);
+    assert_eq!(admin.post(&approve, json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(admin2.post(&approve, json!({})).await.0, StatusCode::NO_CONTENT);
+    assert_ne!(puppet_user.get("/api/applications").await.1, json!([]));
+
     // Bad input names the field and changes nothing.
     let before = t.events().await;
     let (s, e) = admin.post(&propose, json!({"role": "exporter"})).await;

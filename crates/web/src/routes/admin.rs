@@ -67,9 +67,9 @@ pub struct CreateUser {
     password: String,
 }
 
-/// Creates a user in an organisation, with roles that fit the organisation's kind. In the
-/// authority, the roles are only proposed: each takes effect when a second administrator approves
-/// it (`GET /api/admin/role-grants`); exporters' and partner agencies' roles are given at once.
+/// Creates a user in an organisation, with roles that fit the organisation's kind. The roles are
+/// only proposed: each takes effect when a second administrator approves it
+/// (`GET /api/admin/role-grants`).
 #[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = CreateUser,
     responses((status = 201, body = Created<UserId>), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(
@@ -119,7 +119,7 @@ pub struct ProposeGrant {
     role: Role,
 }
 
-/// Proposes giving a user of the authority a role. It takes effect when a second administrator
+/// Proposes giving a user a role. It takes effect when a second administrator
 /// (not the proposer, not the user) approves it.
 #[utoipa::path(post, path = "/api/admin/users/{id}/role-grants", tag = "admin", request_body = ProposeGrant,
     params(("id" = String, Path, description = "User id")),
