@@ -9,10 +9,19 @@
 //! Read model: organisations, users by id and e-mail, live sessions and tokens by hash. Expired
 //! sessions are swept as new ones are folded, so the model does not grow with the number of
 //! sign-ins.
+//!
+//! How long sessions and tokens live and how sign-ins are throttled are the core's rules
+//! (`oversight_domain::credentials`); the throttle's counters live in the database
+//! (`EventStore::throttle_reserve`), shared by every node. A session's activity is recorded
+//! (`session_touched`) at most once per `SessionPolicy::touch_every`, a token's use
+//! (`api_token_used`) at most hourly. Disabling a user (`user_disabled`) ends their sessions and
+//! tokens at once.
 
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
+use oversight_domain::credentials::{SessionPolicy, ThrottlePolicy, TokenPolicy, token_use_needs_recording};
+use oversight_domain::grants::{self, Grantee, PendingGrant};
 use oversight_domain::{Actor, FieldError, OrgId, OrgKind, Role, UserId, parse_text};
 use oversight_store::StoredEvent;
 use serde::{Deserialize, Serialize};
@@ -24,13 +33,16 @@ use crate::{
     projections::Fold,
 };
 
-/// How long a sign-in session lasts.
-const SESSION_HOURS: i64 = 12;
-/// Failed sign-ins allowed per account within the window before it is locked for a while.
-const LOGIN_FAILURES_ALLOWED: u32 = 5;
-const LOGIN_WINDOW_SECS: i64 = 15 * 60;
-/// Accounts whose failures are remembered at once; past this, expired entries are dropped.
-const LOGIN_FAILURES_KEPT: usize = 10_000;
+/// How sessions, tokens and sign-ins are limited (`oversight serve` sets them from its options).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountsPolicy {
+    pub sessions: SessionPolicy,
+    pub tokens: TokenPolicy,
+    pub throttle: ThrottlePolicy,
+}
+
+/// The client address of sign-ins that come from no network (tests, the command line).
+pub const LOCAL_CLIENT: &str = "local";
 /// Sign-ins that may wait for a hashing slot; past this they are answered 503 at once.
 pub const HASH_QUEUE: usize = 64;
 /// Sessions folded between two sweeps of expired ones.
@@ -74,12 +86,51 @@ pub enum AccountEvent {
     SessionEnded {
         session_hash: String,
     },
+    /// On `session-<id>`: the session was used (recorded at most once per
+    /// `SessionPolicy::touch_every`; its time is the event's).
+    SessionTouched {
+        session_hash: String,
+    },
     ApiTokenIssued {
         token_hash: String,
         label: String,
+        /// The token's id (absent in tokens issued before tokens could be listed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<uuid::Uuid>,
+        /// The token's first characters, shown in lists to recognise it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prefix: Option<String>,
+        /// When the token stops working (absent in old events: `TokenPolicy::legacy_expiry`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<DateTime<Utc>>,
+    },
+    /// The token was used (recorded at most hourly; its time is the event's).
+    ApiTokenUsed {
+        token_hash: String,
     },
     ApiTokenRevoked {
         token_hash: String,
+    },
+    /// An administrator disabled the user: their sessions and tokens end, they cannot sign in.
+    UserDisabled,
+    /// An administrator enabled the user again (ended sessions and tokens stay ended).
+    UserEnabled,
+    /// An administrator proposed giving the user a role of the authority; it takes effect once a
+    /// second administrator approves it (`oversight_domain::grants`).
+    RoleGrantProposed {
+        grant: uuid::Uuid,
+        role: Role,
+        proposed_by: UserId,
+    },
+    /// A second administrator approved the grant: the user holds the role from now on.
+    RoleGrantApproved {
+        grant: uuid::Uuid,
+        approved_by: UserId,
+    },
+    /// The grant was withdrawn without giving the role.
+    RoleGrantWithdrawn {
+        grant: uuid::Uuid,
+        withdrawn_by: UserId,
     },
 }
 
@@ -91,8 +142,15 @@ impl AccountEvent {
             AccountEvent::PasswordChanged { .. } => "password_changed",
             AccountEvent::SessionStarted { .. } => "session_started",
             AccountEvent::SessionEnded { .. } => "session_ended",
+            AccountEvent::SessionTouched { .. } => "session_touched",
             AccountEvent::ApiTokenIssued { .. } => "api_token_issued",
+            AccountEvent::ApiTokenUsed { .. } => "api_token_used",
             AccountEvent::ApiTokenRevoked { .. } => "api_token_revoked",
+            AccountEvent::UserDisabled => "user_disabled",
+            AccountEvent::UserEnabled => "user_enabled",
+            AccountEvent::RoleGrantProposed { .. } => "role_grant_proposed",
+            AccountEvent::RoleGrantApproved { .. } => "role_grant_approved",
+            AccountEvent::RoleGrantWithdrawn { .. } => "role_grant_withdrawn",
         }
     }
 }
@@ -121,6 +179,7 @@ pub struct User {
     pub name: String,
     pub roles: Vec<Role>,
     pub password_hash: String,
+    pub disabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,8 +187,56 @@ pub struct Session {
     pub user: UserId,
     pub csrf_hash: String,
     pub expires_at: DateTime<Utc>,
+    /// When the session's activity was last recorded (its start, or its latest `session_touched`).
+    pub last_active: DateTime<Utc>,
     /// The stream the session's events go to.
     pub stream: String,
+}
+
+/// An API token as the read model keeps it (the secret itself is never kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Token {
+    user: UserId,
+    id: uuid::Uuid,
+    label: String,
+    prefix: Option<String>,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+}
+
+/// One of a user's API tokens, as listed to them: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenInfo {
+    /// Revoke the token with `DELETE /api/tokens/{id}`.
+    pub id: uuid::Uuid,
+    pub label: String,
+    /// The token's first characters, to recognise it.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// When it was last used, to the hour (`null`: never).
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A role grant waiting for a second administrator's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoleGrantInfo {
+    /// Approve with `POST /api/admin/role-grants/{id}/approve`.
+    pub id: uuid::Uuid,
+    pub user: UserId,
+    pub user_email: String,
+    pub role: Role,
+    pub proposed_by: UserId,
+}
+
+/// A newly issued API token: the secret is shown this once.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub info: TokenInfo,
 }
 
 /// Who the logged-in user is.
@@ -161,7 +268,9 @@ pub struct AccountsProjection {
     users: HashMap<UserId, User>,
     users_by_email: HashMap<String, UserId>,
     sessions: HashMap<String, Session>,
-    api_tokens: HashMap<String, UserId>,
+    api_tokens: HashMap<String, Token>,
+    /// Role grants waiting for a second administrator.
+    pending_grants: HashMap<uuid::Uuid, PendingGrant>,
     sessions_since_sweep: u32,
 }
 
@@ -175,7 +284,7 @@ impl AccountsProjection {
             }
             AccountEvent::UserCreated { id, org, email, name, roles, password_hash } => {
                 self.users_by_email.insert(email.clone(), id);
-                self.users.insert(id, User { id, org, email, name, roles, password_hash });
+                self.users.insert(id, User { id, org, email, name, roles, password_hash, disabled: false });
             }
             AccountEvent::PasswordChanged { password_hash } => {
                 if let Some(u) = stream_user.and_then(|id| self.users.get_mut(&id)) {
@@ -186,7 +295,9 @@ impl AccountsProjection {
                 let csrf_hash = csrf_hash.or_else(|| csrf_token.as_deref().map(secret_hash));
                 if let (Some(user), Some(csrf_hash)) = (user.or(stream_user), csrf_hash) {
                     let stream = e.stream_id.clone();
-                    self.sessions.insert(session_hash, Session { user, csrf_hash, expires_at, stream });
+                    let last_active = e.recorded_at;
+                    self.sessions
+                        .insert(session_hash, Session { user, csrf_hash, expires_at, last_active, stream });
                 }
                 self.sessions_since_sweep += 1;
                 if self.sessions_since_sweep >= SESSION_SWEEP_EVERY {
@@ -198,19 +309,64 @@ impl AccountsProjection {
             AccountEvent::SessionEnded { session_hash } => {
                 self.sessions.remove(&session_hash);
             }
-            AccountEvent::ApiTokenIssued { token_hash, .. } => {
+            AccountEvent::SessionTouched { session_hash } => {
+                if let Some(s) = self.sessions.get_mut(&session_hash) {
+                    s.last_active = s.last_active.max(e.recorded_at);
+                }
+            }
+            AccountEvent::ApiTokenIssued { token_hash, label, id, prefix, expires_at } => {
                 if let Some(user) = stream_user {
-                    self.api_tokens.insert(token_hash, user);
+                    let created_at = e.recorded_at;
+                    let id = id.unwrap_or_else(|| legacy_token_id(&token_hash));
+                    let token = Token { user, id, label, prefix, created_at, expires_at, last_used_at: None };
+                    self.api_tokens.insert(token_hash, token);
+                }
+            }
+            AccountEvent::ApiTokenUsed { token_hash } => {
+                if let Some(t) = self.api_tokens.get_mut(&token_hash) {
+                    t.last_used_at = Some(e.recorded_at);
                 }
             }
             AccountEvent::ApiTokenRevoked { token_hash } => {
                 self.api_tokens.remove(&token_hash);
             }
+            AccountEvent::UserDisabled => {
+                if let Some(user) = stream_user {
+                    if let Some(u) = self.users.get_mut(&user) {
+                        u.disabled = true;
+                    }
+                    self.sessions.retain(|_, s| s.user != user);
+                    self.api_tokens.retain(|_, t| t.user != user);
+                }
+            }
+            AccountEvent::UserEnabled => {
+                if let Some(u) = stream_user.and_then(|id| self.users.get_mut(&id)) {
+                    u.disabled = false;
+                }
+            }
+            AccountEvent::RoleGrantProposed { grant, role, proposed_by } => {
+                if let Some(user) = stream_user {
+                    self.pending_grants.insert(grant, PendingGrant { id: grant, user, role, proposed_by });
+                }
+            }
+            AccountEvent::RoleGrantApproved { grant, .. } => {
+                if let Some(g) = self.pending_grants.remove(&grant)
+                    && let Some(u) = self.users.get_mut(&g.user)
+                {
+                    u.roles.push(g.role);
+                    u.roles.sort();
+                    u.roles.dedup();
+                }
+            }
+            AccountEvent::RoleGrantWithdrawn { grant, .. } => {
+                self.pending_grants.remove(&grant);
+            }
         }
     }
 
+    /// The actor a user acts as; `None` for an unknown or disabled user.
     fn actor(&self, user: UserId) -> Option<Actor> {
-        let u = self.users.get(&user)?;
+        let u = self.users.get(&user).filter(|u| !u.disabled)?;
         let org = self.orgs.get(&u.org)?;
         Some(Actor { user: u.id, org: org.id, org_kind: org.kind, roles: u.roles.clone() })
     }
@@ -227,47 +383,6 @@ impl AccountsProjection {
             organisation_name: org.name.clone(),
             organisation_kind: org.kind,
         })
-    }
-}
-
-/// Failed sign-ins per account on this node.
-#[derive(Debug, Default)]
-pub struct LoginFailures(HashMap<String, Failures>);
-
-#[derive(Debug, Default)]
-struct Failures {
-    count: u32,
-    first_at: Option<DateTime<Utc>>,
-    locked_until: Option<DateTime<Utc>>,
-}
-
-impl LoginFailures {
-    fn locked_for(&self, key: &str, now: DateTime<Utc>) -> Option<u64> {
-        let until = self.0.get(key)?.locked_until?;
-        (until > now).then(|| (until - now).num_seconds().max(1) as u64)
-    }
-
-    fn record(&mut self, key: &str, now: DateTime<Utc>) {
-        if self.0.len() >= LOGIN_FAILURES_KEPT {
-            self.0.retain(|_, f| {
-                f.locked_until.is_some_and(|u| u > now)
-                    || f.first_at.is_some_and(|t| (now - t).num_seconds() <= LOGIN_WINDOW_SECS)
-            });
-        }
-        let f = self.0.entry(key.to_string()).or_default();
-        if f.first_at.is_none_or(|t| (now - t).num_seconds() > LOGIN_WINDOW_SECS) {
-            *f = Failures { count: 0, first_at: Some(now), locked_until: None };
-        }
-        f.count += 1;
-        if f.count >= LOGIN_FAILURES_ALLOWED {
-            // 1 minute, doubling with every further failure, at most an hour.
-            let extra = (f.count - LOGIN_FAILURES_ALLOWED).min(6);
-            f.locked_until = Some(now + Duration::seconds(60 << extra));
-        }
-    }
-
-    fn clear(&mut self, key: &str) {
-        self.0.remove(key);
     }
 }
 
@@ -353,10 +468,96 @@ impl App {
         let mut roles = roles.to_vec();
         roles.sort();
         roles.dedup();
-        let event = AccountEvent::UserCreated { id, org, email, name, roles, password_hash };
-        let new = vec![new_event(event.kind(), &event, by.map(|a| a.user), self.now())];
+        // An administrator who creates a user only proposes its roles: a second administrator
+        // approves each (the operator's `oversight admin create-user` gives them at once: that is
+        // how the first administrators are made).
+        let (held, proposed) = match by {
+            Some(admin) => {
+                let mut proposals = Vec::new();
+                for role in &roles {
+                    let g = grants::propose(
+                        admin,
+                        &Grantee { id, org_kind, roles: &[] },
+                        *role,
+                        &proposals,
+                        self.new_uuid(),
+                    )?;
+                    proposals.push(g);
+                }
+                (Vec::new(), proposals)
+            }
+            None => (roles, Vec::new()),
+        };
+        let now = self.now();
+        let actor = by.map(|a| a.user);
+        let created = AccountEvent::UserCreated { id, org, email, name, roles: held, password_hash };
+        let mut new = vec![new_event(created.kind(), &created, actor, now)];
+        for g in proposed {
+            let e = AccountEvent::RoleGrantProposed { grant: g.id, role: g.role, proposed_by: g.proposed_by };
+            new.push(new_event(e.kind(), &e, actor, now));
+        }
         self.append(&user_stream(id), 0, new, &[], &[]).await?;
         Ok(id)
+    }
+
+    // ----- role grants (two administrators) ---------------------------------------------------
+
+    /// Proposes giving `role` to `user` (administrators; `oversight_domain::grants`). Returns the
+    /// grant's id; the role takes effect when another administrator approves it.
+    pub async fn propose_role_grant(&self, by: &Actor, user: UserId, role: Role) -> Result<uuid::Uuid> {
+        require_role(by, Role::Administrator)?;
+        let (grantee_kind, grantee_roles, pending) = {
+            let p = self.read();
+            let u = p.accounts.users.get(&user).ok_or(AppError::NotFound)?;
+            let kind = p.accounts.orgs.get(&u.org).map(|o| o.kind).ok_or(AppError::NotFound)?;
+            (kind, u.roles.clone(), p.accounts.pending_grants.values().cloned().collect::<Vec<_>>())
+        };
+        let grantee = Grantee { id: user, org_kind: grantee_kind, roles: &grantee_roles };
+        let g = grants::propose(by, &grantee, role, &pending, self.new_uuid())?;
+        let event = AccountEvent::RoleGrantProposed { grant: g.id, role: g.role, proposed_by: g.proposed_by };
+        self.append_retrying(&user_stream(user), Some(by.user), &event).await?;
+        Ok(g.id)
+    }
+
+    /// Approves a pending role grant (an administrator other than the proposer and the grantee).
+    pub async fn approve_role_grant(&self, by: &Actor, grant: uuid::Uuid) -> Result<()> {
+        let g = self.pending_grant(by, grant)?;
+        grants::approve(by, &g)?;
+        let event = AccountEvent::RoleGrantApproved { grant, approved_by: by.user };
+        self.append_retrying(&user_stream(g.user), Some(by.user), &event).await
+    }
+
+    /// Withdraws a pending role grant (any administrator).
+    pub async fn withdraw_role_grant(&self, by: &Actor, grant: uuid::Uuid) -> Result<()> {
+        let g = self.pending_grant(by, grant)?;
+        grants::withdraw(by, &g)?;
+        let event = AccountEvent::RoleGrantWithdrawn { grant, withdrawn_by: by.user };
+        self.append_retrying(&user_stream(g.user), Some(by.user), &event).await
+    }
+
+    /// The role grants waiting for approval (administrators).
+    pub fn pending_role_grants(&self, by: &Actor) -> Result<Vec<RoleGrantInfo>> {
+        require_role(by, Role::Administrator)?;
+        let p = self.read();
+        let mut list: Vec<RoleGrantInfo> = p
+            .accounts
+            .pending_grants
+            .values()
+            .map(|g| RoleGrantInfo {
+                id: g.id,
+                user: g.user,
+                user_email: p.accounts.users.get(&g.user).map(|u| u.email.clone()).unwrap_or_default(),
+                role: g.role,
+                proposed_by: g.proposed_by,
+            })
+            .collect();
+        list.sort_by_key(|g| g.id);
+        Ok(list)
+    }
+
+    fn pending_grant(&self, by: &Actor, grant: uuid::Uuid) -> Result<PendingGrant> {
+        require_role(by, Role::Administrator)?;
+        self.read().accounts.pending_grants.get(&grant).cloned().ok_or(AppError::NotFound)
     }
 
     pub fn user_by_email(&self, email: &str) -> Option<UserId> {
@@ -379,35 +580,43 @@ impl App {
 
     // ----- sign-in ----------------------------------------------------------------------------
 
-    /// Checks a password and starts a session. Repeated failures for one account are slowed down and
-    /// then refused for a while, whatever the password.
-    pub async fn login(&self, email: &str, password: &str) -> Result<Login> {
+    /// Checks a password and starts a session. The attempt is first reserved with the sign-in
+    /// throttle (the account from `client`, and `client` across accounts; in the database, so every
+    /// node counts it): past a limit the answer is `Throttled` until the window ends, whatever the
+    /// password, and no password is hashed. A successful sign-in gives its reservation back.
+    /// `client` is the client's address ([`LOCAL_CLIENT`] when there is none).
+    pub async fn login(&self, email: &str, password: &str, client: &str) -> Result<Login> {
         let key = email.trim().to_lowercase();
         let now = self.now();
-        if let Some(wait) = self.login_failures.lock().locked_for(&key, now) {
-            return Err(AppError::Throttled(wait));
+        let throttle = self.accounts_policy.throttle;
+        let keys = throttle.keys(&key, client);
+        let names: Vec<String> = keys.iter().map(|k| k.key.clone()).collect();
+        let counts = self.store.throttle_reserve(&names, now, throttle.window.num_seconds()).await?;
+        for (k, c) in keys.iter().zip(&counts) {
+            if let Err(wait) = throttle.verdict(k.limit, c.count, c.window_start, now) {
+                return Err(AppError::Throttled(wait));
+            }
         }
-        let user = {
-            let p = self.read();
-            p.accounts.users_by_email.get(&key).and_then(|id| p.accounts.users.get(id)).cloned()
-        };
-        // Verify against a dummy hash when the user does not exist, so timing does not reveal accounts.
-        let hash = match user.as_ref() {
-            Some(u) => u.password_hash.clone(),
-            None => self.dummy_hash().await?,
-        };
-        let pw = password.to_string();
-        let ok = self.with_hash_slot(move || verify_password(&pw, &hash)).await?;
-        let Some(user) = user.filter(|_| ok) else {
-            self.login_failures.lock().record(&key, now);
-            // Slow every failure down a little.
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            return Err(AppError::Unauthenticated("wrong e-mail or password".into()));
-        };
-        self.login_failures.lock().clear(&key);
+        let outcome = self.check_password_of(&key, password).await;
+        match &outcome {
+            // Not checked (the hashing queue is full), or checked and right: the attempt does not count.
+            Err(AppError::Busy(_)) | Ok(_) => {
+                if let Err(e) = self.store.throttle_release(&names).await {
+                    tracing::warn!("giving back a sign-in reservation: {e}");
+                }
+            }
+            Err(_) => {
+                // Slow every failure down a little.
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        }
+        let user = outcome?;
+        if user.disabled {
+            return Err(AppError::Unauthenticated("this account is disabled".into()));
+        }
         let session_token = self.new_secret();
         let csrf_token = self.new_secret();
-        let expires_at = now + Duration::hours(SESSION_HOURS);
+        let expires_at = now + self.accounts_policy.sessions.absolute;
         let event = AccountEvent::SessionStarted {
             user: Some(user.id),
             session_hash: secret_hash(&session_token),
@@ -423,6 +632,22 @@ impl App {
         Ok(Login { session_token, csrf_token, expires_at, me })
     }
 
+    /// The user of an e-mail address if `password` is theirs (`Unauthenticated` otherwise).
+    async fn check_password_of(&self, email: &str, password: &str) -> Result<User> {
+        let user = {
+            let p = self.read();
+            p.accounts.users_by_email.get(email).and_then(|id| p.accounts.users.get(id)).cloned()
+        };
+        // Verify against a dummy hash when the user does not exist, so timing does not reveal accounts.
+        let hash = match user.as_ref() {
+            Some(u) => u.password_hash.clone(),
+            None => self.dummy_hash().await?,
+        };
+        let pw = password.to_string();
+        let ok = self.with_hash_slot(move || verify_password(&pw, &hash)).await?;
+        user.filter(|_| ok).ok_or_else(|| AppError::Unauthenticated("wrong e-mail or password".into()))
+    }
+
     pub async fn logout(&self, session_token: &str) -> Result<()> {
         let hash = secret_hash(session_token);
         let session = self.read().accounts.sessions.get(&hash).cloned();
@@ -434,31 +659,151 @@ impl App {
     }
 
     /// The actor behind a session cookie, with the SHA-256 of the session's CSRF token (compare a
-    /// presented token's [`secret_hash`] with it in constant time).
-    pub fn authenticate_session(&self, session_token: &str) -> Option<(Actor, String)> {
+    /// presented token's [`secret_hash`] with it in constant time). `None` once the session has
+    /// ended: signed out, past its absolute end, idle too long, or its user disabled. A use records
+    /// the session's activity when the last record is older than `SessionPolicy::touch_every`.
+    pub async fn authenticate_session(&self, session_token: &str) -> Option<(Actor, String)> {
+        let now = self.now();
+        let policy = self.accounts_policy.sessions;
+        let hash = secret_hash(session_token);
+        let (actor, session) = {
+            let p = self.read();
+            let s = p.accounts.sessions.get(&hash)?;
+            if !policy.is_live(s.expires_at, s.last_active, now) {
+                return None;
+            }
+            (p.accounts.actor(s.user)?, s.clone())
+        };
+        if policy.needs_touch(session.last_active, now) {
+            let event = AccountEvent::SessionTouched { session_hash: hash };
+            // Best effort: another request (on any node) may have recorded it first.
+            if let Err(e) = self.append_once(&session.stream, Some(session.user), &event).await {
+                tracing::warn!("recording a session's activity: {e}");
+            }
+        }
+        Some((actor, session.csrf_hash))
+    }
+
+    /// The actor behind a bearer API token; `None` when unknown, revoked, expired, or its user is
+    /// disabled. A use is recorded when the last record is an hour old.
+    pub async fn authenticate_token(&self, token: &str) -> Option<Actor> {
+        let now = self.now();
+        let hash = secret_hash(token);
+        let (actor, t) = {
+            let p = self.read();
+            let t = p.accounts.api_tokens.get(&hash)?;
+            let expires_at =
+                t.expires_at.unwrap_or_else(|| self.accounts_policy.tokens.legacy_expiry(t.created_at));
+            if expires_at <= now {
+                return None;
+            }
+            (p.accounts.actor(t.user)?, t.clone())
+        };
+        if token_use_needs_recording(t.last_used_at, now) {
+            let event = AccountEvent::ApiTokenUsed { token_hash: hash };
+            if let Err(e) = self.append_once(&user_stream(t.user), Some(t.user), &event).await {
+                tracing::warn!("recording a token's use: {e}");
+            }
+        }
+        Some(actor)
+    }
+
+    /// Issues an API token for the actor's own account (machine clients), living `days` (at most,
+    /// and by default, `TokenPolicy::max_days`). The secret is returned once. Only a signed-in
+    /// session may call this: the web layer refuses a request authenticated by a token.
+    pub async fn issue_api_token(
+        &self,
+        actor: &Actor,
+        label: &str,
+        days: Option<u32>,
+    ) -> Result<IssuedToken> {
+        let label = parse_text("label", label, 100)?;
+        let now = self.now();
+        let expires_at = self.accounts_policy.tokens.expiry(now, days)?;
+        let token = format!("ovs_{}", self.new_secret());
+        let prefix: String = token.chars().take(12).collect();
+        let id = self.new_uuid();
+        let event = AccountEvent::ApiTokenIssued {
+            token_hash: secret_hash(&token),
+            label: label.clone(),
+            id: Some(id),
+            prefix: Some(prefix.clone()),
+            expires_at: Some(expires_at),
+        };
+        self.append_retrying(&user_stream(actor.user), Some(actor.user), &event).await?;
+        let info = TokenInfo { id, label, prefix, created_at: now, expires_at, last_used_at: None };
+        Ok(IssuedToken { token, info })
+    }
+
+    /// The actor's own API tokens that still work, newest first (never their secrets).
+    pub fn api_tokens(&self, actor: &Actor) -> Vec<TokenInfo> {
         let now = self.now();
         let p = self.read();
-        let s = p.accounts.sessions.get(&secret_hash(session_token))?;
-        if s.expires_at <= now {
-            return None;
+        let mut list: Vec<TokenInfo> = p
+            .accounts
+            .api_tokens
+            .values()
+            .filter(|t| t.user == actor.user)
+            .map(|t| self.token_info(t))
+            .filter(|t| t.expires_at > now)
+            .collect();
+        list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+        list
+    }
+
+    fn token_info(&self, t: &Token) -> TokenInfo {
+        TokenInfo {
+            id: t.id,
+            label: t.label.clone(),
+            prefix: t.prefix.clone().unwrap_or_else(|| "ovs_".into()),
+            created_at: t.created_at,
+            expires_at: t
+                .expires_at
+                .unwrap_or_else(|| self.accounts_policy.tokens.legacy_expiry(t.created_at)),
+            last_used_at: t.last_used_at,
         }
-        Some((p.accounts.actor(s.user)?, s.csrf_hash.clone()))
     }
 
-    /// The actor behind a bearer API token.
-    pub fn authenticate_token(&self, token: &str) -> Option<Actor> {
-        let p = self.read();
-        let user = *p.accounts.api_tokens.get(&secret_hash(token))?;
-        p.accounts.actor(user)
+    /// Revokes one of the actor's own API tokens; another user's token, or an unknown one, is
+    /// `NotFound`.
+    pub async fn revoke_api_token(&self, actor: &Actor, id: uuid::Uuid) -> Result<()> {
+        let hash = {
+            let p = self.read();
+            p.accounts
+                .api_tokens
+                .iter()
+                .find(|(_, t)| t.id == id && t.user == actor.user)
+                .map(|(h, _)| h.clone())
+        };
+        let hash = hash.ok_or(AppError::NotFound)?;
+        let event = AccountEvent::ApiTokenRevoked { token_hash: hash };
+        self.append_retrying(&user_stream(actor.user), Some(actor.user), &event).await
     }
 
-    /// Issues an API token for the actor's own account (machine clients). Returned once.
-    pub async fn issue_api_token(&self, actor: &Actor, label: &str) -> Result<String> {
-        let label = parse_text("label", label, 100)?;
-        let token = format!("ovs_{}", self.new_secret());
-        let event = AccountEvent::ApiTokenIssued { token_hash: secret_hash(&token), label };
-        self.append_retrying(&user_stream(actor.user), Some(actor.user), &event).await?;
-        Ok(token)
+    /// Disables a user (administrators): their sessions and API tokens end at once, and they can no
+    /// longer sign in. An administrator cannot disable themselves.
+    pub async fn disable_user(&self, by: &Actor, user: UserId) -> Result<()> {
+        self.set_disabled(by, user, true).await
+    }
+
+    /// Enables a disabled user again (administrators). Their ended sessions and tokens stay ended.
+    pub async fn enable_user(&self, by: &Actor, user: UserId) -> Result<()> {
+        self.set_disabled(by, user, false).await
+    }
+
+    async fn set_disabled(&self, by: &Actor, user: UserId, disabled: bool) -> Result<()> {
+        require_role(by, Role::Administrator)?;
+        if by.user == user {
+            return Err(AppError::invalid(
+                "user",
+                "an administrator cannot disable or enable their own account",
+            ));
+        }
+        if !self.read().accounts.users.contains_key(&user) {
+            return Err(AppError::NotFound);
+        }
+        let event = if disabled { AccountEvent::UserDisabled } else { AccountEvent::UserEnabled };
+        self.append_retrying(&user_stream(user), Some(by.user), &event).await
     }
 
     /// Appends one account event at the stream's current version, re-reading it after a race.
@@ -469,6 +814,17 @@ impl App {
             self.append(stream, version, new, &[], &[]).await.map(drop)
         })
         .await
+    }
+
+    /// Appends a record of activity at the stream's current version, once: when another request
+    /// (on any node) wrote first, its record stands for this one too.
+    async fn append_once(&self, stream: &str, actor: Option<UserId>, event: &AccountEvent) -> Result<()> {
+        let version = self.store.read_stream(stream).await?.len() as u64;
+        let new = vec![new_event(event.kind(), event, actor, self.now())];
+        match self.append(stream, version, new, &[], &[]).await {
+            Ok(_) | Err(AppError::Contended(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// A fresh random secret (256 bits), URL-safe base64.
@@ -530,8 +886,30 @@ pub fn parse_name(name: &str) -> Result<String, FieldError> {
     parse_text("name", name, 200)
 }
 
-/// Passwords: at least 12 characters, at most 256, not only blanks, and at least 5 different
-/// characters (so "aaaaaaaaaaaa" or twelve spaces are refused).
+/// The 30,000 most common passwords (zxcvbn's list; provenance and licence in `data/passwords/`).
+const COMMON_PASSWORDS: &str = include_str!("../../../data/passwords/common-passwords.txt");
+
+fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| COMMON_PASSWORDS.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+}
+
+/// Whether a password is a common one: lower-cased, on the list, or on the list once digits, blanks
+/// and punctuation are removed from both ends (at least 4 characters left): `password1234`,
+/// `!!qwertyuiop!!`, `monkey-2026-01`.
+pub fn is_common_password(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let list = common_passwords();
+    if list.contains(lower.as_str()) {
+        return true;
+    }
+    let core = lower.trim_matches(|c: char| !c.is_alphabetic());
+    core.chars().count() >= 4 && list.contains(core)
+}
+
+/// Passwords: at least 12 characters, at most 256, not only blanks, at least 5 different
+/// characters (so "aaaaaaaaaaaa" or twelve spaces are refused), and not a common password
+/// ([`is_common_password`]). Checked at every password set.
 pub fn check_password(password: &str) -> Result<(), FieldError> {
     let n = password.chars().count();
     if n < 12 {
@@ -545,6 +923,9 @@ pub fn check_password(password: &str) -> Result<(), FieldError> {
     }
     if n > 256 {
         return Err(FieldError::new("password", "must be at most 256 characters"));
+    }
+    if is_common_password(password) {
+        return Err(FieldError::new("password", "is too common: it is on a list of breached passwords"));
     }
     Ok(())
 }
@@ -560,6 +941,12 @@ pub fn hash_password(password: &str, salt: &[u8]) -> anyhow::Result<String> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// The id of a token issued before tokens had ids: from its hash, so it is the same on every node.
+fn legacy_token_id(token_hash: &str) -> uuid::Uuid {
+    let bytes = hex::decode(token_hash.get(..32).unwrap_or_default()).unwrap_or_default();
+    uuid::Uuid::from_slice(&bytes).unwrap_or_default()
 }
 
 /// What is stored for a session id, CSRF token or API token: its SHA-256.
@@ -643,13 +1030,33 @@ mod tests {
     }
 
     #[test]
-    fn the_throttle_forgets_old_failures_when_it_is_full() {
-        let mut f = LoginFailures::default();
-        let t0 = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
-        for i in 0..LOGIN_FAILURES_KEPT {
-            f.record(&format!("u{i}"), t0);
+    fn common_passwords_are_refused_with_digits_or_punctuation_around_them() {
+        assert_eq!(common_passwords().len(), 30_000);
+        for bad in [
+            "1qaz2wsx3edc",
+            "qwertyuiop123",
+            "password1234",
+            "!!qwertyuiop!!",
+            "Monkey-2026-01",
+            "PASSWORD1234",
+        ] {
+            let e = check_password(bad).unwrap_err();
+            assert_eq!((e.field.as_str(), e.message.contains("common")), ("password", true), "{bad:?}: {e}");
         }
-        f.record("late", t0 + Duration::hours(1));
-        assert!(f.0.len() < 10, "expired entries were dropped: {}", f.0.len());
+        for good in ["oversight-demo-2026", "a-long-test-password", "2026-castle-tree-lamp"] {
+            assert!(check_password(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_from_before_ids_get_one_from_their_hash() {
+        let h = secret_hash("ovs_old");
+        assert_eq!(legacy_token_id(&h), legacy_token_id(&h));
+        assert_ne!(legacy_token_id(&h), legacy_token_id(&secret_hash("ovs_other")));
+        let old = serde_json::json!({"type": "api_token_issued", "token_hash": h, "label": "ci"});
+        let AccountEvent::ApiTokenIssued { id, expires_at, .. } = serde_json::from_value(old).unwrap() else {
+            panic!()
+        };
+        assert_eq!((id, expires_at), (None, None));
     }
 }

@@ -42,8 +42,8 @@ pub struct App {
     pub(crate) publication: PublicationPolicy,
     /// The working-day targets cases are measured against.
     pub(crate) clock_targets: oversight_domain::clock::ClockTargets,
-    /// Failed sign-ins per account (the accounts capability's throttle).
-    pub(crate) login_failures: parking_lot::Mutex<crate::accounts::LoginFailures>,
+    /// How long sessions and tokens live, and the sign-in throttle's limits.
+    pub(crate) accounts_policy: crate::accounts::AccountsPolicy,
     /// Password hashes computed at once (one per core: each takes about 19 MiB), and how many
     /// sign-ins wait for a slot (the accounts capability's bound on memory).
     pub(crate) hash_slots: tokio::sync::Semaphore,
@@ -62,6 +62,8 @@ pub struct AppConfig {
     pub clock_targets: oversight_domain::clock::ClockTargets,
     /// Where ids and secrets get their randomness; `None` is the operating system's.
     pub entropy: Option<Arc<dyn Entropy>>,
+    /// Sessions, API tokens and the sign-in throttle.
+    pub accounts: crate::accounts::AccountsPolicy,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -106,7 +108,7 @@ impl App {
             log_signer,
             publication: config.publication,
             clock_targets: config.clock_targets,
-            login_failures: parking_lot::Mutex::new(Default::default()),
+            accounts_policy: config.accounts,
             hash_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),

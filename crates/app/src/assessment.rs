@@ -360,7 +360,7 @@ impl App {
 
     /// The case's assessments (latest first), its HRIA and what blocks a decision (authority only).
     pub async fn case_assessments(&self, actor: &Actor, id: ApplicationId) -> Result<CaseAssessments> {
-        self.assessment_reader(actor, id, &oversight_domain::access::AUTHORITY_ROLES)?;
+        self.assessment_reader(actor, id, &oversight_domain::access::CASE_FILE_ROLES)?;
         let (rec, _) = self.case_assessment_from_store(id).await?;
         Ok(self.case_assessments_view(&rec))
     }
@@ -434,7 +434,7 @@ impl App {
 
     /// The latest HRIA of the case (authority only).
     pub async fn case_hria(&self, actor: &Actor, id: ApplicationId) -> Result<HriaRecord> {
-        self.assessment_reader(actor, id, &oversight_domain::access::AUTHORITY_ROLES)?;
+        self.assessment_reader(actor, id, &oversight_domain::access::CASE_FILE_ROLES)?;
         let (rec, _) = self.case_assessment_from_store(id).await?;
         rec.hrias.last().map(|h| self.hria_view(h)).ok_or(AppError::NotFound)
     }

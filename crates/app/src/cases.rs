@@ -366,7 +366,7 @@ impl App {
     /// One case, if the actor may see it (else `NotFound`, so existence is not revealed).
     pub fn get_application(&self, actor: &Actor, id: ApplicationId) -> Result<ApplicationView> {
         let app = self.read().cases.applications.get(&id).cloned().ok_or(AppError::NotFound)?;
-        if !access::can_see_case(actor, app.org) {
+        if !access::can_see_case_file(actor, app.org, app.status) {
             return Err(AppError::NotFound);
         }
         Ok(self.view(actor, &app))
@@ -403,7 +403,9 @@ impl App {
             .applications
             .values()
             .rev()
-            .filter(|a| access::can_see_case(actor, a.org) && status.is_none_or(|s| a.status == s))
+            .filter(|a| {
+                access::can_see_case_file(actor, a.org, a.status) && status.is_none_or(|s| a.status == s)
+            })
             .cloned()
             .collect();
         Ok(cases.iter().map(|a| self.view(actor, a)).collect())

@@ -26,6 +26,7 @@ pub const DEMO_LOGINS: &[(&str, &str)] = &[
     ("assessor@authority.example", "human-rights assessor"),
     ("enforcement@authority.example", "enforcement officer"),
     ("admin@authority.example", "administrator"),
+    ("admin2@authority.example", "administrator (the second, for role grants)"),
     ("compliance@nordwatch.example", "exporter (Nordwatch Systems AB)"),
     ("compliance@helix-forensics.example", "exporter (Helix Forensics GmbH)"),
     ("compliance@sentinel-signal.example", "exporter (Sentinel Signal Ltd)"),
@@ -219,6 +220,8 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     mk(authority, "assessor@authority.example", "Lena Fischer", vec![Role::HumanRightsAssessor]).await?;
     mk(authority, "enforcement@authority.example", "Tomás Silva", vec![Role::EnforcementOfficer]).await?;
     mk(authority, "admin@authority.example", "Robin Admin", vec![Role::Administrator]).await?;
+    // A second administrator: role grants need two (separation of duties).
+    mk(authority, "admin2@authority.example", "Kim Second", vec![Role::Administrator]).await?;
     mk(exporters[0], "compliance@nordwatch.example", "Ingrid Berg", vec![Role::Exporter]).await?;
     mk(exporters[1], "compliance@helix-forensics.example", "Jonas Weber", vec![Role::Exporter]).await?;
     mk(exporters[2], "compliance@sentinel-signal.example", "Claire Hughes", vec![Role::Exporter]).await?;

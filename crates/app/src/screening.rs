@@ -514,7 +514,7 @@ impl App {
     /// The case, if the actor may see it, for a screening action only the authority takes.
     fn screening_case(&self, actor: &Actor, id: ApplicationId, what: &str) -> Result<Application> {
         let case = self.case(id).ok_or(AppError::NotFound)?;
-        access::require_on_case(actor, case.org, &access::AUTHORITY_ROLES, what)?;
+        access::require_on_case(actor, case.org, &access::CASE_FILE_ROLES, what)?;
         Ok(case)
     }
 

@@ -98,6 +98,37 @@ struct ServeArgs {
     authority_name: Option<String>,
     #[command(flatten)]
     register: RegisterArgs,
+    #[command(flatten)]
+    accounts: AccountArgs,
+}
+
+/// How long sign-in sessions and API tokens live (see docs/security.md).
+#[derive(clap::Args, Debug)]
+struct AccountArgs {
+    /// A session ends this many hours after sign-in, however active.
+    #[arg(long, env = "OVERSIGHT_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+    session_hours: u32,
+    /// A session ends after this many minutes without a request.
+    #[arg(long, env = "OVERSIGHT_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=43200))]
+    session_idle_minutes: u32,
+    /// The longest lifetime an API token can be given, in days (also the default).
+    #[arg(long, env = "OVERSIGHT_TOKEN_MAX_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    token_max_days: u32,
+}
+
+impl AccountArgs {
+    fn policy(&self) -> Result<oversight_app::accounts::AccountsPolicy> {
+        let sessions = oversight_domain::credentials::SessionPolicy::from_settings(
+            self.session_hours,
+            self.session_idle_minutes,
+        )
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))?;
+        Ok(oversight_app::accounts::AccountsPolicy {
+            sessions,
+            tokens: oversight_domain::credentials::TokenPolicy { max_days: self.token_max_days },
+            ..Default::default()
+        })
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -201,10 +232,14 @@ async fn open_app(db: &str) -> Result<Arc<App>> {
 }
 
 /// Opens the app with the register's signing key and publication policy.
-async fn open_app_publishing(db: &str, register: &RegisterArgs) -> Result<Arc<App>> {
+async fn open_app_publishing(
+    db: &str,
+    register: &RegisterArgs,
+    accounts: oversight_app::accounts::AccountsPolicy,
+) -> Result<Arc<App>> {
     let store =
         oversight_store::open(db, true).await.with_context(|| format!("opening the database {db}"))?;
-    open_store_publishing(store, register).await
+    open_store_publishing(store, register, accounts).await
 }
 
 /// Opens the app over an open store with the register's signing key (created here on first run,
@@ -212,11 +247,13 @@ async fn open_app_publishing(db: &str, register: &RegisterArgs) -> Result<Arc<Ap
 async fn open_store_publishing(
     store: Arc<dyn oversight_store::EventStore>,
     register: &RegisterArgs,
+    accounts: oversight_app::accounts::AccountsPolicy,
 ) -> Result<Arc<App>> {
     let config = AppConfig {
         log_signer: Some(load_or_create_log_key(&register.log_key, &register.log_origin)?),
         publication: PublicationPolicy { exporter_names: register.publish_exporter_names },
         entropy: None,
+        accounts,
         ..AppConfig::default()
     };
     App::open_with(store, Arc::new(SystemClock), config)
@@ -273,7 +310,7 @@ async fn run_async(cmd: Cmd) -> Result<()> {
                     "the database {db} is not empty; the demo loads only into an empty one (nothing was written)"
                 );
             }
-            let app = open_store_publishing(store, &args.register).await?;
+            let app = open_store_publishing(store, &args.register, Default::default()).await?;
             demo::load(&app).await.context("loading the demo dataset")?;
             print_demo_logins();
             Ok(())
@@ -290,7 +327,7 @@ async fn run_async(cmd: Cmd) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let app = open_app_publishing(&args.db.db, &args.register).await?;
+    let app = open_app_publishing(&args.db.db, &args.register, args.accounts.policy()?).await?;
     if args.demo {
         if app.orgs().is_empty() {
             demo::load(&app).await.context("loading the demo dataset")?;

@@ -73,3 +73,36 @@ fn create_user_that_fails_creates_no_organisation() {
     ok(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("created organisation Second Authority"));
 }
+
+/// Issue 15, finding 10: the bootstrap refuses a common password too (the one password check), and
+/// writes nothing.
+#[test]
+fn create_user_refuses_a_common_password_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("common.db").display());
+    let args = [
+        "admin",
+        "create-user",
+        "--db",
+        &db,
+        "--email",
+        "ada@authority.example",
+        "--name",
+        "Ada",
+        "--org",
+        "Authority",
+        "--role",
+        "administrator",
+        "--password-env",
+        "OVERSIGHT_TEST_PASSWORD",
+    ];
+    let out = oversight(&args, dir.path(), "qwertyuiop123");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("common"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("created organisation"));
+    ok(&oversight(&args, dir.path(), "a long enough password"));
+}

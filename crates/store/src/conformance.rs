@@ -240,6 +240,61 @@ pub async fn concurrent_integration_never_forks_the_log(store: Arc<dyn EventStor
 
 /// Generates one `#[tokio::test]` per conformance check, given an async expression producing a fresh
 /// store (`Arc<dyn EventStore>`).
+pub async fn throttle_counts_per_key_within_a_window_and_starts_afresh_after_it(store: Arc<dyn EventStore>) {
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 3, 0, 0).unwrap();
+    let keys = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+    let mut last = Vec::new();
+    for n in 1..=3u64 {
+        last = store
+            .throttle_reserve(&keys("acct", "addr"), t0 + chrono::Duration::seconds(n as i64), 900)
+            .await
+            .unwrap();
+        assert_eq!(last.iter().map(|c| c.count).collect::<Vec<_>>(), vec![n, n]);
+        assert!(last.iter().all(|c| c.window_start == t0 + chrono::Duration::seconds(1)), "{last:?}");
+    }
+    // Another key of the same address counts on its own; the shared key goes on counting.
+    let other =
+        store.throttle_reserve(&keys("acct2", "addr"), t0 + chrono::Duration::seconds(5), 900).await.unwrap();
+    assert_eq!((other[0].count, other[1].count), (1, 4));
+    // A successful attempt gives its reservation back, never below zero.
+    store.throttle_release(&keys("acct", "addr")).await.unwrap();
+    let again =
+        store.throttle_reserve(&keys("acct", "addr"), t0 + chrono::Duration::seconds(6), 900).await.unwrap();
+    assert_eq!((again[0].count, again[1].count), (3, 4));
+    for _ in 0..5 {
+        store.throttle_release(&keys("acct2", "none")).await.unwrap();
+    }
+    let floor =
+        store.throttle_reserve(&keys("acct2", "x"), t0 + chrono::Duration::seconds(7), 900).await.unwrap();
+    assert_eq!(floor[0].count, 1, "released below zero: {floor:?}");
+    // Once the window has passed, counting starts again from the attempt that opens a new one.
+    let later = t0 + chrono::Duration::seconds(1 + 900);
+    let fresh = store.throttle_reserve(&keys("acct", "addr"), later, 900).await.unwrap();
+    assert_eq!(
+        fresh.iter().map(|c| (c.count, c.window_start)).collect::<Vec<_>>(),
+        vec![(1, later), (1, later)]
+    );
+    assert_eq!(last.len(), 2);
+}
+
+pub async fn parallel_throttle_reservations_each_get_their_own_count(store: Arc<dyn EventStore>) {
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 3, 0, 0).unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let keys = vec![format!("account-{}", i % 2), "address".to_string()];
+            store.throttle_reserve(&keys, now, 900).await.unwrap()
+        }));
+    }
+    let mut shared = Vec::new();
+    for t in tasks {
+        shared.push(t.await.unwrap()[1].count);
+    }
+    shared.sort();
+    assert_eq!(shared, (1..=24).collect::<Vec<u64>>(), "every reservation counted once");
+}
+
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
@@ -255,7 +310,9 @@ macro_rules! conformance_tests {
             ping_succeeds_on_a_live_store,
             published_leaves_are_appended_with_their_events_and_only_then,
             integrating_the_log_signs_consistent_checkpoints_and_serves_proofs,
-            concurrent_integration_never_forks_the_log
+            concurrent_integration_never_forks_the_log,
+            throttle_counts_per_key_within_a_window_and_starts_afresh_after_it,
+            parallel_throttle_reservations_each_get_their_own_count
         );
     };
     (@each $fresh:expr; $($name:ident),*) => {

@@ -106,6 +106,21 @@ pub struct Expect {
     pub version: u64,
 }
 
+/// A sign-in throttle key's count in its current window (see [`EventStore::throttle_reserve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleCount {
+    pub count: u64,
+    pub window_start: DateTime<Utc>,
+}
+
+pub(crate) fn throttle_count(count: i64, window_start: i64) -> Result<ThrottleCount> {
+    Ok(ThrottleCount {
+        count: count.max(0) as u64,
+        window_start: DateTime::from_timestamp(window_start, 0)
+            .ok_or_else(|| StoreError::Corrupt(format!("throttle window start {window_start}")))?,
+    })
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The storage interface. Small on purpose: everything else is a projection of the events.
@@ -180,6 +195,24 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// The newest signed checkpoint, if any.
     async fn latest_checkpoint(&self) -> Result<Option<log::StoredCheckpoint>>;
+
+    /// Reserves one sign-in attempt under each of `keys`, in one transaction (the sign-in
+    /// throttle, `oversight_domain::credentials`; counters, not events, shared by every node of the
+    /// database). For each key, atomically: when it has no window, or its window started at or
+    /// before `now - window_secs`, a new window starts at `now` with a count of 1; otherwise its
+    /// count goes up by one. Returns each key's count (this attempt included) and window start, in
+    /// the order of `keys`. Keys whose window has ended are forgotten meanwhile, so the table holds
+    /// only the current window's keys. Parallel reservations never see the same count.
+    async fn throttle_reserve(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+        window_secs: i64,
+    ) -> Result<Vec<ThrottleCount>>;
+
+    /// Gives back one reservation under each of `keys` (an attempt that succeeded): each count goes
+    /// down by one, never below zero.
+    async fn throttle_release(&self, keys: &[String]) -> Result<()>;
 
     /// Succeeds when the database can serve requests.
     async fn ping(&self) -> Result<()>;

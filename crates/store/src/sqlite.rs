@@ -9,7 +9,17 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::log::{self, StoredCheckpoint};
-use crate::{EventStore, Expect, NewEvent, Result, StoreError, StoredEvent, check_append_args, sha256_hex};
+use crate::{
+    EventStore, Expect, NewEvent, Result, StoreError, StoredEvent, ThrottleCount, check_append_args,
+    sha256_hex, throttle_count,
+};
+
+/// One reservation under a throttle key: a new window, or one more attempt in the current one.
+const UPSERT: &str = "INSERT INTO login_throttle (key, window_start, attempts) VALUES (?1, ?2, 1) \
+     ON CONFLICT (key) DO UPDATE SET \
+       attempts = CASE WHEN login_throttle.window_start <= ?3 THEN 1 ELSE login_throttle.attempts + 1 END, \
+       window_start = CASE WHEN login_throttle.window_start <= ?3 THEN ?2 ELSE login_throttle.window_start END \
+     RETURNING attempts, window_start";
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -316,6 +326,42 @@ impl EventStore for SqliteStore {
             .bind(sha256.to_ascii_lowercase())
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    async fn throttle_reserve(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+        window_secs: i64,
+    ) -> Result<Vec<ThrottleCount>> {
+        let (now, ended) = (now.timestamp(), now.timestamp().saturating_sub(window_secs));
+        let _guard = self.write_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM login_throttle WHERE window_start <= ?")
+            .bind(ended)
+            .execute(&mut *tx)
+            .await?;
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (count, start): (i64, i64) =
+                sqlx::query_as(UPSERT).bind(key).bind(now).bind(ended).fetch_one(&mut *tx).await?;
+            out.push(throttle_count(count, start)?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn throttle_release(&self, keys: &[String]) -> Result<()> {
+        let _guard = self.write_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        for key in keys {
+            sqlx::query("UPDATE login_throttle SET attempts = attempts - 1 WHERE key = ? AND attempts > 0")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn ping(&self) -> Result<()> {

@@ -31,6 +31,25 @@ impl User {
         Self::anonymous_with_timeout(base, REQUEST_TIMEOUT)
     }
 
+    /// Nobody logged in, connecting from the local address `from` (a loopback address such as
+    /// 127.0.0.2 stands for another client machine: the sign-in throttle counts per address).
+    pub fn anonymous_from(base: &str, from: std::net::IpAddr) -> User {
+        let client = Client::builder()
+            .cookie_store(true)
+            .timeout(REQUEST_TIMEOUT)
+            .pool_max_idle_per_host(0)
+            .local_address(from)
+            .build()
+            .unwrap();
+        User {
+            base: base.trim_end_matches('/').to_string(),
+            client,
+            csrf: None,
+            bearer: None,
+            user_id: String::new(),
+        }
+    }
+
     pub fn anonymous_with_timeout(base: &str, timeout: Duration) -> User {
         // No idle connections are kept: a server that answers early (413 before reading the body)
         // closes the connection, and a client that reused it would see a transport error instead

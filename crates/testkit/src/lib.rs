@@ -44,6 +44,8 @@ pub mod users {
     pub const ASSESSOR: &str = "assessor@authority.example";
     pub const ENFORCEMENT: &str = "enforcement@authority.example";
     pub const ADMIN: &str = "admin@authority.example";
+    /// The second administrator (role grants need two).
+    pub const ADMIN2: &str = "admin2@authority.example";
     pub const PARTNER: &str = "liaison@partner-agency.example";
 }
 

@@ -27,21 +27,21 @@ impl FromRequestParts<AppState> for Authenticated {
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let value = auth.to_str().unwrap_or_default();
             let token = value.strip_prefix("Bearer ").ok_or_else(ApiError::unauthenticated)?;
-            return state.app.authenticate_token(token.trim()).map(Authenticated).ok_or_else(|| {
+            return state.app.authenticate_token(token.trim()).await.map(Authenticated).ok_or_else(|| {
                 ApiError::new(
                     axum::http::StatusCode::UNAUTHORIZED,
                     "unauthenticated",
-                    "unknown or revoked API token",
+                    "unknown, expired or revoked API token",
                 )
             });
         }
         let jar = CookieJar::from_headers(&parts.headers);
         let cookie = jar.get(SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
-        let (actor, csrf_hash) = state.app.authenticate_session(cookie.value()).ok_or_else(|| {
+        let (actor, csrf_hash) = state.app.authenticate_session(cookie.value()).await.ok_or_else(|| {
             ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "unauthenticated",
-                "session expired or unknown; log in again",
+                "session ended (signed out, expired or idle too long) or unknown; log in again",
             )
         })?;
         if changes_state(&parts.method) {
@@ -57,6 +57,28 @@ impl FromRequestParts<AppState> for Authenticated {
             }
         }
         Ok(Authenticated(actor))
+    }
+}
+
+/// A user signed in with a session (cookie and CSRF token), not with an API token: what creating an
+/// API token requires, so that a token can never mint another. A request with an `Authorization`
+/// header is refused (403).
+#[derive(Debug, Clone)]
+pub struct SessionAuthenticated(pub Actor);
+
+impl FromRequestParts<AppState> for SessionAuthenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                "an API token cannot create API tokens; sign in with a password to create one",
+            ));
+        }
+        let Authenticated(actor) = Authenticated::from_request_parts(parts, state).await?;
+        Ok(SessionAuthenticated(actor))
     }
 }
 

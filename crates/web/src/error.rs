@@ -75,7 +75,7 @@ impl From<AppError> for ApiError {
                 let mut e = Self::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "throttled",
-                    format!("too many failed logins; try again in {secs} s"),
+                    format!("too many sign-in attempts; try again in {secs} s"),
                 );
                 e.retry_after = Some(secs);
                 e

@@ -226,6 +226,15 @@ async fn the_approver_who_drafted_the_recommendation_cannot_decide(t: TestServer
     let both = json!({"organisation": org, "email": "both@authority.example", "name": "Both Hats", "roles": ["licensing_officer", "approver"], "password": PASSWORD});
     let (s, created) = admin.post("/api/admin/users", both).await;
     assert_eq!(s, StatusCode::CREATED);
+    // Its roles are proposed; a second administrator approves them (separation of duties).
+    let admin2 = t.login("admin2@authority.example").await;
+    let (_, grants) = admin2.get("/api/admin/role-grants").await;
+    for g in grants.as_array().unwrap().iter().filter(|g| g["user"] == created["id"]) {
+        let (s, body) = admin2
+            .post(&format!("/api/admin/role-grants/{}/approve", g["id"].as_str().unwrap()), json!({}))
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+    }
     let exporter = t.login(EXPORTER).await;
     let id = draft(&exporter).await;
     exporter.post(&format!("/api/applications/{id}/submit"), json!({})).await;
@@ -363,7 +372,8 @@ async fn repeated_failed_logins_are_throttled(t: TestServer) {
             .json(&json!({"email": OFFICER, "password": password}));
         async move { req.send().await.unwrap() }
     };
-    for _ in 0..5 {
+    // Ten attempts on one account from one address per window (docs/security.md).
+    for _ in 0..10 {
         assert_eq!(attempt("wrong-password-123").await.status(), StatusCode::UNAUTHORIZED);
     }
     let locked = attempt(PASSWORD).await;

@@ -1,6 +1,11 @@
 //! `/api/admin`: organisations and users (administrators only).
 
-use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
 use oversight_domain::{OrgId, OrgKind, Role, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -9,12 +14,20 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppState,
     auth::Authenticated,
-    error::{ApiResult, ErrorBody},
+    error::{ApiResult, ErrorBody, path_id},
     json::ApiJson,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create_org)).routes(routes!(create_user))
+    OpenApiRouter::new()
+        .routes(routes!(create_org))
+        .routes(routes!(create_user))
+        .routes(routes!(disable_user))
+        .routes(routes!(enable_user))
+        .routes(routes!(propose_role_grant))
+        .routes(routes!(list_role_grants))
+        .routes(routes!(approve_role_grant))
+        .routes(routes!(withdraw_role_grant))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -49,11 +62,14 @@ pub struct CreateUser {
     email: String,
     name: String,
     roles: Vec<Role>,
-    /// At least 12 characters.
+    /// At least 12 characters, not all blank, at least 5 different characters, and not a common
+    /// (breached) password.
     password: String,
 }
 
-/// Creates a user in an organisation, with roles that fit the organisation's kind.
+/// Creates a user in an organisation, with roles that fit the organisation's kind. The roles are
+/// only proposed: each takes effect when a second administrator approves it
+/// (`GET /api/admin/role-grants`).
 #[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = CreateUser,
     responses((status = 201, body = Created<UserId>), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_user(
@@ -66,4 +82,95 @@ async fn create_user(
         .create_user(Some(&actor), req.organisation, &req.email, &req.name, &req.roles, &req.password)
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// Disables a user: their sessions and API tokens end at once and they can no longer sign in. An
+/// administrator cannot disable their own account.
+#[utoipa::path(post, path = "/api/admin/users/{id}/disable", tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn disable_user(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.app.disable_user(&actor, path_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Enables a disabled user again; the sessions and tokens that ended stay ended.
+#[utoipa::path(post, path = "/api/admin/users/{id}/enable", tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn enable_user(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.app.enable_user(&actor, path_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposeGrant {
+    role: Role,
+}
+
+/// Proposes giving a user a role. It takes effect when a second administrator
+/// (not the proposer, not the user) approves it.
+#[utoipa::path(post, path = "/api/admin/users/{id}/role-grants", tag = "admin", request_body = ProposeGrant,
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 201, body = Created<uuid::Uuid>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn propose_role_grant(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ProposeGrant>,
+) -> ApiResult<impl IntoResponse> {
+    let grant = s.app.propose_role_grant(&actor, path_id(&id)?, req.role).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: grant })))
+}
+
+/// The role grants waiting for a second administrator.
+#[utoipa::path(get, path = "/api/admin/role-grants", tag = "admin",
+    responses((status = 200, body = Vec<oversight_app::accounts::RoleGrantInfo>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+async fn list_role_grants(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<Json<Vec<oversight_app::accounts::RoleGrantInfo>>> {
+    Ok(Json(s.app.pending_role_grants(&actor)?))
+}
+
+/// Approves a pending role grant: the user holds the role from now on. Refused (403) to the
+/// administrator who proposed it and to the user it is for.
+#[utoipa::path(post, path = "/api/admin/role-grants/{id}/approve", tag = "admin",
+    params(("id" = String, Path, description = "Grant id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn approve_role_grant(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.app.approve_role_grant(&actor, path_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Withdraws a pending role grant without giving the role.
+#[utoipa::path(delete, path = "/api/admin/role-grants/{id}", tag = "admin",
+    params(("id" = String, Path, description = "Grant id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn withdraw_role_grant(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.app.withdraw_role_grant(&actor, path_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

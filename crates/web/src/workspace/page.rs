@@ -40,10 +40,10 @@ pub struct Signed {
 }
 
 impl Signed {
-    fn from_parts(parts: &Parts, state: &AppState) -> Option<Signed> {
+    async fn from_parts(parts: &Parts, state: &AppState) -> Option<Signed> {
         let jar = CookieJar::from_headers(&parts.headers);
         let session = jar.get(SESSION_COOKIE)?;
-        let (actor, csrf_hash) = state.app.authenticate_session(session.value())?;
+        let (actor, csrf_hash) = state.app.authenticate_session(session.value()).await?;
         let me = state.app.me(&actor).ok()?;
         let csrf = jar
             .get(CSRF_COOKIE)
@@ -75,7 +75,7 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Viewer(Signed::from_parts(parts, state)))
+        Ok(Viewer(Signed::from_parts(parts, state).await))
     }
 }
 
@@ -87,7 +87,7 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Signed::from_parts(parts, state).map(SignedIn).ok_or_else(|| to_login(&parts.uri))
+        Signed::from_parts(parts, state).await.map(SignedIn).ok_or_else(|| to_login(&parts.uri))
     }
 }
 
@@ -116,7 +116,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let Some(signed) = Signed::from_parts(&parts, state) else {
+        let Some(signed) = Signed::from_parts(&parts, state).await else {
             return Err(to_login(&parts.uri));
         };
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| {

@@ -73,7 +73,12 @@ pub async fn login_form(
 
 /// `POST /login`: checks the password with the same rules and throttle as `POST /api/session`, sets
 /// the session and CSRF cookies, and goes on to `next`.
-pub async fn login(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+pub async fn login(
+    State(s): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     // A sign-in form posted from another site is refused (login CSRF).
     if headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
         return error_page(
@@ -96,7 +101,8 @@ pub async fn login(State(s): State<AppState>, headers: HeaderMap, body: axum::bo
     if !errors.is_empty() {
         return login_page(&s, StatusCode::UNPROCESSABLE_ENTITY, form.email, &next, errors);
     }
-    match s.app.login(form.email.trim(), &form.password).await {
+    let client = crate::routes::session::client_address(peer);
+    match s.app.login(form.email.trim(), &form.password, &client).await {
         Ok(login) => {
             let max_age = (login.expires_at - s.app.now()).num_seconds().max(0);
             let secure = if s.secure_cookies { "; Secure" } else { "" };
