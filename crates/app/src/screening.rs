@@ -182,6 +182,7 @@ impl ScreeningProjection {
 
 /// Screens one query, attaching each matched entry's content hash.
 fn screen_scored(index: &Index, q: &Query) -> Vec<Scored> {
+    crate::observe::screening_query();
     index
         .screen(q, DEFAULT_THRESHOLD)
         .into_iter()
