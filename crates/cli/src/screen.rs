@@ -2,8 +2,8 @@
 //!
 //! This command needs no database: it reads the lists named by `--list-file FORMAT:PATH`, builds
 //! an in-memory index and prints alerts. Batch output (JSON lines on stdout, one per query, in
-//! input order) is a contract other tools depend on; progress goes to stderr, and only when stderr
-//! is a terminal.
+//! input order) is a contract other tools depend on; progress goes to stderr: a bar on a terminal,
+//! plain lines otherwise (see `progress`).
 
 use anyhow::{Context, Result, bail};
 use oversight_screening::{DEFAULT_THRESHOLD, Entry, Index, Match, Query, Schema, load_list_spec};
@@ -107,14 +107,9 @@ pub fn run(args: ScreenArgs) -> Result<()> {
             Box::new(BufReader::new(file))
         };
         let out = BufWriter::new(std::io::stdout().lock());
-        let progress = |done: usize, total: usize| {
-            eprint!("\rscreened {done}/{total}");
-            if done == total {
-                eprintln!();
-            }
-        };
-        let progress: Option<&(dyn Fn(usize, usize) + Sync)> =
-            if stderr_tty { Some(&progress) } else { None };
+        let bar = crate::progress::Progress::new("screened", "queries");
+        let progress = |done: usize, total: usize| bar.update(done as u64, total as u64);
+        let progress: Option<&(dyn Fn(usize, usize) + Sync)> = Some(&progress);
         oversight_screening::screen_batch(&index, reader, out, args.threshold, progress)
             .with_context(|| format!("screening {}", path.display()))?;
         return Ok(());
