@@ -1,5 +1,6 @@
 //! `oversight lists import FORMAT:PATH --name NAME`: imports a restricted-party list release into the
-//! database, then re-screens open cases and live licences against its added and changed entries.
+//! database, then re-screens open cases and live licences against its added and changed entries
+//! (with progress on stderr: a bar on a terminal, plain lines otherwise).
 
 use anyhow::{Context, Result, anyhow};
 use oversight_app::{App, SystemClock};
@@ -39,7 +40,9 @@ async fn import(args: ImportArgs, db: &str) -> Result<()> {
     let app =
         App::open(store, Arc::new(SystemClock)).await.context("rebuilding read models from the event log")?;
     // An operator on the server imports as no user: the release records `imported_by: null`.
-    let r = app.import_list(None, &args.name, format, Path::new(path)).await?;
+    let bar = Arc::new(crate::progress::Progress::new("re-screened", "parties"));
+    let progress: oversight_app::screening::Progress = Arc::new(move |done, total| bar.update(done, total));
+    let r = app.import_list_with_progress(None, &args.name, format, Path::new(path), Some(progress)).await?;
     println!(
         "imported {} version {}: {} entries from {} (sha256 {})",
         r.release.name,

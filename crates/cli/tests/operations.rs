@@ -508,3 +508,64 @@ fn the_example_configuration_is_valid() {
     let t = text(&out);
     assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 11, "every key is in the example:\n{t}");
 }
+
+#[test]
+fn a_list_import_off_a_terminal_reports_the_rescreening_in_plain_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("oversight.db").display());
+    let key = dir.path().join("log.key");
+    let out = oversight().args(["demo", "--db", &db, "--log-key"]).arg(&key).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    // A list new to the database: every entry is added, so every open case's parties are screened.
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/lists/us-csl-sample.csv");
+    let out = oversight()
+        .args(["lists", "import"])
+        .arg(format!("csl-csv:{}", list.display()))
+        .args(["--name", "us-csl-copy", "--db", &db])
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let parties: u64 = stdout
+        .split("re-screened ")
+        .nth(1)
+        .and_then(|rest| rest.split(" parties").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no re-screening summary: {stdout}"));
+    assert!(parties > 0, "the demo has open cases: {stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.lines().any(|l| l == format!("re-screened {parties} of {parties} parties")), "{stderr}");
+    assert!(!stderr.contains('\r') && !stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+/// PostgreSQL: `oversight backup` runs pg_dump, and the documented pg_restore procedure brings
+/// every event back into a new database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_backup_restores_with_pg_restore_as_documented() {
+    let Some(original) = TestDb::postgres().await else { return };
+    let Some(fresh) = TestDb::postgres().await else { return };
+    let key = original.dir().join("log.key");
+    let out = oversight().args(["demo", "--db", original.url(), "--log-key"]).arg(&key).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let dump = original.dir().join("oversight.dump");
+    let out = oversight().args(["backup", "--db", original.url(), "--out"]).arg(&dump).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(&std::fs::read(&dump).unwrap()[..5], b"PGDMP", "a pg_dump custom-format archive");
+    let out = Command::new("pg_restore")
+        .args(["--no-owner", "--exit-on-error", "--single-transaction", "--dbname", fresh.url()])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = oversight().args(["migrate", "--db", fresh.url()]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let (a, b) = (original.events().await, fresh.events().await);
+    assert!(!a.is_empty());
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a.last().map(|e| (e.seq, &e.stream_id)), b.last().map(|e| (e.seq, &e.stream_id)));
+    // restore itself does not restore PostgreSQL, and says how.
+    let out =
+        oversight().args(["restore", "--from"]).arg(&dump).args(["--db", fresh.url()]).output().unwrap();
+    assert!(!out.status.success() && text(&out).contains("pg_restore"), "{}", text(&out));
+}
