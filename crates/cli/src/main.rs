@@ -274,7 +274,11 @@ fn init_logging(settings: &Settings) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_filter.value).with_context(|| {
         format!("log.filter ({}) {:?}", settings.log_filter.source, settings.log_filter.value)
     })?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only on a terminal: a log file or a collector gets plain text.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match settings.log_format.value {
         LogFormat::Human => builder.init(),
         LogFormat::Json => {

@@ -259,13 +259,13 @@ fn value(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)])
 }
 
 /// A served demo database, configured by a file only (addresses, key, log format, metrics).
-fn config_file(dir: &Path) -> PathBuf {
+fn config_file(dir: &Path, log_format: &str) -> PathBuf {
     let path = dir.join("oversight.toml");
     std::fs::write(
         &path,
         format!(
             "[database]\nurl = \"sqlite://{}\"\n[server]\naddr = \"127.0.0.1:0\"\ndemo = true\n\
-             metrics_addr = \"127.0.0.1:0\"\n[register]\nlog_key = \"{}\"\n[log]\nformat = \"json\"\n",
+             metrics_addr = \"127.0.0.1:0\"\n[register]\nlog_key = \"{}\"\n[log]\nformat = \"{log_format}\"\n",
             dir.join("oversight.db").display(),
             dir.join("log.key").display()
         ),
@@ -277,7 +277,7 @@ fn config_file(dir: &Path) -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_request_gives_one_log_line_with_its_request_id() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Served::start(&config_file(dir.path()), dir.path().join("stderr.log"));
+    let server = Served::start(&config_file(dir.path(), "json"), dir.path().join("stderr.log"));
     let client = reqwest::Client::new();
     let r = client
         .get(format!("{}/health?token=do-not-log-me", server.base))
@@ -318,7 +318,7 @@ async fn one_request_gives_one_log_line_with_its_request_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_parse_as_prometheus_text_and_move() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Served::start(&config_file(dir.path()), dir.path().join("stderr.log"));
+    let server = Served::start(&config_file(dir.path(), "human"), dir.path().join("stderr.log"));
     // Not on the public port.
     let public = reqwest::get(format!("{}/metrics", server.base)).await.unwrap();
     assert_eq!(public.status(), StatusCode::NOT_FOUND);
@@ -372,6 +372,12 @@ async fn metrics_parse_as_prometheus_text_and_move() {
         value(&last, "oversight_http_requests_total", &[("route", "unmatched"), ("status", "404")]).is_some()
     );
     assert!(!last.samples.iter().any(|s| s.labels.values().any(|v| v.contains("/no/such"))));
+
+    // The human log format, written to a file, is plain text: no terminal colour codes.
+    let log = server.log_text();
+    let line = log.lines().find(|l| l.contains("path=/api/screening/search")).expect("a request line");
+    assert!(line.contains("status=200") && line.contains("request_id="), "{line}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a log file: {line:?}");
 }
 
 // ----- part 3: backup and restore ----------------------------------------------------------------
