@@ -202,7 +202,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Cmd::Screen(args) => screen::run(args).map(|_| ExitCode::SUCCESS),
+        Cmd::Screen(args) => {
+            let bar = progress::Progress::new("screened", "queries");
+            let report = |done: usize, total: usize| bar.update(done as u64, total as u64);
+            screen::run_with_progress(args, Some(&report)).map(|_| ExitCode::SUCCESS)
+        }
         Cmd::Assess(args) => assess::run(args).map(|_| ExitCode::SUCCESS),
         Cmd::Verify(args) => {
             let mut opts = oversight_verify::VerifyOptions::new(args.url);
