@@ -292,7 +292,8 @@ impl App {
         leaves: &[(usize, Vec<u8>)],
         expect: &[Expect],
     ) -> Result<Vec<StoredEvent>> {
-        let stored = match self.store.append_guarded(stream, expected, &events, leaves, expect).await {
+        let append = self.store.append_guarded(stream, expected, &events, leaves, expect);
+        let stored = match crate::observe::timed_append(append).await {
             Err(StoreError::Conflict { stream, .. }) => {
                 return Err(AppError::Contended(format!("{stream} was changed at the same time")));
             }

@@ -24,6 +24,7 @@ pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod lists;
+mod observe;
 pub mod projections;
 pub mod queue;
 pub mod register;

@@ -174,6 +174,12 @@ async fn parse_list(format: Format, path: &Path, display: &str) -> Result<Vec<En
     parsed.map_err(|e| AppError::invalid("file", e.to_string().replace(&shown, display)))
 }
 
+/// The file a release was read from: its name and SHA-256.
+struct SourceFile<'a> {
+    name: &'a str,
+    sha256: String,
+}
+
 /// Parses uploaded bytes (written to a private temporary file in a blocking thread, since the
 /// parsers read files); errors name `filename`.
 async fn parse_bytes(format: Format, content: Vec<u8>, filename: &str) -> Result<Vec<Entry>> {
@@ -227,6 +233,19 @@ impl App {
         format: &str,
         path: &Path,
     ) -> Result<ImportReport> {
+        self.import_list_with_progress(by, name, format, path, None).await
+    }
+
+    /// [`App::import_list`], telling `progress` how the re-screening of open cases and live
+    /// licences against the release's added and changed entries advances.
+    pub async fn import_list_with_progress(
+        &self,
+        by: Option<&Actor>,
+        name: &str,
+        format: &str,
+        path: &Path,
+        progress: Option<crate::screening::Progress>,
+    ) -> Result<ImportReport> {
         if let Some(actor) = by {
             require_admin(actor)?;
         }
@@ -241,7 +260,7 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(e.into()))?
             .map_err(|e| AppError::invalid("file", format!("{display}: {e}")))?;
-        self.store_release(by, name, format, &file, sha, entries).await
+        self.store_release(by, name, format, SourceFile { name: &file, sha256: sha }, entries, progress).await
     }
 
     /// Imports an uploaded list file (the admin API). `filename` names the file in errors and in
@@ -276,7 +295,8 @@ impl App {
         }
         let entries = parse_bytes(fmt, content.to_vec(), filename).await?;
         let sha = oversight_store::sha256_hex(content);
-        self.store_release(Some(by), name, format, filename, sha, entries).await
+        self.store_release(Some(by), name, format, SourceFile { name: filename, sha256: sha }, entries, None)
+            .await
     }
 
     /// Stores the release (unless the same file is the latest release already), then re-screens.
@@ -285,10 +305,11 @@ impl App {
         by: Option<&Actor>,
         name: &str,
         format: &str,
-        file: &str,
-        source_sha256: String,
+        source: SourceFile<'_>,
         mut entries: Vec<Entry>,
+        progress: Option<crate::screening::Progress>,
     ) -> Result<ImportReport> {
+        let SourceFile { name: file, sha256: source_sha256 } = source;
         for e in &mut entries {
             e.list = name.to_string();
         }
@@ -355,7 +376,7 @@ impl App {
         // The release is stored: from here on a failure is reported, not returned.
         let changed: Vec<Entry> = delta.to_rescreen().map(|i| entries[i].clone()).collect();
         let lists = vec![ListVersion { name: name.into(), version: release.version }];
-        match self.rescreen(by, Trigger::ListImport, changed, lists).await {
+        match self.rescreen(by, Trigger::ListImport, changed, lists, progress).await {
             Ok((cases, parties, alerts)) => {
                 report.cases_rescreened = cases;
                 report.parties_rescreened = parties;
@@ -509,7 +530,8 @@ impl App {
             let fmt = Format::parse(format).map_err(|e| AppError::Internal(e.into()))?;
             let entries = parse_bytes(fmt, bytes.to_vec(), file).await?;
             let sha = oversight_store::sha256_hex(bytes);
-            self.store_release(None, name, format, file, sha, entries).await?;
+            self.store_release(None, name, format, SourceFile { name: file, sha256: sha }, entries, None)
+                .await?;
         }
         Ok(())
     }

@@ -143,6 +143,11 @@ impl QueueQuery {
 }
 
 impl App {
+    /// The working-day targets cases are measured against (configuration `cases.*`).
+    pub fn clock_targets(&self) -> ClockTargets {
+        self.clock_targets
+    }
+
     /// The work queue of an authority user holding one of [`QUEUE_ROLES`]: every open case matching
     /// `q`, what waits for the viewer first, then unassigned cases, then the rest; within each, the
     /// most urgent band first and the oldest submission first (or newest, when asked).

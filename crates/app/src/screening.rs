@@ -180,8 +180,13 @@ impl ScreeningProjection {
     }
 }
 
+/// Told `(parties re-screened, parties to re-screen)` as a re-screening advances (the CLI's
+/// progress bar).
+pub type Progress = std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>;
+
 /// Screens one query, attaching each matched entry's content hash.
 fn screen_scored(index: &Index, q: &Query) -> Vec<Scored> {
+    crate::observe::screening_query();
     index
         .screen(q, DEFAULT_THRESHOLD)
         .into_iter()
@@ -322,7 +327,7 @@ impl App {
                     let version = denied.len() as u64;
                     denied.retain(|d| d.source_id.starts_with(&prefix));
                     let lists = vec![ListVersion { name: DENIALS_LIST.into(), version }];
-                    self.rescreen(Some(actor), Trigger::Denial, denied, lists).await?;
+                    self.rescreen(Some(actor), Trigger::Denial, denied, lists, None).await?;
                 }
                 _ => {}
             }
@@ -454,6 +459,7 @@ impl App {
         trigger: Trigger,
         changed: Vec<Entry>,
         lists: Vec<ListVersion>,
+        progress: Option<Progress>,
     ) -> Result<(u64, u64, u64)> {
         if changed.is_empty() {
             return Ok((0, 0, 0));
@@ -464,8 +470,18 @@ impl App {
             cases.values().flat_map(|a| a.parties.iter().map(move |p| (a.id, p.clone()))).collect();
         let (targets, matches) = tokio::task::spawn_blocking(move || {
             let index = Index::build(changed);
-            let m: Vec<Vec<Scored>> =
-                targets.iter().map(|(_, p)| screen_scored(&index, &party_query(p))).collect();
+            let total = targets.len() as u64;
+            let m: Vec<Vec<Scored>> = targets
+                .iter()
+                .enumerate()
+                .map(|(i, (_, p))| {
+                    let scored = screen_scored(&index, &party_query(p));
+                    if let Some(progress) = &progress {
+                        progress(i as u64 + 1, total);
+                    }
+                    scored
+                })
+                .collect();
             (targets, m)
         })
         .await

@@ -1,5 +1,6 @@
 //! `oversight lists import FORMAT:PATH --name NAME`: imports a restricted-party list release into the
-//! database, then re-screens open cases and live licences against its added and changed entries.
+//! database, then re-screens open cases and live licences against its added and changed entries
+//! (with progress on stderr: a bar on a terminal, plain lines otherwise).
 
 use anyhow::{Context, Result, anyhow};
 use oversight_app::{App, SystemClock};
@@ -19,29 +20,29 @@ pub struct ImportArgs {
     /// The list's name in the platform (e.g. "us-csl").
     #[arg(long)]
     pub name: String,
-    /// Database URL.
-    #[arg(long, env = "OVERSIGHT_DB", default_value = "sqlite://oversight.db")]
-    pub db: String,
+    #[command(flatten)]
+    pub db: crate::DbArgs,
 }
 
-pub async fn run(cmd: ListsCmd) -> Result<()> {
+pub async fn run(cmd: ListsCmd, db: &str) -> Result<()> {
     match cmd {
-        ListsCmd::Import(args) => import(args).await,
+        ListsCmd::Import(args) => import(args, db).await,
     }
 }
 
-async fn import(args: ImportArgs) -> Result<()> {
+async fn import(args: ImportArgs, db: &str) -> Result<()> {
     let (format, path) =
         args.spec.split_once(':').filter(|(f, p)| !f.is_empty() && !p.is_empty()).ok_or_else(|| {
             anyhow!("list spec {:?} must be written FORMAT:PATH, e.g. csl-csv:consolidated.csv", args.spec)
         })?;
-    let store = oversight_store::open(&args.db, true)
-        .await
-        .with_context(|| format!("opening the database {}", args.db))?;
+    let store =
+        oversight_store::open(db, true).await.with_context(|| format!("opening the database {db}"))?;
     let app =
         App::open(store, Arc::new(SystemClock)).await.context("rebuilding read models from the event log")?;
     // An operator on the server imports as no user: the release records `imported_by: null`.
-    let r = app.import_list(None, &args.name, format, Path::new(path)).await?;
+    let bar = Arc::new(crate::progress::Progress::new("re-screened", "parties"));
+    let progress: oversight_app::screening::Progress = Arc::new(move |done, total| bar.update(done, total));
+    let r = app.import_list_with_progress(None, &args.name, format, Path::new(path), Some(progress)).await?;
     println!(
         "imported {} version {}: {} entries from {} (sha256 {})",
         r.release.name,

@@ -6,11 +6,15 @@
 #![forbid(unsafe_code)]
 
 mod assess;
+mod backup;
+mod config;
 mod lists;
+mod progress;
 mod screen;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use config::{Flags, LogFormat, Settings};
 use oversight_app::{App, AppConfig, SystemClock, demo};
 use oversight_domain::register::PublicationPolicy;
 use oversight_domain::{OrgKind, Role};
@@ -25,6 +29,14 @@ use std::sync::Arc;
     about = "Export-control licensing of surveillance technology, with human rights at its centre"
 )]
 struct Cli {
+    /// Configuration file (TOML); also OVERSIGHT_CONFIG. Environment variables override the file,
+    /// flags override both. See `oversight config check` and docs/operations.md.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
+    /// Log format on standard error: human (default) or json (one object per line). Also
+    /// OVERSIGHT_LOG_FORMAT or `log.format`; RUST_LOG (or `log.filter`) chooses what is logged.
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -53,6 +65,22 @@ enum Cmd {
     },
     /// Verify a public register and its transparency log from the outside.
     Verify(VerifyArgs),
+    /// The configuration: `check` validates it and prints the effective values and their sources.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCmd,
+    },
+    /// Back up the database to a file (SQLite: an online, consistent copy; PostgreSQL: pg_dump).
+    Backup(backup::BackupArgs),
+    /// Restore a SQLite database from a backup file (refuses a non-empty database unless --force).
+    Restore(backup::RestoreArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCmd {
+    /// Validate the configuration (file, environment) and print the effective values, secrets
+    /// redacted, each with where it came from.
+    Check,
 }
 
 #[derive(clap::Args, Debug)]
@@ -64,38 +92,48 @@ struct DemoArgs {
 }
 
 #[derive(clap::Args, Debug)]
-struct DbArgs {
+pub(crate) struct DbArgs {
     /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
-    #[arg(long, env = "OVERSIGHT_DB", default_value = "sqlite://oversight.db")]
-    db: String,
+    /// Also OVERSIGHT_DB or `database.url`; default sqlite://oversight.db.
+    #[arg(long)]
+    pub(crate) db: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
 struct ServeArgs {
     #[command(flatten)]
     db: DbArgs,
-    /// Address to listen on.
-    #[arg(long, env = "OVERSIGHT_ADDR", default_value = "127.0.0.1:8080")]
-    addr: String,
+    /// Address to listen on. Also OVERSIGHT_ADDR or `server.addr`; default 127.0.0.1:8080.
+    #[arg(long)]
+    addr: Option<String>,
     /// Load the demo dataset if the database is empty, and print the demo logins.
+    /// Also OVERSIGHT_DEMO or `server.demo`.
     #[arg(long)]
     demo: bool,
     /// Mark cookies Secure (set this when serving behind HTTPS).
-    #[arg(long, env = "OVERSIGHT_SECURE_COOKIES")]
+    /// Also OVERSIGHT_SECURE_COOKIES or `server.secure_cookies`.
+    #[arg(long)]
     secure_cookies: bool,
     /// The site's public base URL (an origin, e.g. https://register.example.gov), used for every
     /// absolute URL the server writes (Atom feed, verification instructions). Default:
     /// http://<listen address>. The request's Host header is never used.
-    #[arg(long, env = "OVERSIGHT_PUBLIC_URL", value_parser = oversight_web::PublicUrl::parse)]
-    public_url: Option<oversight_web::PublicUrl>,
+    /// Also OVERSIGHT_PUBLIC_URL or `server.public_url`.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics on this separate listener, for operators
+    /// (keep it off the public network). Also OVERSIGHT_METRICS_ADDR or `server.metrics_addr`;
+    /// default: no metrics listener.
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<String>,
+    /// The licensing authority's name, shown on every page. Also OVERSIGHT_AUTHORITY_NAME or
+    /// `server.authority_name`; default "Export Licensing Authority".
+    #[arg(long)]
+    authority_name: Option<String>,
     /// Seconds between checks of the transparency log against its signed checkpoint and the cases
     /// (also checked at start); on a failure the register answers 503 and an alarm is logged.
-    #[arg(long, env = "OVERSIGHT_LOG_CHECK_SECONDS", default_value_t = 300,
-        value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    log_check_seconds: u64,
-    /// The licensing authority's name, shown on every page (default: "Export Licensing Authority").
-    #[arg(long, env = "OVERSIGHT_AUTHORITY_NAME")]
-    authority_name: Option<String>,
+    /// Also OVERSIGHT_LOG_CHECK_SECONDS or `register.log_check_seconds`; default 300.
+    #[arg(long)]
+    log_check_seconds: Option<u64>,
     #[command(flatten)]
     register: RegisterArgs,
     #[command(flatten)]
@@ -105,43 +143,48 @@ struct ServeArgs {
 /// How long sign-in sessions and API tokens live (see docs/security.md).
 #[derive(clap::Args, Debug)]
 struct AccountArgs {
-    /// A session ends this many hours after sign-in, however active.
-    #[arg(long, env = "OVERSIGHT_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
-    session_hours: u32,
-    /// A session ends after this many minutes without a request.
-    #[arg(long, env = "OVERSIGHT_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=43200))]
-    session_idle_minutes: u32,
-    /// The longest lifetime an API token can be given, in days (also the default).
-    #[arg(long, env = "OVERSIGHT_TOKEN_MAX_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
-    token_max_days: u32,
+    /// A session ends this many hours after sign-in, however active. Also OVERSIGHT_SESSION_HOURS
+    /// or `accounts.session_hours`; default 12.
+    #[arg(long)]
+    session_hours: Option<u32>,
+    /// A session ends after this many minutes without a request. Also
+    /// OVERSIGHT_SESSION_IDLE_MINUTES or `accounts.session_idle_minutes`; default 30.
+    #[arg(long)]
+    session_idle_minutes: Option<u32>,
+    /// The longest lifetime an API token can be given, in days (also the default). Also
+    /// OVERSIGHT_TOKEN_MAX_DAYS or `accounts.token_max_days`; default 90.
+    #[arg(long)]
+    token_max_days: Option<u32>,
 }
 
-impl AccountArgs {
-    fn policy(&self) -> Result<oversight_app::accounts::AccountsPolicy> {
-        let sessions = oversight_domain::credentials::SessionPolicy::from_settings(
-            self.session_hours,
-            self.session_idle_minutes,
-        )
-        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))?;
-        Ok(oversight_app::accounts::AccountsPolicy {
-            sessions,
-            tokens: oversight_domain::credentials::TokenPolicy { max_days: self.token_max_days },
-            ..Default::default()
-        })
-    }
+/// The accounts policy of the effective configuration.
+fn accounts_policy(settings: &Settings) -> Result<oversight_app::accounts::AccountsPolicy> {
+    let sessions = oversight_domain::credentials::SessionPolicy::from_settings(
+        settings.session_hours.value,
+        settings.session_idle_minutes.value,
+    )
+    .map_err(|e| anyhow::anyhow!("accounts.{}: {}", e.field, e.message))?;
+    Ok(oversight_app::accounts::AccountsPolicy {
+        sessions,
+        tokens: oversight_domain::credentials::TokenPolicy { max_days: settings.token_max_days.value },
+        ..Default::default()
+    })
 }
 
 #[derive(clap::Args, Debug)]
 struct RegisterArgs {
     /// The transparency log's signing key, kept outside the database; created on first run.
     /// Every node serving one database must use the same key file.
-    #[arg(long, env = "OVERSIGHT_LOG_KEY", default_value = "oversight-log.key")]
-    log_key: std::path::PathBuf,
+    /// Also OVERSIGHT_LOG_KEY or `register.log_key`; default oversight-log.key.
+    #[arg(long)]
+    log_key: Option<std::path::PathBuf>,
     /// The log's name (the checkpoint origin and key name) for a new key, e.g. "register.example.gov/log".
-    #[arg(long, env = "OVERSIGHT_LOG_ORIGIN", default_value = "oversight.local/register")]
-    log_origin: String,
+    /// Also OVERSIGHT_LOG_ORIGIN or `register.log_origin`; default oversight.local/register.
+    #[arg(long)]
+    log_origin: Option<String>,
     /// Publish exporters' names on the public register (withheld by default).
-    #[arg(long, env = "OVERSIGHT_PUBLISH_EXPORTER_NAMES")]
+    /// Also OVERSIGHT_PUBLISH_EXPORTER_NAMES or `register.publish_exporter_names`.
+    #[arg(long)]
     publish_exporter_names: bool,
 }
 
@@ -201,12 +244,19 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Cmd::Screen(args) => screen::run(args).map(|_| ExitCode::SUCCESS),
+        Cmd::Screen(args) => {
+            let bar = progress::Progress::new("screened", "queries");
+            let report = |done: usize, total: usize| bar.update(done as u64, total as u64);
+            screen::run_with_progress(args, Some(&report)).map(|_| ExitCode::SUCCESS)
+        }
         Cmd::Assess(args) => assess::run(args).map(|_| ExitCode::SUCCESS),
         Cmd::Verify(args) => {
             let mut opts = oversight_verify::VerifyOptions::new(args.url);
             opts.state_file = Some(args.state);
             opts.key = args.key;
+            let bar = progress::Progress::new("downloaded", "log entries");
+            opts.progress =
+                Some(oversight_verify::ProgressFn(Arc::new(move |done, total| bar.update(done, total))));
             match oversight_verify::verify(&opts) {
                 Ok(report) => {
                     println!("{report}");
@@ -219,10 +269,74 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         other => {
+            let mut flags = flags_of(&other);
+            flags.log_format = cli.log_format;
+            let settings = config::load(cli.config.as_deref(), &flags)?;
+            settings.check()?;
+            if let Cmd::Config { command: ConfigCmd::Check } = other {
+                print!("{}", settings.describe());
+                println!("configuration OK");
+                return Ok(ExitCode::SUCCESS);
+            }
+            init_logging(&settings)?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            runtime.block_on(run_async(other)).map(|_| ExitCode::SUCCESS)
+            runtime.block_on(run_async(other, settings)).map(|_| ExitCode::SUCCESS)
         }
     }
+}
+
+/// The configuration flags a command was given (the rest come from the environment, the file or
+/// the defaults).
+fn flags_of(cmd: &Cmd) -> Flags {
+    let db = |d: &DbArgs| Flags { db: d.db.clone(), ..Flags::default() };
+    let with_register = |mut f: Flags, r: &RegisterArgs| {
+        f.log_key = r.log_key.clone();
+        f.log_origin = r.log_origin.clone();
+        f.publish_exporter_names = r.publish_exporter_names;
+        f
+    };
+    match cmd {
+        Cmd::Serve(a) => {
+            let mut f = with_register(db(&a.db), &a.register);
+            f.addr = a.addr.clone();
+            f.demo = a.demo;
+            f.secure_cookies = a.secure_cookies;
+            f.public_url = a.public_url.clone();
+            f.metrics_addr = a.metrics_addr.clone();
+            f.authority_name = a.authority_name.clone();
+            f.log_check_seconds = a.log_check_seconds;
+            f.session_hours = a.accounts.session_hours;
+            f.session_idle_minutes = a.accounts.session_idle_minutes;
+            f.token_max_days = a.accounts.token_max_days;
+            f
+        }
+        Cmd::Demo(a) => with_register(db(&a.db), &a.register),
+        Cmd::Migrate(a) => db(a),
+        Cmd::Admin { command: AdminCmd::CreateUser(a) } => db(&a.db),
+        Cmd::Lists { command: lists::ListsCmd::Import(a) } => db(&a.db),
+        Cmd::Backup(a) => db(&a.db),
+        Cmd::Restore(a) => db(&a.db),
+        Cmd::Config { .. } | Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) => Flags::default(),
+    }
+}
+
+/// Logs to standard error in the configured format, filtered by `RUST_LOG` (or `log.filter`).
+fn init_logging(settings: &Settings) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_filter.value).with_context(|| {
+        format!("log.filter ({}) {:?}", settings.log_filter.source, settings.log_filter.value)
+    })?;
+    // Colours only on a terminal: a log file or a collector gets plain text.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match settings.log_format.value {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => {
+            builder.json().flatten_event(true).with_current_span(false).with_span_list(false).init()
+        }
+    }
+    Ok(())
 }
 
 async fn open_app(db: &str) -> Result<Arc<App>> {
@@ -232,29 +346,29 @@ async fn open_app(db: &str) -> Result<Arc<App>> {
 }
 
 /// Opens the app with the register's signing key and publication policy.
-async fn open_app_publishing(
-    db: &str,
-    register: &RegisterArgs,
-    accounts: oversight_app::accounts::AccountsPolicy,
-) -> Result<Arc<App>> {
+async fn open_app_publishing(settings: &Settings) -> Result<Arc<App>> {
+    let db = &settings.db.value;
     let store =
         oversight_store::open(db, true).await.with_context(|| format!("opening the database {db}"))?;
-    open_store_publishing(store, register, accounts).await
+    open_store_publishing(store, settings).await
 }
 
 /// Opens the app over an open store with the register's signing key (created here on first run,
 /// so a command that may refuse checks the store before it calls this).
 async fn open_store_publishing(
     store: Arc<dyn oversight_store::EventStore>,
-    register: &RegisterArgs,
-    accounts: oversight_app::accounts::AccountsPolicy,
+    settings: &Settings,
 ) -> Result<Arc<App>> {
     let config = AppConfig {
-        log_signer: Some(load_or_create_log_key(&register.log_key, &register.log_origin)?),
-        publication: PublicationPolicy { exporter_names: register.publish_exporter_names },
+        log_signer: Some(load_or_create_log_key(&settings.log_key.value, &settings.log_origin.value)?),
+        publication: PublicationPolicy { exporter_names: settings.publish_exporter_names.value },
         entropy: None,
-        accounts,
-        ..AppConfig::default()
+        accounts: accounts_policy(settings)?,
+        clock_targets: oversight_domain::clock::ClockTargets {
+            target: settings.clock_target_days.value,
+            second_marker: settings.clock_second_marker_days.value,
+            ..Default::default()
+        },
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await
@@ -289,18 +403,11 @@ fn getrandom(buf: &mut [u8]) -> Result<()> {
     rand::rngs::OsRng.try_fill_bytes(buf).context("reading the operating system's random source")
 }
 
-async fn run_async(cmd: Cmd) -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+async fn run_async(cmd: Cmd, settings: Settings) -> Result<()> {
+    let db = &settings.db.value;
     match cmd {
-        Cmd::Serve(args) => serve(args).await,
-        Cmd::Demo(args) => {
-            let db = &args.db.db;
+        Cmd::Serve(_) => serve(&settings).await,
+        Cmd::Demo(_) => {
             let store = oversight_store::open(db, true)
                 .await
                 .with_context(|| format!("opening the database {db}"))?;
@@ -310,25 +417,31 @@ async fn run_async(cmd: Cmd) -> Result<()> {
                     "the database {db} is not empty; the demo loads only into an empty one (nothing was written)"
                 );
             }
-            let app = open_store_publishing(store, &args.register, Default::default()).await?;
+            let app = open_store_publishing(store, &settings).await?;
             demo::load(&app).await.context("loading the demo dataset")?;
             print_demo_logins();
             Ok(())
         }
-        Cmd::Migrate(args) => {
-            oversight_store::open(&args.db, true).await.with_context(|| format!("migrating {}", args.db))?;
-            println!("database {} is up to date", args.db);
+        Cmd::Migrate(_) => {
+            oversight_store::open(db, true).await.with_context(|| format!("migrating {db}"))?;
+            println!("database {db} is up to date");
             Ok(())
         }
-        Cmd::Admin { command: AdminCmd::CreateUser(args) } => create_user(args).await,
-        Cmd::Lists { command } => lists::run(command).await,
-        Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) => unreachable!("handled without a runtime"),
+        Cmd::Admin { command: AdminCmd::CreateUser(args) } => create_user(args, db).await,
+        Cmd::Lists { command } => lists::run(command, db).await,
+        Cmd::Backup(args) => backup::backup(&args, db).await,
+        Cmd::Restore(args) => backup::restore(&args, db).await,
+        Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) | Cmd::Config { .. } => {
+            unreachable!("handled without a runtime")
+        }
     }
 }
 
-async fn serve(args: ServeArgs) -> Result<()> {
-    let app = open_app_publishing(&args.db.db, &args.register, args.accounts.policy()?).await?;
-    if args.demo {
+async fn serve(settings: &Settings) -> Result<()> {
+    // Installed before anything is recorded; only when someone may read it.
+    let metrics = settings.metrics_addr.value.as_ref().map(|_| install_metrics_recorder()).transpose()?;
+    let app = open_app_publishing(settings).await?;
+    if settings.demo.value {
         if app.orgs().is_empty() {
             demo::load(&app).await.context("loading the demo dataset")?;
             println!("Loaded the demo dataset.");
@@ -339,16 +452,33 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     // Other nodes may append to the same database: follow the global log.
     let _follower = app.spawn_follower(std::time::Duration::from_millis(500));
-    let _log_check = app.spawn_log_check(std::time::Duration::from_secs(args.log_check_seconds));
-    let listener =
-        tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("binding {}", args.addr))?;
+    let _log_check = app.spawn_log_check(std::time::Duration::from_secs(settings.log_check_seconds.value));
+    let bind = &settings.addr.value;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr()?;
-    let public_url = args.public_url.unwrap_or_else(|| oversight_web::PublicUrl::from_listen_addr(addr));
-    println!("Oversight listening on http://{addr} as {public_url} (database: {})", args.db.db);
+    // The operators' listener: /metrics only, never on the public port.
+    let metrics_server = match (&settings.metrics_addr.value, metrics) {
+        (Some(bind), Some(handle)) => {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("binding the metrics listener {bind}"))?;
+            println!("Metrics on http://{}/metrics", listener.local_addr()?);
+            let render: oversight_web::observe::RenderMetrics = Arc::new(move || handle.render());
+            let router = oversight_web::observe::metrics_router(app.clone(), render);
+            Some(tokio::spawn(oversight_web::serve(listener, router, std::future::pending())))
+        }
+        _ => None,
+    };
+    let public_url =
+        settings.public_url.value.clone().unwrap_or_else(|| oversight_web::PublicUrl::from_listen_addr(addr));
+    println!(
+        "Oversight listening on http://{addr} as {public_url} (database: {})",
+        config::redact_url(&settings.db.value)
+    );
     let config = oversight_web::WebConfig {
-        secure_cookies: args.secure_cookies,
+        secure_cookies: settings.secure_cookies.value,
         public_url: Some(public_url),
-        authority_name: args.authority_name.clone(),
+        authority_name: settings.authority_name.value.clone(),
     };
     let router = oversight_web::router_with(app.clone(), config);
     // Stop on Ctrl-C, or when an event of the log cannot be read: the node then exits with the
@@ -367,10 +497,25 @@ async fn serve(args: ServeArgs) -> Result<()> {
         }
     };
     oversight_web::serve(listener, router, shutdown).await?;
+    if let Some(task) = metrics_server {
+        task.abort();
+    }
     if let Some(why) = halted.get() {
         bail!("rebuilding read models from the event log: {why}");
     }
     Ok(())
+}
+
+/// The Prometheus recorder behind the `metrics` facade; its handle renders the text format.
+/// Durations are histograms with buckets from 1 ms to 10 s.
+fn install_metrics_recorder() -> Result<metrics_exporter_prometheus::PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+        .context("metrics buckets")?
+        .install_recorder()
+        .context("installing the metrics recorder")
 }
 
 fn print_demo_logins() {
@@ -380,7 +525,7 @@ fn print_demo_logins() {
     }
 }
 
-async fn create_user(args: CreateUserArgs) -> Result<()> {
+async fn create_user(args: CreateUserArgs, db: &str) -> Result<()> {
     let roles: Vec<Role> = args
         .role
         .iter()
@@ -401,7 +546,7 @@ async fn create_user(args: CreateUserArgs) -> Result<()> {
     oversight_app::accounts::check_password(&password).map_err(anyhow::Error::new)?;
     oversight_app::accounts::parse_email(&args.email).map_err(anyhow::Error::new)?;
     oversight_app::accounts::parse_name(&args.name).map_err(anyhow::Error::new)?;
-    let app = open_app(&args.db.db).await?;
+    let app = open_app(db).await?;
     if app.user_by_email(&args.email).is_some() {
         bail!("a user with the email {} already exists (nothing was written)", args.email);
     }

@@ -2,8 +2,8 @@
 //!
 //! This command needs no database: it reads the lists named by `--list-file FORMAT:PATH`, builds
 //! an in-memory index and prints alerts. Batch output (JSON lines on stdout, one per query, in
-//! input order) is a contract other tools depend on; progress goes to stderr, and only when stderr
-//! is a terminal.
+//! input order) is a contract other tools depend on; progress goes to stderr: a bar on a terminal,
+//! plain lines otherwise (the CLI's `progress`, passed in by `main`).
 
 use anyhow::{Context, Result, bail};
 use oversight_screening::{DEFAULT_THRESHOLD, Entry, Index, Match, Query, Schema, load_list_spec};
@@ -91,7 +91,15 @@ fn build_index(specs: &[String]) -> Result<(Index, Vec<(String, usize)>)> {
     Ok((Index::build(entries), loaded))
 }
 
+/// Screens without progress reports (the screening crate's `screen` example compiles this module
+/// alone, without the CLI's progress bar).
+#[allow(dead_code)]
 pub fn run(args: ScreenArgs) -> Result<()> {
+    run_with_progress(args, None)
+}
+
+/// Screens; a batch tells `progress` `(queries done, queries in all)` as it advances.
+pub fn run_with_progress(args: ScreenArgs, progress: Option<&(dyn Fn(usize, usize) + Sync)>) -> Result<()> {
     let (index, loaded) = build_index(&args.list_file)?;
     let stderr_tty = std::io::stderr().is_terminal();
     if stderr_tty {
@@ -107,14 +115,6 @@ pub fn run(args: ScreenArgs) -> Result<()> {
             Box::new(BufReader::new(file))
         };
         let out = BufWriter::new(std::io::stdout().lock());
-        let progress = |done: usize, total: usize| {
-            eprint!("\rscreened {done}/{total}");
-            if done == total {
-                eprintln!();
-            }
-        };
-        let progress: Option<&(dyn Fn(usize, usize) + Sync)> =
-            if stderr_tty { Some(&progress) } else { None };
         oversight_screening::screen_batch(&index, reader, out, args.threshold, progress)
             .with_context(|| format!("screening {}", path.display()))?;
         return Ok(());

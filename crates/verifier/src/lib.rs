@@ -43,6 +43,18 @@ pub struct VerifyOptions {
     pub witnesses: Vec<String>,
     /// Timeout of each HTTP request.
     pub timeout: Duration,
+    /// Told `(entries downloaded, entries to download)` as the log's entries arrive.
+    pub progress: Option<ProgressFn>,
+}
+
+/// A progress callback: `(done, total)` log entries.
+#[derive(Clone)]
+pub struct ProgressFn(pub std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressFn")
+    }
 }
 
 impl VerifyOptions {
@@ -53,6 +65,7 @@ impl VerifyOptions {
             key: None,
             witnesses: Vec::new(),
             timeout: Duration::from_secs(60),
+            progress: None,
         }
     }
 }
@@ -239,8 +252,12 @@ fn download(
     dl: &mut Downloaded,
     end: u64,
     previous_size: Option<u64>,
+    progress: Option<&ProgressFn>,
 ) -> Result<(), VerifyError> {
     let start = dl.frontier.size();
+    if let Some(p) = progress {
+        (p.0)(start, end);
+    }
     api.entries(start, end, |_, bytes| {
         let leaf = leaf_hash(&bytes);
         dl.leaves.push(leaf);
@@ -248,6 +265,9 @@ fn download(
         dl.frontier.append_leaf_hash_into(leaf, &mut sink);
         if Some(dl.frontier.size()) == previous_size {
             dl.root_at_previous = Some(dl.frontier.root());
+        }
+        if let Some(p) = progress {
+            (p.0)(dl.frontier.size(), end);
         }
         Ok(())
     })
@@ -359,7 +379,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         frontier: Frontier::new(),
         root_at_previous: None,
     };
-    download(&api, &mut dl, checkpoint.size, previous_size)?;
+    download(&api, &mut dl, checkpoint.size, previous_size, opts.progress.as_ref())?;
     let recomputed = dl.frontier.root();
     if recomputed != checkpoint.root {
         return Err(VerifyError::RootMismatch {
@@ -412,7 +432,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         let newer = open(&newer_note, &verifier)?;
         if newer.size > checkpoint.size {
             check_consistent(&api, &checkpoint, &newer)?;
-            download(&api, &mut dl, newer.size, None)?;
+            download(&api, &mut dl, newer.size, None, opts.progress.as_ref())?;
             let recomputed = dl.frontier.root();
             if recomputed != newer.root {
                 return Err(VerifyError::RootMismatch {

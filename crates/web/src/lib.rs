@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod error;
 pub mod json;
+pub mod observe;
 pub mod public_url;
 pub mod query;
 pub mod routes;
@@ -102,6 +103,12 @@ pub fn router(app: Arc<App>, secure_cookies: bool) -> Router {
 
 /// The whole HTTP application.
 pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
+    let state = AppState {
+        app,
+        secure_cookies: config.secure_cookies,
+        public_url: config.public_url,
+        authority_name: config.authority_name.unwrap_or_else(|| DEFAULT_AUTHORITY_NAME.to_string()),
+    };
     let (api, openapi) = api();
     let api = api.merge(routes::pages::router()).merge(workspace::router());
     let openapi = Arc::new(openapi);
@@ -117,13 +124,9 @@ pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
     // A panicking handler fails its own request with a JSON 500, not the connection.
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
     .layer(axum::middleware::from_fn(security_headers))
-    .layer(tower_http::trace::TraceLayer::new_for_http())
-    .with_state(AppState {
-        app,
-        secure_cookies: config.secure_cookies,
-        public_url: config.public_url,
-        authority_name: config.authority_name.unwrap_or_else(|| DEFAULT_AUTHORITY_NAME.to_string()),
-    })
+    // Outermost: one log line, a request id and the request metrics for every answer.
+    .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
+    .with_state(state)
 }
 
 /// The Content-Security-Policy of every response. The pages load one stylesheet and one script of

@@ -266,7 +266,7 @@ async fn case_page_for(s: &AppState, v: &Signed, id: ApplicationId, errors: Vec<
     };
     let a = &view.application;
     let list = s.app.control_list();
-    let targets = oversight_domain::clock::ClockTargets::default();
+    let targets = s.app.clock_targets();
     let band = view.working_days_elapsed.map(|d| targets.band(d));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let title = if errors.is_empty() { a.title.clone() } else { format!("Error: {}", a.title) };
