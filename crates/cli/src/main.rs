@@ -104,6 +104,11 @@ struct RegisterArgs {
     /// Publish exporters' names on the public register (withheld by default).
     #[arg(long, env = "OVERSIGHT_PUBLISH_EXPORTER_NAMES")]
     publish_exporter_names: bool,
+    /// Sign a checkpoint of the log at most once per this many milliseconds (decisions published
+    /// meanwhile share one checkpoint).
+    #[arg(long, env = "OVERSIGHT_CHECKPOINT_INTERVAL_MS", default_value_t = 250,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    checkpoint_interval_ms: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -209,6 +214,7 @@ async fn open_store_publishing(
         log_signer: Some(load_or_create_log_key(&register.log_key, &register.log_origin)?),
         publication: PublicationPolicy { exporter_names: register.publish_exporter_names },
         entropy: None,
+        checkpoint_interval: Some(std::time::Duration::from_millis(register.checkpoint_interval_ms)),
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await
@@ -266,6 +272,8 @@ async fn run_async(cmd: Cmd) -> Result<()> {
             }
             let app = open_store_publishing(store, &args.register).await?;
             demo::load(&app).await.context("loading the demo dataset")?;
+            // The command exits now: sign what it published rather than leave it to the next start.
+            app.publish_checkpoint().await;
             print_demo_logins();
             Ok(())
         }
@@ -285,6 +293,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if args.demo {
         if app.orgs().is_empty() {
             demo::load(&app).await.context("loading the demo dataset")?;
+            app.publish_checkpoint().await;
             println!("Loaded the demo dataset.");
         } else {
             println!("The database already has data; the demo dataset was not loaded again.");
