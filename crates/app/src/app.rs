@@ -229,21 +229,62 @@ impl App {
         }
     }
 
-    /// Keeps the read models current with events appended by other nodes: polls every `every`, and
-    /// stops polling once the node has halted.
+    /// Keeps the read models current with events appended by other nodes: catches up as soon as
+    /// the store announces an append (PostgreSQL's `LISTEN`), and polls every `every` as a
+    /// fallback (lost notifications, a lost listening connection, SQLite). Stops once the node has
+    /// halted.
     pub fn spawn_follower(self: &Arc<Self>, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let (store, announced) = (self.store.clone(), wake.clone());
+        let listener = tokio::spawn(async move {
+            loop {
+                match store.listen(announced.clone()).await {
+                    Ok(()) => return, // the backend has no notifications: polling only
+                    Err(e) => tracing::warn!("listening for appends failed (polling meanwhile): {e}"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
         let app = Arc::downgrade(self);
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(every).await;
-                let Some(app) = app.upgrade() else { return };
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = wake.notified() => {}
+                }
+                let Some(app) = app.upgrade() else { break };
                 match app.catch_up().await {
-                    Err(AppError::Halted(_)) => return,
+                    Err(AppError::Halted(_)) => break,
                     Err(e) => tracing::warn!("catching up with the event log failed: {e}"),
                     Ok(()) => {}
                 }
             }
+            listener.abort();
         })
+    }
+
+    /// Read-your-writes across nodes: waits until the read models have folded the event with
+    /// sequence number `seq` (one a write answered with, perhaps on another node), catching up
+    /// from the store meanwhile, for at most `within`. False if it was not reached in time.
+    pub async fn wait_for_seq(&self, seq: u64, within: std::time::Duration) -> Result<bool> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if self.last_seq() >= seq {
+                return Ok(true);
+            }
+            match tokio::time::timeout_at(deadline, self.catch_up()).await {
+                Ok(Err(AppError::Halted(why))) => return Err(AppError::Halted(why)),
+                Ok(_) if self.last_seq() >= seq => return Ok(true),
+                Err(_) => return Ok(self.last_seq() >= seq),
+                Ok(_) => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            // Not committed yet as far as this node can see: look again shortly.
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            tokio::time::sleep(std::time::Duration::from_millis(10).min(left)).await;
+        }
     }
 
     /// The checkpoint sequencer: signs a checkpoint over what was published, when woken by an

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod consistency;
 pub mod error;
 pub mod json;
 pub mod public_url;
@@ -55,7 +56,12 @@ pub struct WebConfig {
         title = "Oversight API",
         description = "Export-control licensing of surveillance technology. Authenticate with a session \
             cookie from POST /api/session (then send the CSRF token in X-CSRF-Token on every state-changing \
-            request) or with `Authorization: Bearer <API token>`.",
+            request) or with `Authorization: Bearer <API token>`.\n\nRead-your-writes across nodes: every \
+            response carries the header `Oversight-Seq`, the sequence number of the event log the node had \
+            reached (after a write: at least the write's own). Send it back as the request header \
+            `Oversight-Seq: N` to any node and the request is served only once that node has reached N; \
+            a node that cannot within 2 s answers 503 with `Retry-After: 1` and does nothing. A value \
+            that is not a whole number is refused with 422 naming the field `Oversight-Seq`.",
         license(name = "AGPL-3.0-or-later")
     ),
     tags(
@@ -94,6 +100,7 @@ pub fn router(app: Arc<App>, secure_cookies: bool) -> Router {
 
 /// The whole HTTP application.
 pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
+    let state = AppState { app, secure_cookies: config.secure_cookies, public_url: config.public_url };
     let (api, openapi) = api();
     let api = api.merge(routes::pages::router());
     let openapi = Arc::new(openapi);
@@ -105,12 +112,13 @@ pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
         }),
     )
     .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+    .layer(axum::middleware::from_fn_with_state(state.clone(), consistency::read_your_writes))
     // Outside the panic handler, so that a 500 carries the headers too.
     // A panicking handler fails its own request with a JSON 500, not the connection.
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
     .layer(axum::middleware::from_fn(security_headers))
     .layer(tower_http::trace::TraceLayer::new_for_http())
-    .with_state(AppState { app, secure_cookies: config.secure_cookies, public_url: config.public_url })
+    .with_state(state)
 }
 
 /// The Content-Security-Policy of every response. The pages load one stylesheet of their own
