@@ -24,6 +24,13 @@ pub(crate) type Result<T, E = AppError> = std::result::Result<T, E>;
 /// How many times a write is re-decided after another writer got there first.
 const WRITE_ATTEMPTS: usize = 8;
 
+/// How often, at most, the checkpoint sequencer signs a checkpoint by default.
+pub const DEFAULT_CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// How long a request that needs a checkpoint covering a record waits for it, beyond the
+/// sequencer's interval, before it is answered with the checkpoint there is.
+const CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The platform's use cases over one store.
 pub struct App {
     pub(crate) store: Arc<dyn EventStore>,
@@ -39,6 +46,12 @@ pub struct App {
     halt_notify: tokio::sync::Notify,
     /// The authority's key for signing log checkpoints.
     pub(crate) log_signer: oversight_tlog::NoteSigner,
+    /// Wakes the checkpoint sequencer: something was published (see [`App::spawn_sequencer`]).
+    pub(crate) checkpoint_wanted: Arc<tokio::sync::Notify>,
+    /// The size of the newest checkpoint this node has seen signed (sent after every signing run).
+    pub(crate) checkpoint_signed: tokio::sync::watch::Sender<u64>,
+    /// At most one checkpoint per this interval.
+    pub(crate) checkpoint_interval: std::time::Duration,
     pub(crate) publication: PublicationPolicy,
     /// The working-day targets cases are measured against.
     pub(crate) clock_targets: oversight_domain::clock::ClockTargets,
@@ -64,6 +77,8 @@ pub struct AppConfig {
     pub entropy: Option<Arc<dyn Entropy>>,
     /// Sessions, API tokens and the sign-in throttle.
     pub accounts: crate::accounts::AccountsPolicy,
+    /// How often, at most, checkpoints are signed; `None` is [`DEFAULT_CHECKPOINT_INTERVAL`].
+    pub checkpoint_interval: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -106,6 +121,9 @@ impl App {
             halted: OnceLock::new(),
             halt_notify: tokio::sync::Notify::new(),
             log_signer,
+            checkpoint_wanted: Arc::new(tokio::sync::Notify::new()),
+            checkpoint_signed: tokio::sync::watch::Sender::new(0),
+            checkpoint_interval: config.checkpoint_interval.unwrap_or(DEFAULT_CHECKPOINT_INTERVAL),
             publication: config.publication,
             clock_targets: config.clock_targets,
             accounts_policy: config.accounts,
@@ -122,6 +140,7 @@ impl App {
         }
         // Sign a checkpoint over anything published but not yet signed (e.g. before a crash).
         app.publish_checkpoint().await;
+        app.spawn_sequencer();
         Ok(app)
     }
 
@@ -221,21 +240,100 @@ impl App {
         }
     }
 
-    /// Keeps the read models current with events appended by other nodes: polls every `every`, and
-    /// stops polling once the node has halted.
+    /// Keeps the read models current with events appended by other nodes: catches up as soon as
+    /// the store announces an append (PostgreSQL's `LISTEN`), and polls every `every` as a
+    /// fallback (lost notifications, a lost listening connection, SQLite). Stops once the node has
+    /// halted.
     pub fn spawn_follower(self: &Arc<Self>, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let (store, announced) = (self.store.clone(), wake.clone());
+        let listener = tokio::spawn(async move {
+            loop {
+                match store.listen(announced.clone()).await {
+                    Ok(()) => return, // the backend has no notifications: polling only
+                    Err(e) => tracing::warn!("listening for appends failed (polling meanwhile): {e}"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
         let app = Arc::downgrade(self);
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(every).await;
-                let Some(app) = app.upgrade() else { return };
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = wake.notified() => {}
+                }
+                let Some(app) = app.upgrade() else { break };
                 match app.catch_up().await {
-                    Err(AppError::Halted(_)) => return,
+                    Err(AppError::Halted(_)) => break,
                     Err(e) => tracing::warn!("catching up with the event log failed: {e}"),
                     Ok(()) => {}
                 }
             }
+            listener.abort();
         })
+    }
+
+    /// Read-your-writes across nodes: waits until the read models have folded the event with
+    /// sequence number `seq` (one a write answered with, perhaps on another node), catching up
+    /// from the store meanwhile, for at most `within`. False if it was not reached in time.
+    pub async fn wait_for_seq(&self, seq: u64, within: std::time::Duration) -> Result<bool> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if self.last_seq() >= seq {
+                return Ok(true);
+            }
+            match tokio::time::timeout_at(deadline, self.catch_up()).await {
+                Ok(Err(AppError::Halted(why))) => return Err(AppError::Halted(why)),
+                Ok(_) if self.last_seq() >= seq => return Ok(true),
+                Err(_) => return Ok(self.last_seq() >= seq),
+                Ok(_) => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            // Not committed yet as far as this node can see: look again shortly.
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            tokio::time::sleep(std::time::Duration::from_millis(10).min(left)).await;
+        }
+    }
+
+    /// The checkpoint sequencer: signs a checkpoint over what was published, when woken by an
+    /// append that published something, at most once per `checkpoint_interval` (so a burst of
+    /// decisions shares one signature). Stops when the app is dropped.
+    fn spawn_sequencer(self: &Arc<Self>) {
+        let app = Arc::downgrade(self);
+        let (wanted, every) = (self.checkpoint_wanted.clone(), self.checkpoint_interval);
+        tokio::spawn(async move {
+            let mut last: Option<tokio::time::Instant> = None;
+            loop {
+                wanted.notified().await;
+                if let Some(last) = last {
+                    tokio::time::sleep_until(last + every).await;
+                }
+                let Some(app) = app.upgrade() else { return };
+                last = Some(tokio::time::Instant::now());
+                app.publish_checkpoint().await;
+            }
+        });
+    }
+
+    /// Waits until a signed checkpoint covers the first `size` leaves of the log (waking the
+    /// sequencer), for at most the sequencer's interval and [`CHECKPOINT_WAIT`]; returns the size
+    /// of the newest checkpoint then, which may still be smaller (a pending checkpoint).
+    pub(crate) async fn wait_for_checkpoint(&self, size: u64) -> Result<u64> {
+        let mut signed = self.checkpoint_signed.subscribe();
+        let deadline = tokio::time::Instant::now() + self.checkpoint_interval + CHECKPOINT_WAIT;
+        loop {
+            let now = self.signed_size().await?;
+            if now >= size {
+                return Ok(now);
+            }
+            self.checkpoint_wanted.notify_one();
+            if tokio::time::timeout_at(deadline, signed.changed()).await.is_err() {
+                return self.signed_size().await;
+            }
+        }
     }
 
     /// Whether the node can serve: not halted, and the database answers.
@@ -246,10 +344,23 @@ impl App {
         self.store.ping().await.map_err(|e| AppError::Unavailable(e.to_string()))
     }
 
+    /// Folds events until the read models have reached `seq`: a catch-up that another write started
+    /// meanwhile (concurrent writes are committed together) may already have folded it.
+    async fn catch_up_to(&self, seq: u64) -> Result<()> {
+        {
+            // Under the lock: a catch-up that folded `seq` has also folded its log leaves.
+            let _guard = self.catch_up_lock.lock().await;
+            if self.last_seq() >= seq {
+                return Ok(());
+            }
+        }
+        self.catch_up().await
+    }
+
     /// Brings the read models up to date after a write that is already stored. A failure is logged,
     /// not returned: a stored write is answered as stored, and the follower folds it later.
-    pub(crate) async fn refresh_after_write(&self) {
-        if let Err(e) = self.catch_up().await {
+    pub(crate) async fn refresh_after_write(&self, seq: u64) {
+        if let Err(e) = self.catch_up_to(seq).await {
             tracing::warn!(
                 "the write is stored, but refreshing the read models failed (the follower will): {e}"
             );
@@ -300,9 +411,10 @@ impl App {
             other => other?,
         };
         if !leaves.is_empty() {
-            self.publish_checkpoint().await;
+            // Signed by the sequencer, with whatever else is published meanwhile.
+            self.checkpoint_wanted.notify_one();
         }
-        self.refresh_after_write().await;
+        self.refresh_after_write(stored.last().map_or(0, |e| e.seq)).await;
         Ok(stored)
     }
 }

@@ -155,9 +155,18 @@ impl App {
 
     /// Hashes newly published leaves into the tree and signs a checkpoint. A failure is logged, not
     /// returned: the leaves are safely stored, and the next call (or the next start) signs them.
+    /// Usually run by the checkpoint sequencer; call it directly to sign at once (a command that
+    /// exits after writing).
     pub async fn publish_checkpoint(&self) {
         if let Err(e) = self.store.integrate_log(&self.log_signer, self.now()).await {
             tracing::warn!("signing a log checkpoint failed (will retry): {e}");
+        }
+        // Whoever signed it (this node or another), tell those waiting what is signed now.
+        match self.signed_size().await {
+            Ok(size) => {
+                self.checkpoint_signed.send_replace(size);
+            }
+            Err(e) => tracing::warn!("reading the latest checkpoint failed: {e}"),
         }
     }
 
@@ -275,6 +284,8 @@ impl App {
         }
         let leaf = self.store.log_leaves(index, index + 1).await?.pop().ok_or(AppError::NotFound)?;
         let record = PublicRecord::from_leaf(&leaf).map_err(|_| AppError::NotFound)?;
+        // A record just published waits (boundedly) for the sequencer's checkpoint covering it.
+        self.wait_for_checkpoint(index + 1).await?;
         let checkpoint = self.store.latest_checkpoint().await?;
         let (tree_size, inclusion_proof) = match &checkpoint {
             Some(cp) if index < cp.size => {
@@ -316,7 +327,7 @@ impl App {
     }
 
     /// The size of the latest checkpoint (what proofs are served against).
-    async fn signed_size(&self) -> Result<u64> {
+    pub(crate) async fn signed_size(&self) -> Result<u64> {
         Ok(self.store.latest_checkpoint().await?.map(|c| c.size).unwrap_or(0))
     }
 

@@ -73,6 +73,7 @@ pub struct RegisterSection {
     pub log_origin: Option<String>,
     pub publish_exporter_names: Option<bool>,
     pub log_check_seconds: Option<u64>,
+    pub checkpoint_interval_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -153,6 +154,7 @@ pub struct Flags {
     pub log_format: Option<LogFormat>,
     pub authority_name: Option<String>,
     pub log_check_seconds: Option<u64>,
+    pub checkpoint_interval_ms: Option<u64>,
     pub session_hours: Option<u32>,
     pub session_idle_minutes: Option<u32>,
     pub token_max_days: Option<u32>,
@@ -176,6 +178,7 @@ pub struct Settings {
     pub log_filter: Setting<String>,
     pub authority_name: Setting<Option<String>>,
     pub log_check_seconds: Setting<u64>,
+    pub checkpoint_interval_ms: Setting<u64>,
     pub session_hours: Setting<u32>,
     pub session_idle_minutes: Setting<u32>,
     pub token_max_days: Setting<u32>,
@@ -386,6 +389,19 @@ pub fn resolve(
         300,
         number(1..=86_400)
     );
+    let checkpoint_interval_ms = layer!(
+        "register.checkpoint_interval_ms",
+        flags
+            .checkpoint_interval_ms
+            .map(|n| number(1..=60_000)(&n.to_string()))
+            .transpose()
+            .map_err(|e| anyhow!("--checkpoint-interval-ms: {e}"))?,
+        "--checkpoint-interval-ms",
+        "OVERSIGHT_CHECKPOINT_INTERVAL_MS",
+        register.checkpoint_interval_ms.map(|n| Value::Text(n.to_string())),
+        250,
+        number(1..=60_000)
+    );
     let session_hours = layer!(
         "accounts.session_hours",
         flags
@@ -446,6 +462,7 @@ pub fn resolve(
     Ok(Settings {
         authority_name,
         log_check_seconds,
+        checkpoint_interval_ms,
         session_hours,
         session_idle_minutes,
         token_max_days,
@@ -534,6 +551,11 @@ impl Settings {
                 "register.log_check_seconds",
                 self.log_check_seconds.value.to_string(),
                 &self.log_check_seconds.source,
+            ),
+            (
+                "register.checkpoint_interval_ms",
+                self.checkpoint_interval_ms.value.to_string(),
+                &self.checkpoint_interval_ms.source,
             ),
             ("accounts.session_hours", self.session_hours.value.to_string(), &self.session_hours.source),
             (

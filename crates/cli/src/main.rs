@@ -186,6 +186,11 @@ struct RegisterArgs {
     /// Also OVERSIGHT_PUBLISH_EXPORTER_NAMES or `register.publish_exporter_names`.
     #[arg(long)]
     publish_exporter_names: bool,
+    /// Sign a checkpoint of the log at most once per this many milliseconds (decisions published
+    /// meanwhile share one checkpoint). Also OVERSIGHT_CHECKPOINT_INTERVAL_MS or
+    /// `register.checkpoint_interval_ms`; default 250.
+    #[arg(long)]
+    checkpoint_interval_ms: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -293,6 +298,7 @@ fn flags_of(cmd: &Cmd) -> Flags {
         f.log_key = r.log_key.clone();
         f.log_origin = r.log_origin.clone();
         f.publish_exporter_names = r.publish_exporter_names;
+        f.checkpoint_interval_ms = r.checkpoint_interval_ms;
         f
     };
     match cmd {
@@ -369,6 +375,7 @@ async fn open_store_publishing(
             second_marker: settings.clock_second_marker_days.value,
             ..Default::default()
         },
+        checkpoint_interval: Some(std::time::Duration::from_millis(settings.checkpoint_interval_ms.value)),
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await
@@ -419,6 +426,8 @@ async fn run_async(cmd: Cmd, settings: Settings) -> Result<()> {
             }
             let app = open_store_publishing(store, &settings).await?;
             demo::load(&app).await.context("loading the demo dataset")?;
+            // The command exits now: sign what it published rather than leave it to the next start.
+            app.publish_checkpoint().await;
             print_demo_logins();
             Ok(())
         }
@@ -444,6 +453,7 @@ async fn serve(settings: &Settings) -> Result<()> {
     if settings.demo.value {
         if app.orgs().is_empty() {
             demo::load(&app).await.context("loading the demo dataset")?;
+            app.publish_checkpoint().await;
             println!("Loaded the demo dataset.");
         } else {
             println!("The database already has data; the demo dataset was not loaded again.");

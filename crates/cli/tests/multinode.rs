@@ -606,3 +606,43 @@ async fn connection_loss(db: TestDb, strictness: Strictness) {
     let log = c.log().await;
     assert_log_consistent(&log);
 }
+
+/// Read-your-writes across nodes (issue 16, part 7): a write through one node answers with the
+/// sequence it reached (`Oversight-Seq`); the first read through the other node that carries it
+/// sees the write — no polling, no retry. A sequence no node has reached is refused with 503 and
+/// `Retry-After` after the bound; a malformed one with 422 naming the header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_through_one_node_is_read_back_through_the_other_at_once_with_its_sequence() {
+    let Some(db) = TestDb::postgres().await else { return };
+    let c = Cluster::start(db);
+    let on_a = login(&c.a, EXPORTER).await;
+    let on_b = login(&c.b, EXPORTER).await;
+    for round in 0..6 {
+        let (writer, reader) = if round % 2 == 0 { (&on_a, &on_b) } else { (&on_b, &on_a) };
+        let body = json!({"title": format!("Seq round {round}"), "end_use": "Police", "destination": "NO"});
+        let resp = writer.request(Method::POST, "/api/applications").json(&body).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let seq = resp.headers().get("oversight-seq").expect("a write answers with its sequence");
+        let seq_n: u64 = seq.to_str().unwrap().parse().unwrap();
+        let created: Value = resp.json().await.unwrap();
+        let id = created["id"].as_str().unwrap();
+        let read = reader
+            .request(Method::GET, &format!("/api/applications/{id}"))
+            .header("Oversight-Seq", seq_n.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = read.status();
+        assert_eq!(status, StatusCode::OK, "round {round}: {:?}", read.text().await);
+        let reached: u64 = read.headers()["oversight-seq"].to_str().unwrap().parse().unwrap();
+        assert!(reached >= seq_n, "round {round}: answered at {reached}, asked for {seq_n}");
+    }
+    let far = on_b.request(Method::GET, "/api/applications").header("Oversight-Seq", "999999999");
+    let far = far.send().await.unwrap();
+    assert_eq!(far.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(far.headers()["retry-after"], "1");
+    let bad = on_b.request(Method::GET, "/api/applications").header("Oversight-Seq", "soon");
+    let (status, body) = on_b.try_send(bad).await.unwrap();
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "Oversight-Seq");
+}

@@ -60,6 +60,7 @@ log_key = "/srv/oversight/log.key"
 log_origin = "register.example.gov/log"
 publish_exporter_names = true
 log_check_seconds = 60
+checkpoint_interval_ms = 100
 
 [log]
 format = "json"
@@ -97,6 +98,7 @@ fn a_config_file_sets_every_flag() {
         ("log.filter", "\"debug,sqlx=info\""),
         ("server.authority_name", "\"Export Control Joint Unit\""),
         ("register.log_check_seconds", "60"),
+        ("register.checkpoint_interval_ms", "100"),
         ("accounts.session_hours", "8"),
         ("accounts.session_idle_minutes", "15"),
         ("accounts.token_max_days", "30"),
@@ -531,7 +533,7 @@ fn the_example_configuration_is_valid() {
     let out = oversight().arg("--config").arg(&example).args(["config", "check"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
-    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 18, "every key is in the example:\n{t}");
+    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 19, "every key is in the example:\n{t}");
 }
 
 #[test]

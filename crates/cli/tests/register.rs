@@ -29,8 +29,14 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-/// Suspends one active demo licence through the API (a licence action is published).
+async fn checkpoint(server: &ServerProcess) -> String {
+    reqwest::get(format!("{}/log/checkpoint", server.base)).await.unwrap().text().await.unwrap()
+}
+
+/// Suspends one active demo licence through the API (a licence action is published), and waits
+/// for the checkpoint sequencer to sign a checkpoint covering it.
 async fn publish_something(server: &ServerProcess) {
+    let signed = checkpoint(server).await;
     let approver = server.login(APPROVER).await;
     let (_, apps) = approver.get("/api/applications").await;
     let active = apps
@@ -46,6 +52,11 @@ async fn publish_something(server: &ServerProcess) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while checkpoint(server).await == signed {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint covers the new record");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 async fn sqlite(db: &TestDb) -> sqlx::SqlitePool {
@@ -159,6 +170,10 @@ async fn published_records_carry_no_commercial_secrets_and_prove_their_inclusion
             .map(|h| b64.decode(h.as_str().unwrap()).unwrap())
             .collect();
         let leaf = b64.decode(r["leaf_hash"].as_str().unwrap()).unwrap();
+        // Proved against the checkpoint served with it (the sequencer may have signed a newer one).
+        let against = oversight_tlog::open_checkpoint(r["checkpoint"].as_str().unwrap(), &verifier).unwrap();
+        assert!(against.checkpoint.size >= cp.size);
+        let cp = against.checkpoint;
         oversight_tlog::verify_inclusion(index, cp.size, &leaf, &proof, &cp.root).unwrap();
     }
     // Filters and bad parameters.

@@ -118,6 +118,98 @@ pub async fn concurrent_appends_to_many_streams_lose_nothing(store: Arc<dyn Even
     assert_eq!(seqs.len(), 80);
 }
 
+/// Concurrent appends (which a backend may commit together) each get their own answer: a stale
+/// append is refused with a conflict without failing the others, every other append is stored with
+/// its leaves, and what each was answered is what is read back.
+pub async fn concurrent_appends_each_get_their_own_answer(store: Arc<dyn EventStore>) {
+    for s in 0..16 {
+        store.append(&format!("case-{s}"), 0, &[ev("created", s)]).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for s in 0..16i64 {
+        for attempt in 0..4i64 {
+            let st = store.clone();
+            tasks.push(tokio::spawn(async move {
+                // One append per stream is current (expected 1); three are stale (expected 0).
+                let expected = if attempt == 0 { 1 } else { 0 };
+                let leaf = format!("leaf {s}-{attempt}").into_bytes();
+                let r = st
+                    .append_published(
+                        &format!("case-{s}"),
+                        expected,
+                        &[ev("next", s), ev("more", s)],
+                        &[(1, leaf)],
+                    )
+                    .await;
+                (s, attempt, r)
+            }));
+        }
+    }
+    let mut answered = Vec::new();
+    for t in tasks {
+        let (s, attempt, r) = t.await.unwrap();
+        match (attempt, r) {
+            (0, Ok(stored)) => {
+                assert_eq!(stored.iter().map(|e| e.version).collect::<Vec<_>>(), vec![2, 3]);
+                assert_eq!(store.read_stream(&format!("case-{s}")).await.unwrap()[1..], stored[..]);
+                answered.extend(stored);
+            }
+            (0, Err(e)) => panic!("the current append to case-{s} failed: {e:?}"),
+            (_, Err(StoreError::Conflict { expected: 0, actual, .. })) => assert!(actual >= 1),
+            (_, other) => panic!("a stale append to case-{s} was answered {other:?}"),
+        }
+    }
+    let all = store.read_all(0, 10_000).await.unwrap();
+    assert_eq!(all.len(), 16 + 32, "the stale appends stored nothing");
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+    answered.sort_by_key(|e| e.seq);
+    assert_eq!(all[16..], answered[..], "each append was answered with what is stored");
+    assert_eq!(store.log_size().await.unwrap(), 16, "one leaf per stored append, none of the refused");
+    let mut leaves: Vec<String> =
+        store.log_leaves(0, 16).await.unwrap().into_iter().map(|l| String::from_utf8(l).unwrap()).collect();
+    leaves.sort();
+    let mut want: Vec<String> = (0..16).map(|s| format!("leaf {s}-0")).collect();
+    want.sort();
+    assert_eq!(leaves, want);
+}
+
+/// Concurrent guarded appends: an append guarded by a stream that a concurrent append moves is
+/// either stored before the move (and the guard held) or refused; never stored after it.
+pub async fn concurrent_guarded_appends_respect_their_guards(store: Arc<dyn EventStore>) {
+    for s in 0..8 {
+        store.append(&format!("alerts-{s}"), 0, &[ev("raised", s)]).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for s in 0..8i64 {
+        let st = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let guard = [Expect { stream: format!("alerts-{s}"), version: 1 }];
+            st.append_guarded(&format!("case-{s}"), 0, &[ev("decided", s)], &[], &guard)
+                .await
+                .map(|e| e[0].seq)
+        }));
+        let st = store.clone();
+        tasks.push(tokio::spawn(async move {
+            st.append(&format!("alerts-{s}"), 1, &[ev("raised", s)]).await.map(|e| e[0].seq)
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    for s in 0..8usize {
+        let (decision, alert) = (&results[2 * s], &results[2 * s + 1]);
+        let alert = *alert.as_ref().expect("the alert has no competitor on its stream");
+        match decision {
+            Ok(seq) => assert!(*seq < alert, "case-{s} was decided after its guard moved"),
+            Err(StoreError::Conflict { stream, expected: 1, actual: 2 }) => {
+                assert_eq!(stream, &format!("alerts-{s}"))
+            }
+            Err(e) => panic!("unexpected error {e:?}"),
+        }
+    }
+}
+
 pub async fn empty_appends_and_bad_stream_ids_are_refused(store: Arc<dyn EventStore>) {
     assert!(matches!(store.append("case-1", 0, &[]).await, Err(StoreError::Invalid(_))));
     assert!(matches!(store.append("", 0, &[ev("a", 1)]).await, Err(StoreError::Invalid(_))));
@@ -305,6 +397,8 @@ macro_rules! conformance_tests {
             concurrent_appends_to_one_stream_let_exactly_one_win,
             global_sequence_is_increasing_and_read_all_pages,
             concurrent_appends_to_many_streams_lose_nothing,
+            concurrent_appends_each_get_their_own_answer,
+            concurrent_guarded_appends_respect_their_guards,
             empty_appends_and_bad_stream_ids_are_refused,
             blobs_are_content_addressed,
             ping_succeeds_on_a_live_store,

@@ -217,6 +217,15 @@ pub trait EventStore: Send + Sync + 'static {
     /// Succeeds when the database can serve requests.
     async fn ping(&self) -> Result<()>;
 
+    /// Wakes `wake` whenever any node appends (and once when listening starts), for as long as the
+    /// connection lasts; returns `Err` when it is lost. Backends without notifications return
+    /// `Ok(())` at once, and their followers only poll. A notification is a hint to catch up
+    /// now, never the only way to learn of an event: followers also poll.
+    async fn listen(&self, wake: Arc<tokio::sync::Notify>) -> Result<()> {
+        let _ = wake;
+        Ok(())
+    }
+
     /// A short name for logs ("sqlite", "postgres").
     fn backend(&self) -> &'static str;
 }

@@ -2,7 +2,8 @@
 //!
 //! Global sequence numbers are assigned under a transaction-scoped advisory lock, so they are
 //! gap-free and commit in order: a node that tails `seq > N` never skips an event that commits
-//! later with a smaller number. Each append sends `NOTIFY oversight_events` so other nodes wake up.
+//! later with a smaller number. Each append sends `NOTIFY oversight_events`, which every node
+//! listens for ([`EventStore::listen`]) to catch up at once.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -233,7 +234,11 @@ impl EventStore for PostgresStore {
     }
 
     async fn log_size(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves").fetch_one(&self.pool).await?;
+        // Leaves are numbered 0.. without gaps: the largest index answers from the primary key,
+        // where a count would read the whole table.
+        let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n as u64)
     }
 
@@ -344,6 +349,20 @@ impl EventStore for PostgresStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// `LISTEN oversight_events` on a connection of its own (sqlx's `PgListener`).
+    async fn listen(&self, wake: std::sync::Arc<tokio::sync::Notify>) -> Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(NOTIFY_CHANNEL).await?;
+        // Anything appended before the LISTEN took effect: catch up once now.
+        wake.notify_one();
+        loop {
+            // After a lost connection `recv` reconnects (notifications meanwhile are lost, so wake
+            // the follower to catch up by sequence number).
+            let _notification = listener.try_recv().await?;
+            wake.notify_one();
+        }
     }
 
     async fn ping(&self) -> Result<()> {

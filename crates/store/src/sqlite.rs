@@ -1,12 +1,16 @@
 //! The SQLite backend: one file, WAL journal, full synchronous commits (an acknowledged append
 //! survives a crash or power loss), migrations embedded in the binary.
+//!
+//! Appends are group-committed: concurrent appends queue to one writer task that commits all that
+//! are waiting in one transaction, so many writers share one fsync (see [`group_committer`]).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Acquire, Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::log::{self, StoredCheckpoint};
 use crate::{
@@ -27,8 +31,17 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// SQLite allows one writer at a time; serialising appends here avoids busy-retry storms.
+    /// SQLite allows one writer at a time; serialising writes here avoids busy-retry storms.
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Appends go to the group committer (see [`group_committer`]), which stops when the last
+    /// clone of the store is dropped.
+    appends: mpsc::UnboundedSender<PendingAppend>,
+}
+
+impl std::fmt::Debug for PendingAppend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingAppend").field("stream", &self.stream).finish_non_exhaustive()
+    }
 }
 
 impl SqliteStore {
@@ -51,7 +64,10 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        let store = SqliteStore { pool, write_lock: Default::default() };
+        let write_lock = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+        let (appends, queue) = mpsc::unbounded_channel();
+        tokio::spawn(group_committer(pool.clone(), write_lock.clone(), queue));
+        let store = SqliteStore { pool, write_lock, appends };
         if migrate {
             store.migrate().await?;
         }
@@ -126,8 +142,148 @@ fn row_to_event(row: &sqlx::sqlite::SqliteRow) -> Result<StoredEvent> {
     })
 }
 
+/// One append waiting for the group committer, and where its answer goes.
+struct PendingAppend {
+    stream: String,
+    expected: u64,
+    events: Vec<NewEvent>,
+    leaves: Vec<(usize, Vec<u8>)>,
+    expect: Vec<Expect>,
+    answer: oneshot::Sender<Result<Vec<StoredEvent>>>,
+}
+
+/// The group committer: takes every append queued while the previous transaction was being
+/// committed, and commits them in one transaction (one fsync). Each append runs in its own
+/// savepoint with its own optimistic-concurrency checks, so one append's conflict (or error) rolls
+/// back that append only. Answers are sent after the commit is durable; if the commit fails,
+/// every append of the batch is answered with the error and nothing of it is stored.
+async fn group_committer(
+    pool: SqlitePool,
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    mut queue: mpsc::UnboundedReceiver<PendingAppend>,
+) {
+    let mut batch = Vec::new();
+    while queue.recv_many(&mut batch, MAX_GROUP).await > 0 {
+        let appends = std::mem::take(&mut batch);
+        let _guard = write_lock.lock().await;
+        match commit_group(&pool, &appends).await {
+            Ok(answers) => {
+                for (append, answer) in appends.into_iter().zip(answers) {
+                    let _ = append.answer.send(answer);
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                let unavailable = e.is_unavailable();
+                for append in appends {
+                    let _ = append.answer.send(Err(if unavailable {
+                        StoreError::Unavailable(why.clone())
+                    } else {
+                        StoreError::Database(why.clone())
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// Most appends committed in one transaction.
+const MAX_GROUP: usize = 256;
+
+/// One transaction for a group of appends, each in its own savepoint. `Err` when the transaction
+/// itself failed (nothing stored); otherwise one answer per append, in order.
+async fn commit_group(pool: &SqlitePool, appends: &[PendingAppend]) -> Result<Vec<Result<Vec<StoredEvent>>>> {
+    let mut tx = pool.begin().await?;
+    let mut answers = Vec::with_capacity(appends.len());
+    for a in appends {
+        let mut savepoint = tx.begin().await?;
+        match append_in(&mut savepoint, a).await {
+            Ok(stored) => {
+                savepoint.commit().await?;
+                answers.push(Ok(stored));
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                answers.push(Err(e));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(answers)
+}
+
+async fn stream_version(conn: &mut sqlx::SqliteConnection, stream: &str) -> Result<u64> {
+    let v: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?")
+        .bind(stream)
+        .fetch_one(conn)
+        .await?;
+    Ok(v as u64)
+}
+
+/// One append inside the group's transaction (it sees the appends committed before it in the
+/// group): its concurrency checks, its events and its log leaves.
+async fn append_in(conn: &mut sqlx::SqliteConnection, a: &PendingAppend) -> Result<Vec<StoredEvent>> {
+    let actual = stream_version(conn, &a.stream).await?;
+    if actual != a.expected {
+        return Err(StoreError::Conflict { stream: a.stream.clone(), expected: a.expected, actual });
+    }
+    // Appends are serialised (one writer), so what is read here cannot change before commit.
+    for e in &a.expect {
+        let actual = stream_version(conn, &e.stream).await?;
+        if actual != e.version {
+            return Err(StoreError::Conflict { stream: e.stream.clone(), expected: e.version, actual });
+        }
+    }
+    let mut stored = Vec::with_capacity(a.events.len());
+    for (i, e) in a.events.iter().enumerate() {
+        let version = a.expected + 1 + i as u64;
+        let payload = serde_json::to_string(&e.payload).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let recorded_at = e.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO events (stream_id, version, kind, payload, actor, recorded_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+        )
+        .bind(&a.stream)
+        .bind(version as i64)
+        .bind(&e.kind)
+        .bind(&payload)
+        .bind(&e.actor)
+        .bind(&recorded_at)
+        .fetch_one(&mut *conn)
+        .await?;
+        stored.push(StoredEvent {
+            seq: seq as u64,
+            stream_id: a.stream.clone(),
+            version,
+            kind: e.kind.clone(),
+            payload: e.payload.clone(),
+            actor: e.actor.clone(),
+            // Round-trip through the stored text so the caller sees exactly what a reader will.
+            recorded_at: DateTime::parse_from_rfc3339(&recorded_at)
+                .expect("just formatted")
+                .with_timezone(&Utc),
+        });
+    }
+    if !a.leaves.is_empty() {
+        let mut idx: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")
+            .fetch_one(&mut *conn)
+            .await?;
+        for (event, data) in &a.leaves {
+            sqlx::query("INSERT INTO log_leaves (idx, data, event_seq) VALUES (?, ?, ?)")
+                .bind(idx)
+                .bind(data)
+                .bind(stored[*event].seq as i64)
+                .execute(&mut *conn)
+                .await?;
+            idx += 1;
+        }
+    }
+    Ok(stored)
+}
+
 #[async_trait]
 impl EventStore for SqliteStore {
+    /// Queued to the group committer; answered once the transaction holding it is durable.
     async fn append_guarded(
         &self,
         stream: &str,
@@ -137,86 +293,26 @@ impl EventStore for SqliteStore {
         expect: &[Expect],
     ) -> Result<Vec<StoredEvent>> {
         check_append_args(stream, events, leaves)?;
-        let _guard = self.write_lock.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let actual: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?")
-                .bind(stream)
-                .fetch_one(&mut *tx)
-                .await?;
-        if actual as u64 != expected_version {
-            return Err(StoreError::Conflict {
-                stream: stream.into(),
-                expected: expected_version,
-                actual: actual as u64,
-            });
-        }
-        // Appends are serialised (one writer), so what is read here cannot change before commit.
-        for e in expect {
-            let actual: i64 =
-                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?")
-                    .bind(&e.stream)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if actual as u64 != e.version {
-                return Err(StoreError::Conflict {
-                    stream: e.stream.clone(),
-                    expected: e.version,
-                    actual: actual as u64,
-                });
-            }
-        }
-        let mut stored = Vec::with_capacity(events.len());
-        for (i, e) in events.iter().enumerate() {
-            let version = expected_version + 1 + i as u64;
-            let payload =
-                serde_json::to_string(&e.payload).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let recorded_at = e.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            let seq: i64 = sqlx::query_scalar(
-                "INSERT INTO events (stream_id, version, kind, payload, actor, recorded_at)
-                 VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
-            )
-            .bind(stream)
-            .bind(version as i64)
-            .bind(&e.kind)
-            .bind(&payload)
-            .bind(&e.actor)
-            .bind(&recorded_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            stored.push(StoredEvent {
-                seq: seq as u64,
-                stream_id: stream.into(),
-                version,
-                kind: e.kind.clone(),
-                payload: e.payload.clone(),
-                actor: e.actor.clone(),
-                // Round-trip through the stored text so the caller sees exactly what a reader will.
-                recorded_at: DateTime::parse_from_rfc3339(&recorded_at)
-                    .expect("just formatted")
-                    .with_timezone(&Utc),
-            });
-        }
-        if !leaves.is_empty() {
-            let mut idx: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")
-                .fetch_one(&mut *tx)
-                .await?;
-            for (event, data) in leaves {
-                sqlx::query("INSERT INTO log_leaves (idx, data, event_seq) VALUES (?, ?, ?)")
-                    .bind(idx)
-                    .bind(data)
-                    .bind(stored[*event].seq as i64)
-                    .execute(&mut *tx)
-                    .await?;
-                idx += 1;
-            }
-        }
-        tx.commit().await?;
-        Ok(stored)
+        let (answer, answered) = oneshot::channel();
+        let pending = PendingAppend {
+            stream: stream.into(),
+            expected: expected_version,
+            events: events.to_vec(),
+            leaves: leaves.to_vec(),
+            expect: expect.to_vec(),
+            answer,
+        };
+        let stopped = || StoreError::Unavailable("the database writer has stopped".into());
+        self.appends.send(pending).map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
     }
 
     async fn log_size(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves").fetch_one(&self.pool).await?;
+        // Leaves are numbered 0.. without gaps: the largest index answers from the primary key,
+        // where a count would read the whole table.
+        let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n as u64)
     }
 

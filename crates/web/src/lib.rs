@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod consistency;
 pub mod error;
 pub mod json;
 pub mod observe;
@@ -64,7 +65,12 @@ pub const DEFAULT_AUTHORITY_NAME: &str = "Export Licensing Authority";
         title = "Oversight API",
         description = "Export-control licensing of surveillance technology. Authenticate with a session \
             cookie from POST /api/session (then send the CSRF token in X-CSRF-Token on every state-changing \
-            request) or with `Authorization: Bearer <API token>`.",
+            request) or with `Authorization: Bearer <API token>`.\n\nRead-your-writes across nodes: every \
+            response carries the header `Oversight-Seq`, the sequence number of the event log the node had \
+            reached (after a write: at least the write's own). Send it back as the request header \
+            `Oversight-Seq: N` to any node and the request is served only once that node has reached N; \
+            a node that cannot within 2 s answers 503 with `Retry-After: 1` and does nothing. A value \
+            that is not a whole number is refused with 422 naming the field `Oversight-Seq`.",
         license(name = "AGPL-3.0-or-later")
     ),
     tags(
@@ -120,6 +126,7 @@ pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
         }),
     )
     .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+    .layer(axum::middleware::from_fn_with_state(state.clone(), consistency::read_your_writes))
     // Outside the panic handler, so that a 500 carries the headers too.
     // A panicking handler fails its own request with a JSON 500, not the connection.
     .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
