@@ -155,6 +155,11 @@ impl fmt::Display for Report {
 }
 
 /// Why verification failed. Each message says exactly what did not match.
+/// How long a record published after the newest checkpoint may wait for a checkpoint that covers
+/// it before it counts as "not in the log" (the server signs at most every
+/// `register.checkpoint_interval_ms`, 250 ms by default).
+pub const PENDING_CHECKPOINT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     #[error("GET {url} failed: {reason}")]
@@ -425,9 +430,12 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
     };
     let line_hashes: Vec<Hash> = lines.iter().map(|l| leaf_hash(l)).collect();
     let mut unmatched = match_lines(&dl.leaves, &line_hashes);
-    if !unmatched.lines.is_empty() {
-        // Records newer than our checkpoint: fetch a fresh one, prove it extends ours, download
-        // the new entries, and match again.
+    // Records newer than our checkpoint: fetch a fresh one, prove it extends ours, download the new
+    // entries, and match again. The server signs checkpoints by a background sequencer (at most
+    // every few hundred milliseconds), so a record published a moment ago may not be in any
+    // checkpoint yet: wait for one that covers it, for a bounded time.
+    let deadline = std::time::Instant::now() + PENDING_CHECKPOINT_WAIT;
+    while !unmatched.lines.is_empty() {
         let newer_note = api.checkpoint()?;
         let newer = open(&newer_note, &verifier)?;
         if newer.size > checkpoint.size {
@@ -445,6 +453,10 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
             checkpoint = newer;
             signed_note = newer_note;
             unmatched = match_lines(&dl.leaves, &line_hashes);
+        } else if std::time::Instant::now() >= deadline {
+            break;
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(200));
         }
     }
     if let Some(&line) = unmatched.lines.first() {
