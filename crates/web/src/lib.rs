@@ -16,6 +16,7 @@ pub mod consistency;
 pub mod error;
 pub mod json;
 pub mod observe;
+pub mod openapi;
 pub mod public_url;
 pub mod query;
 pub mod routes;
@@ -87,7 +88,7 @@ struct ApiDoc;
 
 /// The API router and its OpenAPI description, built from the same handler list.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
         .merge(routes::session::router())
         .merge(routes::applications::router())
@@ -98,6 +99,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::screening::router())
         .merge(routes::assessment::router())
         .split_for_parts();
+    crate::openapi::add_shared_responses(&mut openapi);
     (router, openapi)
 }
 

@@ -76,7 +76,8 @@ fn assert_security_headers(path: &str, h: &HeaderMap) {
     assert!(csp.contains("style-src 'self'"), "{path}: {csp}");
     assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{path}: {csp}");
     // Scripts only from this site (the vendored htmx): no inline script, no other origin.
-    let script = csp.split(';').map(str::trim).find(|d| d.starts_with("script-src")).unwrap_or("script-src 'none'");
+    let script =
+        csp.split(';').map(str::trim).find(|d| d.starts_with("script-src")).unwrap_or("script-src 'none'");
     assert!(script == "script-src 'self'" || script == "script-src 'none'", "{path}: {csp}");
     assert_eq!(get("x-content-type-options"), "nosniff", "{path}");
     assert_eq!(get("x-frame-options"), "DENY", "{path}");

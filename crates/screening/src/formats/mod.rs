@@ -143,15 +143,15 @@ pub(crate) fn parse_dates(text: &str) -> Vec<String> {
 }
 
 fn year_of(s: &str) -> Option<u32> {
-    parse_date(s).and_then(|d| d[..4].parse().ok())
+    parse_date(s).and_then(|d| d.get(..4)?.parse().ok())
 }
 
 pub(crate) fn parse_date(t: &str) -> Option<String> {
     let t = t.trim();
-    let b = t.as_bytes();
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
-    // ISO: YYYY, YYYY-MM, YYYY-MM-DD (with optional time suffix).
-    if b.len() >= 4 && digits(&t[..4]) {
+    // ISO: YYYY, YYYY-MM, YYYY-MM-DD (with optional time suffix). Slices are taken with `get`: list
+    // text is not ASCII, and a byte offset inside a character must not panic (found by fuzzing).
+    if t.get(..4).is_some_and(digits) {
         let parts: Vec<&str> = t.split(['-', 'T', ' ']).take(3).collect();
         return match parts.as_slice() {
             [y] if y.len() == 4 => Some(y.to_string()),
@@ -173,8 +173,9 @@ pub(crate) fn parse_date(t: &str) -> Option<String> {
     }
     // OFAC: "10 Dec 1948", "Dec 1948".
     let words: Vec<&str> = t.split_whitespace().collect();
-    let month =
-        |w: &str| MONTHS.iter().position(|m| w.len() >= 3 && w[..3].eq_ignore_ascii_case(m)).map(|i| i + 1);
+    let month = |w: &str| {
+        MONTHS.iter().position(|m| w.get(..3).is_some_and(|w| w.eq_ignore_ascii_case(m))).map(|i| i + 1)
+    };
     match words.as_slice() {
         [d, m, y] if digits(d) && digits(y) && y.len() == 4 => {
             month(m).map(|m| format!("{y}-{m:02}-{d:0>2}"))

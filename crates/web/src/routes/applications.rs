@@ -159,7 +159,8 @@ pub struct AddItem {
 /// Adds an item to a draft.
 #[utoipa::path(post, path = "/api/applications/{id}/items", tag = "applications", request_body = AddItem,
     params(("id" = String, Path)),
-    responses((status = 201, body = ApplicationView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ApplicationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn add_item(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -179,7 +180,8 @@ async fn add_item(
 /// Removes an item from a draft.
 #[utoipa::path(delete, path = "/api/applications/{id}/items/{item_id}", tag = "applications",
     params(("id" = String, Path), ("item_id" = String, Path)),
-    responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn remove_item(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -203,7 +205,8 @@ pub struct AddParty {
 /// Adds a party (end user, consignee, ultimate end user, intermediary) to a draft.
 #[utoipa::path(post, path = "/api/applications/{id}/parties", tag = "applications", request_body = AddParty,
     params(("id" = String, Path)),
-    responses((status = 201, body = ApplicationView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ApplicationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn add_party(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -224,7 +227,8 @@ async fn add_party(
 /// Removes a party from a draft.
 #[utoipa::path(delete, path = "/api/applications/{id}/parties/{party_id}", tag = "applications",
     params(("id" = String, Path), ("party_id" = String, Path)),
-    responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn remove_party(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
