@@ -57,7 +57,17 @@ pub fn parse_ofac_xml(path: &Path) -> Result<Vec<Entry>, Error> {
     Ok(out)
 }
 
+/// The largest XML file read out of a zipped list: well above OFAC's full SDN advanced XML, and a
+/// bound on what a small hostile archive (a "zip bomb") can make the importer hold in memory.
+pub const MAX_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
+
 fn unzip_xml(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, PathBuf), Error> {
+    unzip_xml_capped(path, bytes, MAX_UNZIPPED_BYTES)
+}
+
+/// Reads the archive's XML file, refusing it (without reading further) once it passes `cap`
+/// bytes, whatever size the archive's header claims.
+fn unzip_xml_capped(path: &Path, bytes: &[u8], cap: u64) -> Result<(Vec<u8>, PathBuf), Error> {
     let bad = |e: &dyn std::fmt::Display| Error::parse(path, 0, format!("unreadable zip archive: {e}"));
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
     let name = archive
@@ -65,8 +75,22 @@ fn unzip_xml(path: &Path, bytes: &[u8]) -> Result<(Vec<u8>, PathBuf), Error> {
         .find(|n| n.to_ascii_lowercase().ends_with(".xml"))
         .map(str::to_string)
         .ok_or_else(|| bad(&"no .xml file inside"))?;
+    let too_big = || {
+        Error::parse(
+            path,
+            0,
+            format!("{name} inside the archive is larger than {} MiB unzipped: refused", cap / (1024 * 1024)),
+        )
+    };
+    let file = archive.by_name(&name).map_err(|e| bad(&e))?;
+    if file.size() > cap {
+        return Err(too_big());
+    }
     let mut xml = Vec::new();
-    archive.by_name(&name).map_err(|e| bad(&e))?.read_to_end(&mut xml).map_err(|e| bad(&e))?;
+    file.take(cap + 1).read_to_end(&mut xml).map_err(|e| bad(&e))?;
+    if xml.len() as u64 > cap {
+        return Err(too_big());
+    }
     Ok((xml, PathBuf::from(format!("{}!/{name}", path.display()))))
 }
 
@@ -195,4 +219,30 @@ fn parse_entity(
         }
     }
     Ok(e)
+}
+
+#[cfg(test)]
+mod zip_cap_tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zipped(xml: &[u8]) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut out);
+        w.start_file("list.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(xml).unwrap();
+        w.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_zipped_list_larger_than_the_cap_unzipped_is_refused_naming_the_file() {
+        // 4 MiB of one byte compresses to a few KB: a small "zip bomb".
+        let bomb = zipped(&vec![b' '; 4 * 1024 * 1024]);
+        assert!(bomb.len() < 64 * 1024, "{}", bomb.len());
+        let err = unzip_xml_capped(Path::new("sdn.zip"), &bomb, 1024 * 1024).unwrap_err().to_string();
+        assert!(err.contains("sdn.zip") && err.contains("larger than 1 MiB unzipped"), "{err}");
+        let (xml, _) = unzip_xml_capped(Path::new("sdn.zip"), &zipped(b"<x/>"), 1024 * 1024).unwrap();
+        assert_eq!(xml, b"<x/>");
+    }
 }
