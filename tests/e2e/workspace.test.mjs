@@ -125,6 +125,19 @@ const checks = [
     assert.ok(await officer.locator('ol.timeline li').count() >= 1, 'a timeline entry');
     await accessible(officer, 'case');
   }],
+  ['an approver sees the decision form; the recommending officer is told another approver decides', async () => {
+    const approver = await session();
+    await signIn(approver, 'approver@authority.example');
+    await approver.goto(`${base}/work`);
+    const pending = approver.locator('section.queue-group', { hasText: 'Waiting for you' }).locator('tr', { hasText: 'Pending decision' }).locator('a').first();
+    await Promise.all([approver.waitForURL(/\/applications\/[0-9a-f-]{36}$/), pending.click()]);
+    await approver.getByRole('button', { name: 'Record decision' }).waitFor();
+    assert.ok(await approver.getByLabel('Public rationale (published on the register)').count() === 1);
+    await accessible(approver, 'case-decide');
+    await officer.goto(approver.url());
+    assert.equal(await officer.getByRole('button', { name: 'Record decision' }).count(), 0);
+    await officer.getByText('Another approver must decide').waitFor();
+  }],
   ['an exporter sees only its own applications', async () => {
     await signIn(exporter, 'compliance@nordwatch.example');
     assert.match(exporter.url(), /\/applications$/);

@@ -180,3 +180,109 @@ async fn the_work_queue_explains_a_bad_filter_and_keeps_it() {
     let html = resp.text().await.unwrap();
     assert!(html.contains("India") && !html.contains("Mexico"), "only Indian cases");
 }
+
+/// The id of the demo's case waiting for a decision.
+async fn pending_case(server: &TestServer) -> String {
+    let officer = server.login("officer@authority.example").await;
+    let (status, list) = officer.get("/api/applications?status=pending_decision").await;
+    assert_eq!(status, StatusCode::OK);
+    list.as_array().and_then(|a| a.first()).expect("a pending demo case")["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approver_decides_on_the_case_page_and_a_refused_form_keeps_what_was_typed() {
+    let server = TestServer::sqlite().await;
+    let id = pending_case(&server).await;
+    let path = format!("/applications/{id}");
+    // The recommending officer (the demo's officer recommended this case) sees why they cannot
+    // decide, not a decision form.
+    let (officer, _) = sign_in(&server, "officer@authority.example").await;
+    let html = officer.get(server.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("Record decision"), "the officer has no decide button");
+    assert!(html.contains("Another approver must decide") && html.contains("four-eyes"), "and is told why");
+    let (approver, csrf) = sign_in(&server, "approver@authority.example").await;
+    let html = approver.get(server.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Record decision"));
+    // No outcome: refused, nothing stored, the rationale typed is still there.
+    let before = server.events().await;
+    let resp = approver
+        .post(server.url(&format!("{path}/decision")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("public_rationale", "Typed <rationale> kept"),
+            ("criteria", "2"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Choose the outcome of your decision"));
+    assert!(
+        html.contains("Typed &#60;rationale&#62; kept") || html.contains("Typed &lt;rationale&gt; kept"),
+        "escaped and kept"
+    );
+    assert!(
+        html.contains("id=\"crit-2\" name=\"criteria\" value=\"2\" checked"),
+        "the ticked criterion is kept"
+    );
+    assert_eq!(server.events().await, before);
+    // A criterion out of range is named.
+    let resp = approver
+        .post(server.url(&format!("{path}/decision")))
+        .form(&[("csrf_token", csrf.as_str()), ("outcome", "deny"), ("criteria", "9")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("Criteria: “9” is not one of 1 to 8"));
+    // A denial with its criteria and rationale (and the justification, should it depart from the
+    // assessment) is taken.
+    let resp = approver
+        .post(server.url(&format!("{path}/decision")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("outcome", "deny"),
+            ("criteria", "2"),
+            ("criteria", "7"),
+            ("public_rationale", "Clear risk of use in internal repression of journalists."),
+            (
+                "departure_justification",
+                "The end user's record since the assessment leaves no doubt of misuse.",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{}", resp.text().await.unwrap_or_default());
+    let (_, view) =
+        server.login("officer@authority.example").await.get(&format!("/api/applications/{id}")).await;
+    assert_eq!(view["status"], "denied");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exporter_cannot_post_a_decision_or_recommendation() {
+    let server = TestServer::sqlite().await;
+    let id = pending_case(&server).await;
+    let (exporter, csrf) = sign_in(&server, "compliance@helix-forensics.example").await;
+    let before = server.events().await;
+    for action in ["decision", "recommendation"] {
+        let resp = exporter
+            .post(server.url(&format!("/applications/{id}/{action}")))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("outcome", "approve"),
+                ("public_rationale", "x"),
+                ("reasoning", "x"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            resp.status() == StatusCode::FORBIDDEN || resp.status() == StatusCode::NOT_FOUND,
+            "{action}: {}",
+            resp.status()
+        );
+    }
+    assert_eq!(server.events().await, before);
+}

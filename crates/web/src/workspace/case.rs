@@ -10,7 +10,8 @@ use axum::{
 };
 use oversight_app::{ApplicationView, HistoryEntry, assessment::CaseAssessments};
 use oversight_domain::{
-    ApplicationId, ApplicationStatus, Role,
+    ApplicationId, ApplicationStatus, Command, Role,
+    application::Outcome,
     screening::{Alert, Verdict},
 };
 use serde::Deserialize;
@@ -18,7 +19,7 @@ use serde_json::Value;
 
 use super::{
     display::{date, date_time, humanise, iso, thousands, working_days},
-    page::{CsrfForm, Layout, Signed, SignedIn, app_error, render},
+    page::{CsrfBytes, CsrfForm, Layout, Signed, SignedIn, app_error, render},
     session::FieldMessage,
 };
 use crate::AppState;
@@ -102,6 +103,39 @@ struct Moment {
     why: Option<String>,
 }
 
+/// What a person typed into the recommendation or decision form, shown again with the errors
+/// when the form is refused (nothing typed is lost).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    reasoning: String,
+    #[serde(default)]
+    conditions: String,
+    /// Criteria 1–8, one field per ticked box (`criteria=2&criteria=7`), gathered by [`criteria_of`].
+    #[serde(default)]
+    public_rationale: String,
+    #[serde(default)]
+    internal_note: String,
+    #[serde(default)]
+    departure_justification: String,
+}
+
+/// Whether the viewer may decide, and if not, why (four-eyes shown, not hidden).
+enum DecideState {
+    NotPending,
+    MayDecide,
+    Recommender,
+    NotApprover,
+}
+
+struct Criterion {
+    number: u8,
+    label: &'static str,
+    checked: bool,
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CasePage {
@@ -129,6 +163,47 @@ struct CasePage {
     history: Vec<Moment>,
     decision: Option<String>,
     licence: Option<String>,
+    can_recommend: bool,
+    recommendation: Option<String>,
+    decide: DecideState,
+    draft: DecisionForm,
+    criteria: Vec<Criterion>,
+}
+
+/// The criteria of Council Common Position 2008/944/CFSP, as a decision relies on them.
+const CRITERIA: [&str; 8] = [
+    "1. International obligations and sanctions",
+    "2. Human rights and international humanitarian law",
+    "3. Internal situation in the country of final destination",
+    "4. Regional peace, security and stability",
+    "5. National security of member states and allies",
+    "6. Behaviour towards terrorism and international law",
+    "7. Risk of diversion or re-export",
+    "8. Technical and economic capacity of the recipient country",
+];
+
+/// The ticked criteria of a submitted form (`criteria` may repeat).
+fn criteria_of(body: &[u8]) -> Result<Vec<u8>, String> {
+    form_urlencoded::parse(body)
+        .filter(|(k, _)| k == "criteria")
+        .map(|(_, v)| match v.parse::<u8>() {
+            Ok(n) if (1..=8).contains(&n) => Ok(n),
+            _ => Err(format!("Criteria: “{v}” is not one of 1 to 8")),
+        })
+        .collect()
+}
+
+fn outcome_of(s: &str) -> Option<Outcome> {
+    match s {
+        "approve" => Some(Outcome::Approve),
+        "approve_with_conditions" => Some(Outcome::ApproveWithConditions),
+        "deny" => Some(Outcome::Deny),
+        _ => None,
+    }
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
 fn text(v: &Value) -> String {
@@ -249,6 +324,17 @@ fn moment(h: &HistoryEntry) -> Moment {
 }
 
 async fn case_page_for(s: &AppState, v: &Signed, id: ApplicationId, errors: Vec<FieldMessage>) -> Response {
+    case_page_with(s, v, id, errors, DecisionForm::default(), Vec::new()).await
+}
+
+async fn case_page_with(
+    s: &AppState,
+    v: &Signed,
+    id: ApplicationId,
+    errors: Vec<FieldMessage>,
+    draft: DecisionForm,
+    ticked: Vec<u8>,
+) -> Response {
     let view: ApplicationView = match s.app.get_application(&v.actor, id) {
         Ok(view) => view,
         Err(e) => return app_error(s, e, Some(v)),
@@ -345,6 +431,29 @@ async fn case_page_for(s: &AppState, v: &Signed, id: ApplicationId, errors: Vec<
                 .licence
                 .as_ref()
                 .map(|l| format!("{} ({}), valid until {}", l.number, label(&l.status), date(l.expires_at))),
+            can_recommend: authority
+                && v.has(Role::LicensingOfficer)
+                && matches!(a.status, ApplicationStatus::UnderReview | ApplicationStatus::Consultation),
+            recommendation: a.recommendation.as_ref().map(|r| {
+                let by = s.app.user_name(Some(r.by)).unwrap_or_default();
+                format!("{} by {by} on {}: {}", label(&r.outcome), date(r.at), r.reasoning)
+            }),
+            decide: match (&a.status, &a.recommendation) {
+                (ApplicationStatus::PendingDecision, Some(r)) if r.by == v.actor.user => {
+                    DecideState::Recommender
+                }
+                (ApplicationStatus::PendingDecision, _) if authority && v.has(Role::Approver) => {
+                    DecideState::MayDecide
+                }
+                (ApplicationStatus::PendingDecision, _) if authority => DecideState::NotApprover,
+                _ => DecideState::NotPending,
+            },
+            draft,
+            criteria: CRITERIA
+                .iter()
+                .zip(1u8..)
+                .map(|(label, number)| Criterion { number, label, checked: ticked.contains(&number) })
+                .collect(),
         },
     )
 }
@@ -410,6 +519,85 @@ pub async fn adjudicate(
         Ok(_) => Redirect::to(&format!("/applications/{id}#screening")).into_response(),
         Err(oversight_app::AppError::Invalid(f)) => {
             case_page_for(&s, &v, id, vec![FieldMessage { field: "alerts", message: f.message }]).await
+        }
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}
+
+/// `POST /applications/{id}/recommendation`: the case officer's recommendation.
+pub async fn recommend(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(v, form): CsrfForm<DecisionForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    let Some(outcome) = outcome_of(&form.outcome) else {
+        let errors =
+            vec![FieldMessage { field: "recommend", message: "Choose the outcome you recommend".into() }];
+        return case_page_with(&s, &v, id, errors, form, Vec::new()).await;
+    };
+    let cmd = Command::Recommend {
+        outcome,
+        reasoning: form.reasoning.trim().to_string(),
+        conditions: lines(&form.conditions),
+    };
+    match s.app.execute(&v.actor, id, cmd).await {
+        Ok(_) => Redirect::to(&format!("/applications/{id}#summary")).into_response(),
+        Err(oversight_app::AppError::Invalid(f)) => {
+            let errors = vec![FieldMessage {
+                field: "recommend",
+                message: format!("{}: {}", humanise(&f.field), f.message),
+            }];
+            case_page_with(&s, &v, id, errors, form, Vec::new()).await
+        }
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}
+
+/// `POST /applications/{id}/decision`: the approver's decision (never the recommending officer's).
+pub async fn decide(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfBytes(v, body): CsrfBytes,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    let form: DecisionForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let (criteria, mut errors) = match criteria_of(&body) {
+        Ok(c) => (c, Vec::new()),
+        Err(m) => (Vec::new(), vec![FieldMessage { field: "decide", message: m }]),
+    };
+    let outcome = outcome_of(&form.outcome);
+    if outcome.is_none() {
+        errors.push(FieldMessage { field: "decide", message: "Choose the outcome of your decision".into() });
+    }
+    let Some(outcome) = outcome.filter(|_| errors.is_empty()) else {
+        return case_page_with(&s, &v, id, errors, form, criteria).await;
+    };
+    let result = s
+        .app
+        .decide_case(
+            &v.actor,
+            id,
+            outcome,
+            criteria.clone(),
+            form.public_rationale.trim().to_string(),
+            form.internal_note.trim().to_string(),
+            lines(&form.conditions),
+            form.departure_justification.trim().to_string(),
+        )
+        .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/applications/{id}#summary")).into_response(),
+        Err(oversight_app::AppError::Invalid(f)) => {
+            let errors = vec![FieldMessage {
+                field: "decide",
+                message: format!("{}: {}", humanise(&f.field), f.message),
+            }];
+            case_page_with(&s, &v, id, errors, form, criteria).await
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }

@@ -44,6 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}", get(case::case_page))
         .route("/applications/{id}/assign", post(case::assign_to_me))
         .route("/applications/{id}/alerts/{alert}", post(case::adjudicate))
+        .route("/applications/{id}/recommendation", post(case::recommend))
+        .route("/applications/{id}/decision", post(case::decide))
         .route("/register/verify", get(verify::verify_page))
         .route("/static/oversight.css", get(stylesheet))
         .route("/static/htmx.min.js", get(htmx))

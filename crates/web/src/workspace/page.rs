@@ -115,6 +115,28 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let CsrfBytes(signed, bytes) = CsrfBytes::from_request(req, state).await?;
+        let form: T = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+            error_page(
+                state,
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                &e.to_string(),
+                Some(&signed),
+            )
+        })?;
+        Ok(CsrfForm(signed, form))
+    }
+}
+
+/// As [`CsrfForm`], with the form's bytes as sent (for fields that repeat, such as ticked boxes).
+#[derive(Debug)]
+pub struct CsrfBytes(pub Signed, pub Bytes);
+
+impl FromRequest<AppState> for CsrfBytes {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let Some(signed) = Signed::from_parts(&parts, state).await else {
             return Err(to_login(&parts.uri));
@@ -129,16 +151,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             )
         })?;
         check_csrf(state, &signed, &bytes).map_err(|r| *r)?;
-        let form: T = serde_urlencoded::from_bytes(&bytes).map_err(|e| {
-            error_page(
-                state,
-                StatusCode::BAD_REQUEST,
-                "The form could not be read",
-                &e.to_string(),
-                Some(&signed),
-            )
-        })?;
-        Ok(CsrfForm(signed, form))
+        Ok(CsrfBytes(signed, bytes))
     }
 }
 
