@@ -45,15 +45,18 @@ async function signIn(page, email) {
 /**
  * axe-core on the page as it is, at desktop and phone width, with a screenshot of each. axe runs in
  * a separate context that bypasses the page's CSP (which forbids injected scripts), with the same
- * cookies, so what it checks is what the person sees.
+ * cookies; the document checked is the one the person has in front of them (copied from their page,
+ * so the answer to a refused form is checked, not a fresh GET of its address).
  */
 async function accessible(page, name) {
   const state = await page.context().storageState();
   const url = page.url();
+  const html = await page.content();
   for (const [label, viewport] of Object.entries(WIDTHS)) {
     const ctx = await browser.newContext({ viewport, bypassCSP: true, storageState: state });
     const p = await ctx.newPage();
     await p.goto(url);
+    await p.setContent(html, { waitUntil: 'load' });
     await p.screenshot({ path: path.join(screens, `${name}-${label}.png`), fullPage: true });
     await p.addScriptTag({ content: AXE });
     const result = await p.evaluate(async () => await globalThis.axe.run(document, {
