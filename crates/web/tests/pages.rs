@@ -40,7 +40,7 @@ async fn the_register_page_lists_the_demo_decisions_with_links_to_the_open_data(
         assert!(html.contains(&format!("href=\"{link}\"")), "missing link to {link}");
     }
     assert!(!html.contains("<script"), "the pages need no JavaScript");
-    let css = reqwest::get(site.url("/static/register.css")).await.unwrap();
+    let css = reqwest::get(site.url("/static/oversight.css")).await.unwrap();
     assert_eq!(css.status(), StatusCode::OK);
 }
 

@@ -95,7 +95,7 @@ async fn every_response_carries_the_security_headers() {
         "/register/999",
         "/register/decisions.csv",
         "/register/feed.atom",
-        "/static/register.css",
+        "/static/oversight.css",
         "/api/health",
         "/api/register",
         "/api/openapi.json",
@@ -176,7 +176,7 @@ async fn nothing_authenticated_is_cached() {
     assert!(no_store(resp.headers()), "bearer: {:?}", resp.headers());
 
     // The public stylesheet, fetched without credentials, may still be cached.
-    let css = Client::new().get(format!("{}/static/register.css", t.base)).send().await.unwrap();
+    let css = Client::new().get(format!("{}/static/oversight.css", t.base)).send().await.unwrap();
     assert!(!no_store(css.headers()));
 }
 

@@ -8,7 +8,7 @@
 use axum::{
     Router,
     extract::{Path, RawQuery, State},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{Html, IntoResponse, Response},
     routing::get,
 };
@@ -22,9 +22,6 @@ use std::{collections::BTreeMap, fmt::Write as _};
 
 use super::register::{MAX_PAGE, OUTCOMES, SECTORS, escape, is_sector};
 use crate::{AppState, error::ApiError, public_url::PublicBase};
-
-/// The stylesheet of the public pages, served from the binary (no CDN).
-const STYLESHEET: &str = include_str!("../../static/register.css");
 
 /// Criteria of Council Common Position 2008/944/CFSP, as relied on for refusals.
 const CRITERIA: [&str; 8] = [
@@ -46,14 +43,6 @@ pub fn router() -> Router<AppState> {
         .route("/register", get(search_page))
         .route("/register/stats", get(stats_page))
         .route("/register/{index}", get(record_page))
-        .route("/static/register.css", get(stylesheet))
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        STYLESHEET,
-    )
 }
 
 /// The search form's parameters, all as typed: an empty field means "any", and every value is
@@ -163,7 +152,7 @@ fn layout(title: &str, body: &str) -> String {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} — Oversight public register</title>
-<link rel="stylesheet" href="/static/register.css">
+<link rel="stylesheet" href="/static/oversight.css">
 <link rel="alternate" type="application/atom+xml" title="New decisions" href="/register/feed.atom">
 </head>
 <body>
