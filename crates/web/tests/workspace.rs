@@ -286,3 +286,45 @@ async fn an_exporter_cannot_post_a_decision_or_recommendation() {
     }
     assert_eq!(server.events().await, before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_records_the_assessment_from_the_case_page_and_an_exporter_cannot() {
+    let server = TestServer::sqlite().await;
+    let officer_api = server.login("officer@authority.example").await;
+    let (_, list) = officer_api.get("/api/applications?status=under_review").await;
+    let case = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["organisation_name"] == "Sentinel Signal Ltd")
+        .expect("an under-review demo case of Sentinel Signal");
+    let id = case["id"].as_str().unwrap().to_string();
+    let path = format!("/applications/{id}");
+    let (exporter, exporter_csrf) = sign_in(&server, "compliance@sentinel-signal.example").await;
+    let (officer, csrf) = sign_in(&server, "officer@authority.example").await;
+    let html = officer.get(server.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Run and record the risk assessment"));
+    // The exporter owns the case but may not assess it: refused, nothing stored.
+    let before = server.events().await;
+    let resp = exporter
+        .post(server.url(&format!("{path}/assessment")))
+        .form(&[("csrf_token", exporter_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(server.events().await, before);
+    let exporter_page = exporter.get(server.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(!exporter_page.contains("risk assessment"), "no assessment section for the exporter");
+    // The officer records it; the page then shows the score and the factors.
+    let resp = officer
+        .post(server.url(&format!("{path}/assessment")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html = officer.get(server.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Country score") && html.contains("What the score is made of"));
+    assert!(html.contains("Assess again with today"));
+}

@@ -93,6 +93,7 @@ struct AssessmentView {
     hria: String,
     blockers: Vec<String>,
     recorded: String,
+    uncleared: Vec<String>,
 }
 
 struct Moment {
@@ -166,6 +167,8 @@ struct CasePage {
     can_recommend: bool,
     recommendation: Option<String>,
     decide: DecideState,
+    can_assess: bool,
+    can_clear: bool,
     draft: DecisionForm,
     criteria: Vec<Criterion>,
 }
@@ -298,6 +301,7 @@ fn assessment_view(c: &CaseAssessments) -> Option<AssessmentView> {
             _ => "Not required".into(),
         },
         blockers: c.decision_blockers.clone(),
+        uncleared: c.uncleared_red_flags.clone(),
         recorded: format!(
             "{} by {}",
             date_time(latest.recorded_at),
@@ -448,6 +452,11 @@ async fn case_page_with(
                 (ApplicationStatus::PendingDecision, _) if authority => DecideState::NotApprover,
                 _ => DecideState::NotPending,
             },
+            can_assess: authority
+                && (v.has(Role::LicensingOfficer) || v.has(Role::HumanRightsAssessor))
+                && a.status.is_open()
+                && a.submitted_at.is_some(),
+            can_clear: authority && v.has(Role::Approver),
             draft,
             criteria: CRITERIA
                 .iter()
@@ -598,6 +607,53 @@ pub async fn decide(
                 message: format!("{}: {}", humanise(&f.field), f.message),
             }];
             case_page_with(&s, &v, id, errors, form, criteria).await
+        }
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssessForm {}
+
+/// `POST /applications/{id}/assessment`: runs the risk assessment and records it.
+pub async fn assess(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(v, _): CsrfForm<AssessForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    match s.app.record_assessment(&v.actor, id).await {
+        Ok(_) => Redirect::to(&format!("/applications/{id}#assessment")).into_response(),
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ClearForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /applications/{id}/red-flags/clear`: an approver (not the one who recorded the
+/// assessment) clears its red flags with a reason.
+pub async fn clear_red_flags(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(v, form): CsrfForm<ClearForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    match s.app.clear_red_flags(&v.actor, id, form.reason.trim()).await {
+        Ok(_) => Redirect::to(&format!("/applications/{id}#assessment")).into_response(),
+        Err(oversight_app::AppError::Invalid(f)) => {
+            let errors = vec![FieldMessage {
+                field: "clear",
+                message: format!("{}: {}", humanise(&f.field), f.message),
+            }];
+            case_page_for(&s, &v, id, errors).await
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }

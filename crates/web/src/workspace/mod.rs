@@ -46,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/alerts/{alert}", post(case::adjudicate))
         .route("/applications/{id}/recommendation", post(case::recommend))
         .route("/applications/{id}/decision", post(case::decide))
+        .route("/applications/{id}/assessment", post(case::assess))
+        .route("/applications/{id}/red-flags/clear", post(case::clear_red_flags))
         .route("/register/verify", get(verify::verify_page))
         .route("/static/oversight.css", get(stylesheet))
         .route("/static/htmx.min.js", get(htmx))
