@@ -8,7 +8,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use oversight_app::{ApplicationView, HistoryEntry, assessment::CaseAssessments};
+use oversight_app::{AppError, ApplicationView, HistoryEntry, assessment::CaseAssessments};
 use oversight_domain::{
     ApplicationId, ApplicationStatus, Command, Role,
     application::Outcome,
@@ -157,6 +157,8 @@ struct CasePage {
     parties: Vec<PartyRow>,
     documents: Vec<DocRow>,
     authority: bool,
+    /// Whether the viewer's role may read the case's screening and assessment records.
+    case_records: bool,
     can_assign: bool,
     can_adjudicate: bool,
     alerts: Vec<AlertView>,
@@ -348,12 +350,20 @@ async fn case_page_with(
         Err(e) => return app_error(s, e, Some(v)),
     };
     let authority = v.is_authority();
-    let alerts = if authority { s.app.alerts(&v.actor, id).unwrap_or_default() } else { Vec::new() };
-    let assessment = if authority {
-        s.app.case_assessments(&v.actor, id).await.ok().as_ref().and_then(assessment_view)
-    } else {
-        None
+    // The screening and assessment records are for the case-working roles: a role without them
+    // (an exporter, an enforcement officer) gets no such section, never an empty one; any other
+    // failure is the page's error, not "nothing found".
+    let alerts = match s.app.alerts(&v.actor, id) {
+        Ok(alerts) => Some(alerts),
+        Err(AppError::Forbidden(_)) => None,
+        Err(e) => return app_error(s, e, Some(v)),
     };
+    let assessment = match s.app.case_assessments(&v.actor, id).await {
+        Ok(c) => Some(assessment_view(&c)),
+        Err(AppError::Forbidden(_)) => None,
+        Err(e) => return app_error(s, e, Some(v)),
+    };
+    let case_records = alerts.is_some() && assessment.is_some();
     let a = &view.application;
     let list = s.app.control_list();
     let targets = s.app.clock_targets();
@@ -424,8 +434,9 @@ async fn case_page_with(
                 && a.status == ApplicationStatus::Submitted
                 && a.assigned_officer.is_none(),
             can_adjudicate: authority && v.has(Role::LicensingOfficer),
-            alerts: alerts.iter().map(alert_view).collect(),
-            assessment,
+            alerts: alerts.unwrap_or_default().iter().map(alert_view).collect(),
+            assessment: assessment.flatten(),
+            case_records,
             history: history.iter().rev().map(moment).collect(),
             decision: a
                 .decision
