@@ -8,7 +8,10 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use oversight_app::{AppError, ApplicationView, HistoryEntry, assessment::CaseAssessments};
+use oversight_app::{
+    AppError, ApplicationView, HistoryEntry,
+    assessment::{CaseAssessments, risk::Hria},
+};
 use oversight_domain::{
     ApplicationId, ApplicationStatus, Command, Role,
     application::Outcome,
@@ -123,6 +126,23 @@ pub struct DecisionForm {
     departure_justification: String,
 }
 
+/// What a person typed into a refused form, shown again with its errors.
+#[derive(Debug, Default)]
+struct Typed {
+    decision: DecisionForm,
+    /// The ticked criteria of a refused decision.
+    ticked: Vec<u8>,
+    /// The sections of a refused HRIA.
+    hria: Option<Hria>,
+}
+
+/// One section of the HRIA form: the policy's sections, in their order.
+struct HriaField {
+    key: String,
+    title: &'static str,
+    text: String,
+}
+
 /// Whether the viewer may decide, and if not, why (four-eyes shown, not hidden).
 enum DecideState {
     NotPending,
@@ -173,6 +193,12 @@ struct CasePage {
     can_clear: bool,
     draft: DecisionForm,
     criteria: Vec<Criterion>,
+    /// The assessor's form: the latest HRIA's sections (or what was typed), when they may record one.
+    can_record_hria: bool,
+    hria_fields: Vec<HriaField>,
+    /// The latest HRIA recorded, section by section, and who recorded it.
+    hria_recorded: Option<String>,
+    hria_sections: Vec<HriaField>,
 }
 
 /// The criteria of Council Common Position 2008/944/CFSP, as a decision relies on them.
@@ -265,6 +291,11 @@ fn alert_view(a: &Alert) -> AlertView {
     }
 }
 
+/// The code a value serialises to (`item_capabilities`).
+fn label_code(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
 fn label(v: &impl serde::Serialize) -> String {
     serde_json::to_value(v).ok().as_ref().and_then(Value::as_str).map(humanise).unwrap_or_default()
 }
@@ -330,7 +361,7 @@ fn moment(h: &HistoryEntry) -> Moment {
 }
 
 async fn case_page_for(s: &AppState, v: &Signed, id: ApplicationId, errors: Vec<FieldMessage>) -> Response {
-    case_page_with(s, v, id, errors, DecisionForm::default(), Vec::new()).await
+    case_page_with(s, v, id, errors, Typed::default()).await
 }
 
 async fn case_page_with(
@@ -338,13 +369,16 @@ async fn case_page_with(
     v: &Signed,
     id: ApplicationId,
     errors: Vec<FieldMessage>,
-    draft: DecisionForm,
-    ticked: Vec<u8>,
+    typed: Typed,
 ) -> Response {
     let view: ApplicationView = match s.app.get_application(&v.actor, id) {
         Ok(view) => view,
         Err(e) => return app_error(s, e, Some(v)),
     };
+    // An exporter's draft is a task list of what is left to fill in (`draft`).
+    if view.application.status == ApplicationStatus::Draft && !v.is_authority() {
+        return super::draft::task_list(s, v, &view.application);
+    }
     let history = match s.app.history(&v.actor, id) {
         Ok(h) => h,
         Err(e) => return app_error(s, e, Some(v)),
@@ -358,10 +392,19 @@ async fn case_page_with(
         Err(AppError::Forbidden(_)) => None,
         Err(e) => return app_error(s, e, Some(v)),
     };
-    let assessment = match s.app.case_assessments(&v.actor, id).await {
-        Ok(c) => Some(assessment_view(&c)),
+    let assessments = match s.app.case_assessments(&v.actor, id).await {
+        Ok(c) => Some(c),
         Err(AppError::Forbidden(_)) => None,
         Err(e) => return app_error(s, e, Some(v)),
+    };
+    let assessment = assessments.as_ref().map(assessment_view);
+    let latest_hria = assessments.as_ref().and_then(|c| c.hria.as_ref());
+    let hria_fields = |h: Option<&Hria>| -> Vec<HriaField> {
+        let h = h.cloned().unwrap_or_default();
+        h.sections()
+            .into_iter()
+            .map(|(section, text)| HriaField { key: label_code(&section), title: section.title(), text: text.to_string() })
+            .collect()
     };
     let case_records = alerts.is_some() && assessment.is_some();
     let a = &view.application;
@@ -468,12 +511,25 @@ async fn case_page_with(
                 && a.status.is_open()
                 && a.submitted_at.is_some(),
             can_clear: authority && v.has(Role::Approver),
-            draft,
             criteria: CRITERIA
                 .iter()
                 .zip(1u8..)
-                .map(|(label, number)| Criterion { number, label, checked: ticked.contains(&number) })
+                .map(|(label, number)| Criterion { number, label, checked: typed.ticked.contains(&number) })
                 .collect(),
+            draft: typed.decision,
+            can_record_hria: authority
+                && v.has(Role::HumanRightsAssessor)
+                && a.status.is_open()
+                && a.submitted_at.is_some(),
+            hria_fields: hria_fields(typed.hria.as_ref().or(latest_hria.map(|h| &h.hria))),
+            hria_recorded: latest_hria.map(|h| {
+                format!(
+                    "Recorded by {} on {}",
+                    h.recorded_by_name.clone().unwrap_or_else(|| "an assessor".into()),
+                    date_time(h.recorded_at)
+                )
+            }),
+            hria_sections: latest_hria.map(|h| hria_fields(Some(&h.hria))).unwrap_or_default(),
         },
     )
 }
@@ -556,7 +612,7 @@ pub async fn recommend(
     let Some(outcome) = outcome_of(&form.outcome) else {
         let errors =
             vec![FieldMessage { field: "recommend", message: "Choose the outcome you recommend".into() }];
-        return case_page_with(&s, &v, id, errors, form, Vec::new()).await;
+        return case_page_with(&s, &v, id, errors, Typed { decision: form, ..Typed::default() }).await;
     };
     let cmd = Command::Recommend {
         outcome,
@@ -570,7 +626,7 @@ pub async fn recommend(
                 field: "recommend",
                 message: format!("{}: {}", humanise(&f.field), f.message),
             }];
-            case_page_with(&s, &v, id, errors, form, Vec::new()).await
+            case_page_with(&s, &v, id, errors, Typed { decision: form, ..Typed::default() }).await
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }
@@ -595,7 +651,8 @@ pub async fn decide(
         errors.push(FieldMessage { field: "decide", message: "Choose the outcome of your decision".into() });
     }
     let Some(outcome) = outcome.filter(|_| errors.is_empty()) else {
-        return case_page_with(&s, &v, id, errors, form, criteria).await;
+        return case_page_with(&s, &v, id, errors, Typed { decision: form, ticked: criteria, hria: None })
+            .await;
     };
     let result = s
         .app
@@ -617,7 +674,7 @@ pub async fn decide(
                 field: "decide",
                 message: format!("{}: {}", humanise(&f.field), f.message),
             }];
-            case_page_with(&s, &v, id, errors, form, criteria).await
+            case_page_with(&s, &v, id, errors, Typed { decision: form, ticked: criteria, hria: None }).await
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }
@@ -668,4 +725,29 @@ pub async fn clear_red_flags(
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }
+}
+
+/// `POST /applications/{id}/hria`: the assessor records the human-rights impact assessment, every
+/// section filled in (the core says which are empty; what was typed is kept).
+pub async fn record_hria(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(v, hria): CsrfForm<Hria>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    match s.app.record_hria(&v.actor, id, hria.clone()).await {
+        Ok(_) => Redirect::to(&format!("/applications/{id}#hria")).into_response(),
+        Err(oversight_app::AppError::Invalid(f)) => {
+            let errors = vec![FieldMessage { field: "hria", message: capitalised(&f.message) }];
+            case_page_with(&s, &v, id, errors, Typed { hria: Some(hria), ..Typed::default() }).await
+        }
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

@@ -9,9 +9,11 @@
 //! - `queue`: `/work`, the authority's work queue.
 //! - `case`: `/applications/{id}`, a case as the viewer may see it.
 //! - `portal`: `/applications`, an exporter's applications.
+//! - `draft`: an exporter's application as a task list, from `/applications/new` to submission.
 
 pub mod case;
 pub mod display;
+pub mod draft;
 pub mod page;
 pub mod portal;
 pub mod queue;
@@ -20,6 +22,7 @@ pub mod verify;
 
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     http::header,
     response::IntoResponse,
     routing::{get, post},
@@ -41,12 +44,24 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(session::logout))
         .route("/work", get(queue::work))
         .route("/applications", get(portal::applications))
+        .route("/applications/new", get(draft::new_form).post(draft::create))
         .route("/applications/{id}", get(case::case_page))
+        .route("/applications/{id}/details", get(draft::details_form).post(draft::edit_details))
+        .route("/applications/{id}/items", get(draft::items).post(draft::add_item))
+        .route("/applications/{id}/items/{item}/remove", post(draft::remove_item))
+        .route("/applications/{id}/parties", get(draft::parties).post(draft::add_party))
+        .route("/applications/{id}/parties/{party}/remove", post(draft::remove_party))
+        .route(
+            "/applications/{id}/documents",
+            get(draft::documents).post(draft::upload).layer(DefaultBodyLimit::max(draft::MAX_UPLOAD_BYTES)),
+        )
+        .route("/applications/{id}/submit", get(draft::check).post(draft::submit))
         .route("/applications/{id}/assign", post(case::assign_to_me))
         .route("/applications/{id}/alerts/{alert}", post(case::adjudicate))
         .route("/applications/{id}/recommendation", post(case::recommend))
         .route("/applications/{id}/decision", post(case::decide))
         .route("/applications/{id}/assessment", post(case::assess))
+        .route("/applications/{id}/hria", post(case::record_hria))
         .route("/applications/{id}/red-flags/clear", post(case::clear_red_flags))
         .route("/register/verify", get(verify::verify_page))
         .route("/static/oversight.css", get(stylesheet))

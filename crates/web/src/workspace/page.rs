@@ -157,7 +157,13 @@ impl FromRequest<AppState> for CsrfBytes {
 
 fn check_csrf(state: &AppState, signed: &Signed, body: &Bytes) -> Result<(), Box<Response>> {
     let sent = form_urlencoded::parse(body).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned());
-    if sent.is_some_and(|t| token_matches(&t, &signed.csrf_hash)) {
+    check_csrf_token(state, signed, sent.as_deref().unwrap_or_default())
+}
+
+/// Refuses (403, as a page) a form whose `csrf_token` does not match the session's: for forms read
+/// some other way than [`CsrfBytes`] (a file upload's `multipart/form-data`).
+pub fn check_csrf_token(state: &AppState, signed: &Signed, sent: &str) -> Result<(), Box<Response>> {
+    if token_matches(sent, &signed.csrf_hash) {
         Ok(())
     } else {
         Err(Box::new(error_page(

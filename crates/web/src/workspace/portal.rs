@@ -25,6 +25,8 @@ struct Row {
 struct ApplicationsPage {
     layout: Layout,
     organisation: String,
+    /// Whether the viewer may start an application (exporters do; the authority does not).
+    exporter: bool,
     rows: Vec<Row>,
 }
 
@@ -57,6 +59,7 @@ pub async fn applications(State(s): State<AppState>, SignedIn(v): SignedIn) -> R
         &ApplicationsPage {
             layout: Layout::new(&s, "Applications", Some(&v), "/applications"),
             organisation: v.me.organisation_name.clone(),
+            exporter: v.actor.org_kind == oversight_domain::OrgKind::Exporter,
             rows,
         },
     )
