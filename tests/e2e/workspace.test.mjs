@@ -2,72 +2,8 @@
 // an axe-core accessibility check of every page at desktop and phone width. Run by scripts/e2e
 // (which starts the server with the demo data) with OVERSIGHT_URL and E2E_TMP set; screenshots of
 // each page are saved to $E2E_TMP/screens. Prints one line per check and "N passed, N failed".
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const base = process.env.OVERSIGHT_URL ?? 'http://127.0.0.1:8080';
-const tmp = process.env.E2E_TMP ?? '/tmp';
-const screens = path.join(tmp, 'screens');
-fs.mkdirSync(screens, { recursive: true });
-const TIMEOUT = 30_000;
-const PASSWORD = 'oversight-demo-2026';
-const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--disable-sync'],
-  timeout: TIMEOUT,
-});
-const foreign = [];
-
-/** A fresh browser session (its own cookies). */
-async function session() {
-  const context = await browser.newContext({ viewport: WIDTHS.desktop });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  page.on('request', (r) => { if (!r.url().startsWith(base)) foreign.push(r.url()); });
-  return page;
-}
-
-async function signIn(page, email) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
-}
-
-/**
- * axe-core on the page as it is, at desktop and phone width, with a screenshot of each. axe runs in
- * a separate context that bypasses the page's CSP (which forbids injected scripts), with the same
- * cookies; the document checked is the one the person has in front of them (copied from their page,
- * so the answer to a refused form is checked, not a fresh GET of its address).
- */
-async function accessible(page, name) {
-  const state = await page.context().storageState();
-  const url = page.url();
-  const html = await page.content();
-  for (const [label, viewport] of Object.entries(WIDTHS)) {
-    const ctx = await browser.newContext({ viewport, bypassCSP: true, storageState: state });
-    const p = await ctx.newPage();
-    await p.goto(url);
-    await p.setContent(html, { waitUntil: 'load' });
-    await p.screenshot({ path: path.join(screens, `${name}-${label}.png`), fullPage: true });
-    await p.addScriptTag({ content: AXE });
-    const result = await p.evaluate(async () => await globalThis.axe.run(document, {
-      resultTypes: ['violations'],
-    }));
-    await ctx.close();
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`), [],
-      `${name} at ${label} width`);
-  }
-}
+import { PASSWORD, accessible, base, foreign, run, session, signIn } from './lib.mjs';
 
 const officer = await session();
 const exporter = await session();
@@ -180,17 +116,4 @@ const checks = [
   }],
 ];
 
-let passed = 0, failed = 0;
-for (const [name, run] of checks) {
-  try {
-    await run();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}\n     ${String(e.message ?? e).split('\n').join('\n     ')}`);
-  }
-}
-await browser.close();
-console.log(`${passed} passed, ${failed} failed (screenshots in ${screens})`);
-process.exit(failed ? 1 : 0);
+await run(checks);

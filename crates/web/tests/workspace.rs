@@ -328,3 +328,232 @@ async fn an_officer_records_the_assessment_from_the_case_page_and_an_exporter_ca
     assert!(html.contains("Country score") && html.contains("What the score is made of"));
     assert!(html.contains("Assess again with today"));
 }
+
+/// The id in a `Location: /applications/{id}…` answer.
+fn case_of(resp: &reqwest::Response) -> String {
+    let to = resp.headers()[header::LOCATION].to_str().unwrap();
+    to.strip_prefix("/applications/").unwrap().split(['/', '?', '#']).next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exporter_drafts_an_application_as_a_task_list_and_submits_it() {
+    let server = TestServer::sqlite().await;
+    let (client, csrf) = sign_in(&server, "compliance@nordwatch.example").await;
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let mut form = form;
+        form.push(("csrf_token", csrf.clone()));
+        client.post(server.url(&path)).form(&form).send()
+    };
+    let html = client.get(server.url("/applications/new")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("<h1>Start an application</h1>")
+            && html.contains("<option value=\"NO\">Norway</option>")
+    );
+
+    // An empty title is refused next to its field, keeping what was typed.
+    let resp = post(
+        "/applications/new".into(),
+        vec![("title", " ".into()), ("destination", "NO".into()), ("end_use", "Border police".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("<title>Error: Start an application"), "{html}");
+    assert!(html.contains("href=\"#title\"") && html.contains("id=\"title-error\""), "{html}");
+    assert!(html.contains(">Border police</textarea>") && html.contains("<option value=\"NO\" selected>"));
+
+    let resp = post(
+        "/applications/new".into(),
+        vec![
+            ("title", "Interception platform for the border police".into()),
+            ("destination", "NO".into()),
+            ("end_use", "Lawful interception under judicial warrant".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let id = case_of(&resp);
+    let tasks =
+        client.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(tasks.contains("You have completed 1 of 3 required sections"), "{tasks}");
+    assert!(
+        tasks.contains("Cannot start yet") && !tasks.contains(&format!("href=\"/applications/{id}/submit\""))
+    );
+
+    // A quantity that is not a number, and an unknown control entry: each named, input kept.
+    let resp = post(
+        format!("/applications/{id}/items"),
+        vec![
+            ("control_code", "5A001.f".into()),
+            ("description", "Portable IMSI catcher".into()),
+            ("quantity", "two".into()),
+            ("value_eur", "250,000".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(
+        html.contains("href=\"#quantity\"")
+            && html.contains("value=\"two\"")
+            && html.contains("value=\"250,000\"")
+    );
+    let resp = post(
+        format!("/applications/{id}/items"),
+        vec![
+            ("control_code", "9Z999".into()),
+            ("description", "Something".into()),
+            ("quantity", "1".into()),
+            ("value_eur", "10".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("href=\"#control_code\""));
+    let resp = post(
+        format!("/applications/{id}/items"),
+        vec![
+            ("control_code", "5A001.f".into()),
+            ("description", "Portable IMSI catcher".into()),
+            ("quantity", "2".into()),
+            ("value_eur", "250,000".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    // Submitting without an end user is refused by the core and sent back to the parties.
+    let resp = post(format!("/applications/{id}/submit"), vec![]).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("href=\"#parties\""));
+    let resp = post(
+        format!("/applications/{id}/parties"),
+        vec![
+            ("role", "end_user".into()),
+            ("name", "National Police Directorate".into()),
+            ("address", "Oslo".into()),
+            ("country", "NO".into()),
+            ("sector", "police".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    // A document, uploaded as a browser does (multipart), with the form's CSRF token.
+    let upload = |token: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token)
+            .text("kind", "end_use_undertaking")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"signed undertaking".to_vec()).file_name("undertaking.pdf"),
+            );
+        client.post(server.url(&format!("/applications/{id}/documents"))).multipart(form).send()
+    };
+    let before = server.events().await;
+    assert_eq!(upload("not-the-token".into()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(server.events().await, before, "a refused upload stores nothing");
+    assert_eq!(upload(csrf.clone()).await.unwrap().status(), StatusCode::SEE_OTHER);
+
+    let check = client
+        .get(server.url(&format!("/applications/{id}/submit")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for part in ["Portable IMSI catcher", "National Police Directorate", "undertaking.pdf", "Norway"] {
+        assert!(check.contains(part), "check your answers shows {part}");
+    }
+    let resp = post(format!("/applications/{id}/submit"), vec![]).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (status, view) =
+        server.login("officer@authority.example").await.get(&format!("/api/applications/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(view["status"], "submitted");
+    assert_eq!(view["items"][0]["value_eur"], 250_000);
+    // A submitted application is no longer editable: its edit pages lead to the case page.
+    let resp = client.get(server.url(&format!("/applications/{id}/items"))).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()[header::LOCATION], format!("/applications/{id}").as_str());
+
+    // Another exporter cannot open the draft pages of this one (as if they did not exist).
+    let (other, other_csrf) = sign_in(&server, "compliance@helix-forensics.example").await;
+    for path in ["", "/details", "/items", "/parties", "/documents", "/submit"] {
+        let resp = other.get(server.url(&format!("/applications/{id}{path}"))).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let resp = other
+        .post(server.url(&format!("/applications/{id}/items")))
+        .form(&[
+            ("csrf_token", other_csrf.as_str()),
+            ("control_code", "5A001.f"),
+            ("quantity", "1"),
+            ("value_eur", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_assessor_records_the_hria_on_the_case_page_and_an_incomplete_one_keeps_its_text() {
+    let server = TestServer::sqlite().await;
+    let id = submitted_case(&server).await;
+    let (client, csrf) = sign_in(&server, "assessor@authority.example").await;
+    let html =
+        client.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("action=\"/applications/") && html.contains("/hria\""),
+        "the assessor has the form"
+    );
+    let sections = [
+        "item_capabilities",
+        "legal_framework",
+        "end_user_record",
+        "groups_at_risk",
+        "likelihood_and_severity",
+        "mitigations",
+        "stakeholder_input",
+        "conclusion",
+    ];
+    let mut form: Vec<(&str, String)> =
+        sections.iter().map(|s| (*s, format!("Assessed: {s} <checked>"))).collect();
+    form[7].1 = "  ".into();
+    form.push(("csrf_token", csrf.clone()));
+    let before = server.events().await;
+    let resp = client.post(server.url(&format!("/applications/{id}/hria"))).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("href=\"#hria\"") && html.contains("Conclusion"), "the empty section is named");
+    assert!(html.contains("Assessed: mitigations &#60;checked&#62;"), "the typed text is kept, escaped");
+    assert!(!html.contains("<checked>"));
+    assert_eq!(server.events().await, before, "an incomplete HRIA stores nothing");
+    form[7].1 = "Approve with conditions".into();
+    let resp = client.post(server.url(&format!("/applications/{id}/hria"))).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html =
+        client.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Recorded by Lena Fischer"), "the HRIA is shown with who recorded it");
+
+    // An officer reads it but has no form; an exporter has neither.
+    let (officer, _) = sign_in(&server, "officer@authority.example").await;
+    let html =
+        officer.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Recorded by Lena Fischer") && !html.contains("/hria\""));
+    let (officer, officer_csrf) = sign_in(&server, "officer@authority.example").await;
+    let mut refused = form.clone();
+    refused.retain(|(k, _)| *k != "csrf_token");
+    refused.push(("csrf_token", officer_csrf));
+    let resp =
+        officer.post(server.url(&format!("/applications/{id}/hria"))).form(&refused).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "only an assessor records the HRIA");
+}

@@ -403,7 +403,11 @@ async fn case_page_with(
         let h = h.cloned().unwrap_or_default();
         h.sections()
             .into_iter()
-            .map(|(section, text)| HriaField { key: label_code(&section), title: section.title(), text: text.to_string() })
+            .map(|(section, text)| HriaField {
+                key: label_code(&section),
+                title: section.title(),
+                text: text.to_string(),
+            })
             .collect()
     };
     let case_records = alerts.is_some() && assessment.is_some();

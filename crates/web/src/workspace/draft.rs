@@ -14,12 +14,12 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use oversight_app::{AppError, ApplicationView};
+use oversight_domain::countries::Country;
 use oversight_domain::{
     ApplicationId, Command, ItemId, PartyId,
     application::{Application, ApplicationStatus, DocumentKind},
     party::{PartyRole, Sector},
 };
-use oversight_domain::countries::Country;
 use serde::Deserialize;
 
 use super::{
@@ -37,7 +37,9 @@ fn parse_id(s: &str) -> Option<ApplicationId> {
 }
 
 fn label(v: &impl serde::Serialize) -> String {
-    humanise(serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).as_deref().unwrap_or(""))
+    humanise(
+        serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).as_deref().unwrap_or(""),
+    )
 }
 
 /// A choice in a select or a set of radios.
@@ -62,7 +64,8 @@ fn country_choices(selected: &str) -> Vec<Choice> {
 fn choices<T: serde::Serialize + Copy>(all: &[T], selected: &str) -> Vec<Choice> {
     all.iter()
         .map(|v| {
-            let value = serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let value =
+                serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             Choice { label: humanise(&value), selected: value == selected, value }
         })
         .collect()
@@ -88,7 +91,11 @@ const DOCUMENT_KINDS: [DocumentKind; 5] = [
 
 /// A refused command as messages next to their fields (`field` is the core's name for it, which is
 /// also the input's id); anything else is the page's error.
-fn field_errors(e: AppError, fields: &[&'static str], fallback: &'static str) -> Result<Vec<FieldMessage>, AppError> {
+fn field_errors(
+    e: AppError,
+    fields: &[&'static str],
+    fallback: &'static str,
+) -> Result<Vec<FieldMessage>, AppError> {
     match e {
         AppError::Invalid(f) => {
             let field = fields.iter().copied().find(|name| *name == f.field).unwrap_or(fallback);
@@ -110,13 +117,13 @@ fn capitalise(s: &str) -> String {
 
 /// The draft the exporter may edit, or the page to show instead (not found, or not a draft any
 /// more: then its case page).
-fn editable(s: &AppState, v: &Signed, id: &str) -> Result<ApplicationView, Response> {
+fn editable(s: &AppState, v: &Signed, id: &str) -> Result<ApplicationView, Box<Response>> {
     let Some(id) = parse_id(id) else {
-        return Err(app_error(s, AppError::NotFound, Some(v)));
+        return Err(Box::new(app_error(s, AppError::NotFound, Some(v))));
     };
-    let view = s.app.get_application(&v.actor, id).map_err(|e| app_error(s, e, Some(v)))?;
+    let view = s.app.get_application(&v.actor, id).map_err(|e| Box::new(app_error(s, e, Some(v))))?;
     if view.application.status != ApplicationStatus::Draft {
-        return Err(Redirect::to(&format!("/applications/{id}")).into_response());
+        return Err(Box::new(Redirect::to(&format!("/applications/{id}")).into_response()));
     }
     Ok(view)
 }
@@ -155,7 +162,13 @@ struct DetailsPage {
     countries: Vec<Choice>,
 }
 
-fn details_page(s: &AppState, v: &Signed, draft: Option<ApplicationId>, form: DetailsForm, errors: Vec<FieldMessage>) -> Response {
+fn details_page(
+    s: &AppState,
+    v: &Signed,
+    draft: Option<ApplicationId>,
+    form: DetailsForm,
+    errors: Vec<FieldMessage>,
+) -> Response {
     let heading = if draft.is_some() { "Application details" } else { "Start an application" };
     let page = DetailsPage {
         layout: Layout::new(s, titled(heading, &errors), Some(v), "/applications"),
@@ -180,7 +193,11 @@ pub async fn new_form(State(s): State<AppState>, SignedIn(v): SignedIn) -> Respo
 
 /// `POST /applications/new`: creates the draft and opens its task list.
 pub async fn create(State(s): State<AppState>, CsrfForm(v, form): CsrfForm<DetailsForm>) -> Response {
-    match s.app.create_application(&v.actor, form.title.trim(), form.end_use.trim(), form.destination.trim()).await {
+    match s
+        .app
+        .create_application(&v.actor, form.title.trim(), form.end_use.trim(), form.destination.trim())
+        .await
+    {
         Ok(view) => Redirect::to(&format!("/applications/{}", view.application.id)).into_response(),
         Err(e) => match field_errors(e, &DETAILS_FIELDS, "title") {
             Ok(errors) => details_page(&s, &v, None, form, errors),
@@ -190,13 +207,18 @@ pub async fn create(State(s): State<AppState>, CsrfForm(v, form): CsrfForm<Detai
 }
 
 /// `GET /applications/{id}/details`.
-pub async fn details_form(State(s): State<AppState>, SignedIn(v): SignedIn, Path(id): Path<String>) -> Response {
+pub async fn details_form(
+    State(s): State<AppState>,
+    SignedIn(v): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     let view = match editable(&s, &v, &id) {
         Ok(view) => view,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let a = view.application;
-    let form = DetailsForm { title: a.title, destination: a.destination.alpha2().to_string(), end_use: a.end_use };
+    let form =
+        DetailsForm { title: a.title, destination: a.destination.alpha2().to_string(), end_use: a.end_use };
     details_page(&s, &v, Some(a.id), form, Vec::new())
 }
 
@@ -208,7 +230,7 @@ pub async fn edit_details(
 ) -> Response {
     let view = match editable(&s, &v, &id) {
         Ok(view) => view,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = view.application.id;
     let cmd = Command::EditDraft {
@@ -351,7 +373,13 @@ struct ItemsPage {
     form: ItemForm,
 }
 
-fn items_page(s: &AppState, v: &Signed, a: &Application, form: ItemForm, errors: Vec<FieldMessage>) -> Response {
+fn items_page(
+    s: &AppState,
+    v: &Signed,
+    a: &Application,
+    form: ItemForm,
+    errors: Vec<FieldMessage>,
+) -> Response {
     let list = s.app.control_list();
     let mut entries: Vec<EntryOption> =
         list.entries().map(|e| EntryOption { code: e.code.clone(), title: e.title.clone() }).collect();
@@ -386,7 +414,7 @@ fn items_page(s: &AppState, v: &Signed, a: &Application, form: ItemForm, errors:
 pub async fn items(State(s): State<AppState>, SignedIn(v): SignedIn, Path(id): Path<String>) -> Response {
     match editable(&s, &v, &id) {
         Ok(view) => items_page(&s, &v, &view.application, ItemForm::default(), Vec::new()),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -396,9 +424,10 @@ fn whole<T: std::str::FromStr>(text: &str, field: &'static str, what: &str) -> R
     if cleaned.is_empty() {
         return Err(FieldMessage { field, message: format!("Enter the {what}") });
     }
-    cleaned
-        .parse()
-        .map_err(|_| FieldMessage { field, message: format!("Enter the {what} as a whole number, like 12 or 250000") })
+    cleaned.parse().map_err(|_| FieldMessage {
+        field,
+        message: format!("Enter the {what} as a whole number, like 12 or 250000"),
+    })
 }
 
 /// `POST /applications/{id}/items`: adds an item.
@@ -409,7 +438,7 @@ pub async fn add_item(
 ) -> Response {
     let view = match editable(&s, &v, &id) {
         Ok(view) => view,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let a = view.application;
     let quantity = whole::<u32>(&form.quantity, "quantity", "quantity");
@@ -430,10 +459,12 @@ pub async fn add_item(
     };
     match s.app.execute(&v.actor, a.id, cmd).await {
         Ok(_) => Redirect::to(&format!("/applications/{}/items", a.id)).into_response(),
-        Err(e) => match field_errors(e, &["control_code", "description", "quantity", "value_eur"], "control_code") {
-            Ok(errors) => items_page(&s, &v, &a, form, errors),
-            Err(e) => app_error(&s, e, Some(&v)),
-        },
+        Err(e) => {
+            match field_errors(e, &["control_code", "description", "quantity", "value_eur"], "control_code") {
+                Ok(errors) => items_page(&s, &v, &a, form, errors),
+                Err(e) => app_error(&s, e, Some(&v)),
+            }
+        }
     }
 }
 
@@ -448,7 +479,7 @@ pub async fn remove_item(
 ) -> Response {
     let view = match editable(&s, &v, &id) {
         Ok(view) => view,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(item) = item.parse::<uuid::Uuid>() else {
         return app_error(&s, AppError::NotFound, Some(&v));
@@ -499,7 +530,13 @@ struct PartiesPage {
     form: PartyForm,
 }
 
-fn parties_page(s: &AppState, v: &Signed, a: &Application, form: PartyForm, errors: Vec<FieldMessage>) -> Response {
+fn parties_page(
+    s: &AppState,
+    v: &Signed,
+    a: &Application,
+    form: PartyForm,
+    errors: Vec<FieldMessage>,
+) -> Response {
     let page = PartiesPage {
         layout: Layout::new(s, titled("Parties", &errors), Some(v), "/applications"),
         id: a.id.to_string(),
@@ -542,7 +579,7 @@ pub async fn parties(State(s): State<AppState>, SignedIn(v): SignedIn, Path(id):
             };
             parties_page(&s, &v, &a, form, Vec::new())
         }
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -554,7 +591,7 @@ pub async fn add_party(
 ) -> Response {
     let view = match editable(&s, &v, &id) {
         Ok(view) => view,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let a = view.application;
     let role: Option<PartyRole> = serde_json::from_value(serde_json::Value::String(form.role.clone())).ok();
@@ -594,7 +631,7 @@ pub async fn remove_party(
 ) -> Response {
     let view = match editable(&s, &v, &id) {
         Ok(view) => view,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Ok(party) = party.parse::<uuid::Uuid>() else {
         return app_error(&s, AppError::NotFound, Some(&v));
@@ -627,7 +664,13 @@ struct DocumentsPage {
     max_mib: usize,
 }
 
-fn documents_page(s: &AppState, v: &Signed, a: &Application, kind: &str, errors: Vec<FieldMessage>) -> Response {
+fn documents_page(
+    s: &AppState,
+    v: &Signed,
+    a: &Application,
+    kind: &str,
+    errors: Vec<FieldMessage>,
+) -> Response {
     let page = DocumentsPage {
         layout: Layout::new(s, titled("Supporting documents", &errors), Some(v), "/applications"),
         id: a.id.to_string(),
@@ -653,7 +696,7 @@ fn documents_page(s: &AppState, v: &Signed, a: &Application, kind: &str, errors:
 pub async fn documents(State(s): State<AppState>, SignedIn(v): SignedIn, Path(id): Path<String>) -> Response {
     match editable(&s, &v, &id) {
         Ok(view) => documents_page(&s, &v, &view.application, "", Vec::new()),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -704,10 +747,11 @@ pub async fn upload(
     }
     let view = match editable(&s, &v, &id) {
         Ok(view) => view,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let a = view.application;
-    let kind: Option<DocumentKind> = serde_json::from_value(serde_json::Value::String(upload.kind.clone())).ok();
+    let kind: Option<DocumentKind> =
+        serde_json::from_value(serde_json::Value::String(upload.kind.clone())).ok();
     let mut errors = Vec::new();
     if kind.is_none() {
         errors.push(FieldMessage { field: "kind", message: "Choose what kind of document this is".into() });
@@ -795,7 +839,7 @@ fn check_page(s: &AppState, v: &Signed, a: &Application, errors: Vec<FieldMessag
 pub async fn check(State(s): State<AppState>, SignedIn(v): SignedIn, Path(id): Path<String>) -> Response {
     match editable(&s, &v, &id) {
         Ok(view) => check_page(&s, &v, &view.application, Vec::new()),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -803,10 +847,14 @@ pub async fn check(State(s): State<AppState>, SignedIn(v): SignedIn, Path(id): P
 pub struct SubmitForm {}
 
 /// `POST /applications/{id}/submit`: submits the draft (every party is screened first).
-pub async fn submit(State(s): State<AppState>, Path(id): Path<String>, CsrfForm(v, _): CsrfForm<SubmitForm>) -> Response {
+pub async fn submit(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(v, _): CsrfForm<SubmitForm>,
+) -> Response {
     let view = match editable(&s, &v, &id) {
         Ok(view) => view,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let a = view.application;
     match s.app.execute(&v.actor, a.id, Command::Submit).await {
