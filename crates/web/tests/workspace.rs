@@ -557,3 +557,125 @@ async fn the_assessor_records_the_hria_on_the_case_page_and_an_incomplete_one_ke
         officer.post(server.url(&format!("/applications/{id}/hria"))).form(&refused).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::FORBIDDEN, "only an assessor records the HRIA");
 }
+
+/// A demo case of `exporter_email`'s organisation whose licence is active (from the JSON API).
+async fn live_licence_of(server: &TestServer, exporter_email: &str) -> String {
+    let exporter = server.login(exporter_email).await;
+    let (status, list) = exporter.get("/api/applications").await;
+    assert_eq!(status, StatusCode::OK);
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["licence"]["status"] == "active")
+        .expect("a demo licence that is active")["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn licence_actions_ask_for_confirmation_and_a_reason_and_follow_the_roles() {
+    let server = TestServer::sqlite().await;
+    let id = live_licence_of(&server, "compliance@nordwatch.example").await;
+    let (approver, csrf) = sign_in(&server, "approver@authority.example").await;
+    let case =
+        approver.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    for offered in ["/actions/suspend\"", "/actions/revoke\""] {
+        assert!(case.contains(offered), "the approver is offered {offered}");
+    }
+    assert!(!case.contains("/actions/surrender\""), "surrender is the exporter's");
+    let confirm =
+        approver.get(server.url(&format!("/applications/{id}/actions/revoke"))).send().await.unwrap();
+    assert_eq!(confirm.status(), StatusCode::OK);
+    let html = confirm.text().await.unwrap();
+    assert!(html.contains("<h1>Revoke this licence</h1>") && html.contains("published on the register"));
+
+    let (exporter, exporter_csrf) = sign_in(&server, "compliance@nordwatch.example").await;
+    // No reason: refused next to the field, nothing stored.
+    let before = server.events().await;
+    let path = format!("/applications/{id}/actions/revoke");
+    let resp = approver
+        .post(server.url(&path))
+        .form(&[("csrf_token", csrf.as_str()), ("reason", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("href=\"#reason\""));
+    assert_eq!(server.events().await, before);
+
+    // The exporter may not revoke, even with the right form.
+    let resp = exporter
+        .post(server.url(&path))
+        .form(&[("csrf_token", exporter_csrf.as_str()), ("reason", "Because")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(server.events().await, before);
+
+    let resp = approver
+        .post(server.url(&path))
+        .form(&[("csrf_token", csrf.as_str()), ("reason", "End user found to have targeted journalists.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, view) =
+        server.login("approver@authority.example").await.get(&format!("/api/applications/{id}")).await;
+    assert_eq!(view["licence"]["status"], "revoked");
+    // A revoked licence offers nothing more, and the exporter can no longer surrender it.
+    let case =
+        exporter.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!case.contains("/actions/surrender\""));
+    let resp = exporter
+        .post(server.url(&format!("/applications/{id}/actions/surrender")))
+        .form(&[("csrf_token", exporter_csrf.as_str()), ("reason", "No longer needed")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    // An unknown action is a page that does not exist.
+    let resp = approver.get(server.url(&format!("/applications/{id}/actions/delete"))).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exporter_surrenders_its_licence_and_the_words_stay_unpublished_until_released() {
+    let server = TestServer::sqlite().await;
+    let id = live_licence_of(&server, "compliance@nordwatch.example").await;
+    let (exporter, csrf) = sign_in(&server, "compliance@nordwatch.example").await;
+    let case =
+        exporter.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(case.contains("/actions/surrender\"") && !case.contains("/actions/revoke\""));
+    let resp = exporter
+        .post(server.url(&format!("/applications/{id}/actions/surrender")))
+        .form(&[("csrf_token", csrf.as_str()), ("reason", "Contract cancelled: see https://phish.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let register =
+        browser().get(server.url("/register/decisions.csv")).send().await.unwrap().text().await.unwrap();
+    assert!(!register.contains("phish.example"), "the exporter's words are not published by surrendering");
+    let (officer, officer_csrf) = sign_in(&server, "officer@authority.example").await;
+    let case =
+        officer.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(case.contains("/actions/release-statement\""), "an officer is offered the release");
+    let confirm = officer
+        .get(server.url(&format!("/applications/{id}/actions/release-statement")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(confirm.contains("phish.example"), "the officer reads the words before releasing them");
+    let resp = officer
+        .post(server.url(&format!("/applications/{id}/actions/release-statement")))
+        .form(&[("csrf_token", officer_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+}

@@ -199,6 +199,10 @@ struct CasePage {
     /// The latest HRIA recorded, section by section, and who recorded it.
     hria_recorded: Option<String>,
     hria_sections: Vec<HriaField>,
+    /// The conditions of the decision (and so of the licence).
+    conditions: Vec<String>,
+    /// Actions after submission the viewer is offered (each behind a confirmation page).
+    actions: Vec<super::actions::ActionLink>,
 }
 
 /// The criteria of Council Common Position 2008/944/CFSP, as a decision relies on them.
@@ -534,6 +538,8 @@ async fn case_page_with(
                 )
             }),
             hria_sections: latest_hria.map(|h| hria_fields(Some(&h.hria))).unwrap_or_default(),
+            conditions: a.decision.as_ref().map(|d| d.conditions.clone()).unwrap_or_default(),
+            actions: super::actions::offered(v, a),
         },
     )
 }

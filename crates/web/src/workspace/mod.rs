@@ -9,8 +9,10 @@
 //! - `queue`: `/work`, the authority's work queue.
 //! - `case`: `/applications/{id}`, a case as the viewer may see it.
 //! - `portal`: `/applications`, an exporter's applications.
+//! - `actions`: actions on a case after submission, each behind a confirmation page.
 //! - `draft`: an exporter's application as a task list, from `/applications/new` to submission.
 
+pub mod actions;
 pub mod case;
 pub mod display;
 pub mod draft;
@@ -63,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/assessment", post(case::assess))
         .route("/applications/{id}/hria", post(case::record_hria))
         .route("/applications/{id}/red-flags/clear", post(case::clear_red_flags))
+        .route("/applications/{id}/actions/{action}", get(actions::confirm).post(actions::act))
         .route("/register/verify", get(verify::verify_page))
         .route("/static/oversight.css", get(stylesheet))
         .route("/static/htmx.min.js", get(htmx))
