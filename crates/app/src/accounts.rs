@@ -232,6 +232,20 @@ pub struct RoleGrantInfo {
     pub proposed_by: UserId,
 }
 
+/// A user as administrators see them (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserInfo {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub organisation: OrgId,
+    pub organisation_name: String,
+    pub organisation_kind: OrgKind,
+}
+
 /// A newly issued API token: the secret is shown this once.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {
@@ -552,6 +566,38 @@ impl App {
             })
             .collect();
         list.sort_by_key(|g| g.id);
+        Ok(list)
+    }
+
+    /// Every user, by organisation then name (administrators).
+    pub fn users(&self, by: &Actor) -> Result<Vec<UserInfo>> {
+        require_role(by, Role::Administrator)?;
+        let p = self.read();
+        let mut list: Vec<UserInfo> = p
+            .accounts
+            .users
+            .values()
+            .filter_map(|u| {
+                let org = p.accounts.orgs.get(&u.org)?;
+                Some(UserInfo {
+                    id: u.id,
+                    email: u.email.clone(),
+                    name: u.name.clone(),
+                    roles: u.roles.clone(),
+                    disabled: u.disabled,
+                    organisation: org.id,
+                    organisation_name: org.name.clone(),
+                    organisation_kind: org.kind,
+                })
+            })
+            .collect();
+        list.sort_by(|a, b| {
+            (a.organisation_kind != OrgKind::Authority, &a.organisation_name, &a.name).cmp(&(
+                b.organisation_kind != OrgKind::Authority,
+                &b.organisation_name,
+                &b.name,
+            ))
+        });
         Ok(list)
     }
 

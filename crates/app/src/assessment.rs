@@ -121,6 +121,50 @@ pub struct ReplayReport {
     pub message: String,
 }
 
+/// The method and data assessments are made with now: the policy's version and hash, and each
+/// indicator dataset's release (public: anyone may know how decisions are assessed).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssessmentBasis {
+    pub policy_version: String,
+    pub policy_sha256: String,
+    pub datasets: Vec<DatasetInForce>,
+}
+
+/// One indicator dataset in force.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DatasetInForce {
+    pub id: String,
+    pub name: String,
+    pub release: String,
+    pub licence: String,
+    pub url: String,
+    pub sha256: String,
+}
+
+impl App {
+    /// The policy and indicator data in force.
+    pub fn assessment_basis(&self) -> Result<AssessmentBasis> {
+        let p = policy();
+        Ok(AssessmentBasis {
+            policy_version: p.version().to_string(),
+            policy_sha256: p.sha256.clone(),
+            datasets: indicators()?
+                .datasets()
+                .map(|d| DatasetInForce {
+                    id: d.id.clone(),
+                    name: d.name.clone(),
+                    release: d.release.clone(),
+                    licence: d.licence.clone(),
+                    url: d.url.clone(),
+                    sha256: d.sha256.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
 // ----- bundled method and data ---------------------------------------------------------------
 
 /// The bundled policy (parsed once).

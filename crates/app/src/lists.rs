@@ -274,6 +274,20 @@ impl App {
         filename: &str,
         content: &[u8],
     ) -> Result<ImportReport> {
+        self.import_list_bytes_with_progress(by, name, format, filename, content, None).await
+    }
+
+    /// [`App::import_list_bytes`], telling `progress` how the re-screening advances (the
+    /// workspace's import page).
+    pub async fn import_list_bytes_with_progress(
+        &self,
+        by: &Actor,
+        name: &str,
+        format: &str,
+        filename: &str,
+        content: &[u8],
+        progress: Option<crate::screening::Progress>,
+    ) -> Result<ImportReport> {
         require_admin(by)?;
         check_list_name(name)?;
         let filename = &oversight_domain::parse_filename("filename", filename)?;
@@ -295,7 +309,7 @@ impl App {
         }
         let entries = parse_bytes(fmt, content.to_vec(), filename).await?;
         let sha = oversight_store::sha256_hex(content);
-        self.store_release(Some(by), name, format, SourceFile { name: filename, sha256: sha }, entries, None)
+        self.store_release(Some(by), name, format, SourceFile { name: filename, sha256: sha }, entries, progress)
             .await
     }
 

@@ -21,7 +21,7 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_org))
-        .routes(routes!(create_user))
+        .routes(routes!(create_user, list_users))
         .routes(routes!(disable_user))
         .routes(routes!(enable_user))
         .routes(routes!(propose_role_grant))
@@ -133,6 +133,17 @@ async fn propose_role_grant(
 ) -> ApiResult<impl IntoResponse> {
     let grant = s.app.propose_role_grant(&actor, path_id(&id)?, req.role).await?;
     Ok((StatusCode::CREATED, Json(Created { id: grant })))
+}
+
+/// Every user, the authority's first, by organisation then name (never a password hash).
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin",
+    responses((status = 200, body = Vec<oversight_app::accounts::UserInfo>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<Json<Vec<oversight_app::accounts::UserInfo>>> {
+    Ok(Json(s.app.users(&actor)?))
 }
 
 /// The role grants waiting for a second administrator.
