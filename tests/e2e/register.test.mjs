@@ -137,7 +137,7 @@ const checks = [
   ['the statistics page draws bar charts that show their numbers and stay proportional', async () => {
     const resp = await page.goto(`${base}/register/stats`);
     assert.equal(resp.status(), 200);
-    await page.getByRole('figure', { name: 'First decisions by outcome' }).waitFor();
+    await page.getByRole('figure', { name: 'First decisions by outcome', exact: true }).waitFor();
     await page.getByRole('heading', { name: 'Cyber-surveillance items' }).waitFor();
     await page.getByRole('heading', { name: 'Excluded from statistics' }).waitFor();
     await lookAt('/register/stats', 'stats', async (p, label) => {

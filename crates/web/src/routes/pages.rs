@@ -106,7 +106,7 @@ fn criterion(n: &str) -> String {
     }
 }
 
-/// `2026-Q3` → "2026, July to September".
+/// `2026-Q3` → "July to September 2026".
 fn quarter(q: &str) -> String {
     let months = match q.rsplit_once("-Q").map(|(_, n)| n) {
         Some("1") => "January to March",
@@ -115,7 +115,17 @@ fn quarter(q: &str) -> String {
         Some("4") => "October to December",
         _ => return q.to_string(),
     };
-    format!("{}, {months}", &q[..q.len() - 3])
+    format!("{months} {}", &q[..q.len() - 3])
+}
+
+/// The control list an entry comes from, in words (the codes of `data/control-list/`).
+fn regime(code: &str) -> String {
+    match code {
+        "wassenaar" => "Wassenaar Arrangement list".into(),
+        "national" => "national control list".into(),
+        "eu-art5" => "EU catch-all (Regulation 2021/821, Article 5)".into(),
+        other => humanise(other),
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -153,7 +163,7 @@ fn entries(s: &AppState, codes: &[String]) -> Vec<Entry> {
         .iter()
         .map(|c| {
             let e = list.get(c);
-            Entry { code: c.clone(), title: e.map(|e| e.title.clone()), regime: e.map(|e| e.regime.clone()) }
+            Entry { code: c.clone(), title: e.map(|e| e.title.clone()), regime: e.map(|e| regime(&e.regime)) }
         })
         .collect()
 }
@@ -900,7 +910,9 @@ mod tests {
 
     #[test]
     fn codes_read_as_words() {
-        assert_eq!(quarter("2026-Q3"), "2026, July to September");
+        assert_eq!(quarter("2026-Q3"), "July to September 2026");
+        assert_eq!(regime("wassenaar"), "Wassenaar Arrangement list");
+        assert_eq!(regime("eu-art5"), "EU catch-all (Regulation 2021/821, Article 5)");
         assert_eq!(quarter("odd"), "odd");
         assert_eq!(criterion("2"), "Criterion 2: human rights and international humanitarian law");
         assert_eq!(criterion("9"), "Criterion 9");
