@@ -505,7 +505,10 @@ fn register_error(s: &AppState, e: AppError, v: Option<&Signed>) -> Response {
             ("Record not found", "There is no record with this number on the register.".to_string())
         }
         StatusCode::SERVICE_UNAVAILABLE => {
-            ("Service unavailable", format!("{}. Please try again shortly.", e.message))
+            // "The register is withheld: …", with why.
+            let mut why = e.message.chars();
+            let why: String = why.next().map(|c| c.to_uppercase().chain(why).collect()).unwrap_or_default();
+            ("Service unavailable", format!("{why}. Please try again shortly."))
         }
         st if st.is_server_error() => {
             ("Sorry, there is a problem with the service", "Try again later.".to_string())
