@@ -2,14 +2,23 @@
 // downloaded). Run by scripts/e2e, which starts the server with the demo data and sets:
 //   OVERSIGHT_URL  base URL of the running server (e.g. http://127.0.0.1:18080)
 //   E2E_TMP        directory for screenshots (for debugging failures)
+// Every register page is also checked with axe-core and photographed at desktop and phone width
+// (screenshots in $E2E_TMP/screens/register-*.png).
 // Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const base = process.env.OVERSIGHT_URL ?? 'http://127.0.0.1:8080';
 const tmp = process.env.E2E_TMP ?? '/tmp';
+const screens = path.join(tmp, 'screens');
+fs.mkdirSync(screens, { recursive: true });
 const TIMEOUT = 30_000;
+const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -24,10 +33,36 @@ const page = await context.newPage();
 const foreign = [];
 page.on('request', (r) => { if (!r.url().startsWith(base)) foreign.push(r.url()); });
 
-/** Results rows of the register table: [date, outcome, destination, ...] per row. */
+/** Results rows of the register table: [date, record, destination, ...] per row. */
 async function rows() {
   return page.locator('table.results tbody tr').evaluateAll((trs) =>
     trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
+}
+
+/**
+ * A register page at desktop and phone width: a screenshot of each, no serious or critical axe-core
+ * violation, nothing wider than the screen, and `extra(page, label)` for checks of the layout. axe
+ * runs in a context that bypasses the page's CSP (which forbids injected scripts).
+ */
+async function lookAt(url, name, extra = async () => {}) {
+  for (const [label, viewport] of Object.entries(WIDTHS)) {
+    const ctx = await browser.newContext({ viewport, bypassCSP: true });
+    const p = await ctx.newPage();
+    p.on('request', (r) => { if (!r.url().startsWith(base)) foreign.push(r.url()); });
+    await p.goto(`${base}${url}`);
+    await p.screenshot({ path: path.join(screens, `register-${name}-${label}.png`), fullPage: true });
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name} at ${label} width is ${overflow} px wider than the screen`);
+    await extra(p, label);
+    await p.addScriptTag({ content: AXE });
+    const result = await p.evaluate(async () => await globalThis.axe.run(document, {
+      resultTypes: ['violations'],
+    }));
+    await ctx.close();
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`), [],
+      `${name} at ${label} width`);
+  }
 }
 
 const checks = [
@@ -37,8 +72,10 @@ const checks = [
     await page.getByRole('heading', { level: 1, name: 'Search the register' }).waitFor();
     const r = await rows();
     assert.ok(r.length >= 8, `expected the 8 demo records, got ${r.length}`);
-    assert.ok(r.some((c) => c[1] === 'Refused' && c[2] === 'Belarus (BY)'), 'Belarus refused');
-    assert.ok(r.some((c) => c[1] === 'Issued' && c[2] === 'France (FR)'), 'France issued');
+    assert.ok(r.some((c) => c[1] === 'Licence refused' && c[2] === 'Belarus (BY)'), 'Belarus refused');
+    assert.ok(r.some((c) => c[1].startsWith('Licence issued') && c[2] === 'France (FR)'), 'France issued');
+    assert.ok(r.every((c) => /^\d{1,2} [A-Z][a-z]+ \d{4}$/.test(c[0])), `dates as dates: ${r.map((c) => c[0])}`);
+    assert.match(await page.title(), /^Search the register – Oversight – .+/);
     for (const name of ['CSV', 'JSON lines', 'Atom feed', 'Statistics']) {
       assert.ok(await page.getByRole('link', { name, exact: true }).count() > 0, `link ${name}`);
     }
@@ -49,41 +86,75 @@ const checks = [
     await Promise.all([page.waitForURL(/outcome=refused/), page.getByRole('button', { name: 'Search' }).click()]);
     const r = await rows();
     assert.ok(r.length >= 1, 'at least the Belarus refusal');
-    assert.ok(r.every((c) => c[1] === 'Refused'), `only refusals: ${JSON.stringify(r)}`);
+    assert.ok(r.every((c) => c[1] === 'Licence refused'), `only refusals: ${JSON.stringify(r)}`);
     assert.equal(await page.getByLabel('Outcome').inputValue(), 'refused', 'the form keeps the filter');
   }],
-  ['an invalid date shows a message, not a crash', async () => {
-    const resp = await page.goto(`${base}/register?from=not-a-date`);
+  ['an invalid date shows a message beside its field and in a summary, keeping what was typed', async () => {
+    const resp = await page.goto(`${base}/register?from=not-a-date&q=police`);
     assert.equal(resp.status(), 422);
     await page.getByRole('alert').getByText('is not a date').waitFor();
+    assert.equal(await page.getByLabel('Date from').inputValue(), 'not-a-date');
+    assert.equal(await page.getByLabel('Text').inputValue(), 'police');
+    // The summary's link takes the keyboard to the field.
+    await page.getByRole('alert').getByRole('link').first().click();
+    assert.equal(await page.evaluate(() => document.activeElement?.id ?? ''), 'from');
+  }],
+  ['the search page reads well at desktop and phone width', async () => {
+    await lookAt('/register', 'search', async (p, label) => {
+      if (label === 'phone') {
+        // One card per record: the record's name first, every cell inside the screen.
+        const first = await p.locator('table.results tbody tr').first().locator('td').evaluateAll((tds) =>
+          tds.map((td) => td.getBoundingClientRect()).filter((r) => r.height > 0).map((r) => [r.top, r.right]));
+        assert.ok(first.every(([, right]) => right <= 390), `cells inside the screen: ${first}`);
+      }
+    });
+    await lookAt('/register?from=not-a-date&q=police', 'search-error');
   }],
   ['a record page shows its inclusion proof and how to verify', async () => {
     await page.goto(`${base}/register?outcome=refused`);
     await Promise.all([page.waitForURL(/\/register\/\d+$/), page.locator('table.results a').first().click()]);
-    await page.getByRole('heading', { name: /^Refused: / }).waitFor();
+    await page.getByRole('heading', { name: /^Licence refused: / }).waitFor();
     await page.getByRole('heading', { name: 'Inclusion proof' }).waitFor();
     const hashes = await page.locator('ol.inclusion-proof code').allTextContents();
     assert.ok(hashes.length >= 1 && hashes.every((h) => /^[A-Za-z0-9+/]{43}=$/.test(h)), `proof ${hashes}`);
     assert.match(await page.locator('pre.checkpoint').textContent(), /^oversight\.local\/register\n\d+\n/);
     assert.match(await page.locator('main').textContent(), /oversight verify --url http/);
-    await page.screenshot({ path: path.join(tmp, 'record.png'), fullPage: true });
+    await lookAt(new URL(page.url()).pathname, 'record');
+  }],
+  ['a licence action names the licence it acts on', async () => {
+    await page.goto(`${base}/register?outcome=revoked`);
+    await Promise.all([page.waitForURL(/\/register\/\d+$/), page.locator('table.results a').first().click()]);
+    const link = page.locator('dt:text-is("Acts on") + dd a');
+    assert.match(await link.textContent(), /^Licence issued.*: .+, \d{1,2} [A-Z][a-z]+ \d{4}$/);
+    await lookAt(new URL(page.url()).pathname, 'record-action');
   }],
   ['an unknown record is a 404 page', async () => {
     const resp = await page.goto(`${base}/register/999999`);
     assert.equal(resp.status(), 404);
     await page.getByRole('heading', { name: 'Record not found' }).waitFor();
+    await lookAt('/register/999999', 'not-found');
   }],
-  ['the statistics page draws SVG charts', async () => {
+  ['the statistics page draws bar charts that show their numbers and stay proportional', async () => {
     const resp = await page.goto(`${base}/register/stats`);
     assert.equal(resp.status(), 200);
-    const chart = page.getByRole('img', { name: /First decisions by outcome/ });
-    await chart.waitFor();
-    const box = await chart.boundingBox();
-    assert.ok(box && box.width > 100 && box.height > 10, `chart is drawn: ${JSON.stringify(box)}`);
-    assert.ok(await page.locator('svg rect.bar').count() >= 3, 'bars');
+    await page.getByRole('figure', { name: 'First decisions by outcome', exact: true }).waitFor();
     await page.getByRole('heading', { name: 'Cyber-surveillance items' }).waitFor();
     await page.getByRole('heading', { name: 'Excluded from statistics' }).waitFor();
-    await page.screenshot({ path: path.join(tmp, 'stats.png'), fullPage: true });
+    await lookAt('/register/stats', 'stats', async (p, label) => {
+      const bars = await p.locator('#chart-outcomes-t + ul.bars li').evaluateAll((lis) => lis.map((li) => ({
+        count: Number(li.querySelector('.bar-count').textContent),
+        width: li.querySelector('.bar-fill').getBoundingClientRect().width,
+        track: li.querySelector('.bar-track').getBoundingClientRect().width,
+        shown: li.querySelector('.bar-count').getBoundingClientRect().right <= window.innerWidth,
+      })));
+      assert.ok(bars.length >= 3, `bars at ${label}: ${JSON.stringify(bars)}`);
+      const max = Math.max(...bars.map((b) => b.count));
+      for (const b of bars) {
+        assert.ok(b.shown, `the number ${b.count} is on screen at ${label}`);
+        assert.ok(Math.abs(b.width / b.track - b.count / max) < 0.02,
+          `bar of ${b.count} is ${b.width} of ${b.track} px at ${label} (max ${max})`);
+      }
+    });
   }],
   ['the CSV download has a header and the demo decisions', async () => {
     await page.goto(`${base}/register`);

@@ -39,7 +39,11 @@ async fn the_register_page_lists_the_demo_decisions_with_links_to_the_open_data(
     ] {
         assert!(html.contains(&format!("href=\"{link}\"")), "missing link to {link}");
     }
-    assert!(!html.contains("<script"), "the pages need no JavaScript");
+    // The pages need no JavaScript: the layout's one script is htmx, deferred, for the workspace.
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script src=\"/static/htmx.min.js\" defer>").count()
+    );
     let css = reqwest::get(site.url("/static/oversight.css")).await.unwrap();
     assert_eq!(css.status(), StatusCode::OK);
 }
@@ -96,7 +100,10 @@ async fn a_record_page_shows_every_public_field_and_its_inclusion_proof() {
     assert_eq!(api["record"]["kind"], "licence_refused");
     let (status, html) = page(&site, "/register/2").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("<h1>Refused: Belarus</h1>"), "{html}");
+    assert!(html.contains("<h1>Licence refused: Belarus</h1>"), "{html}");
+    assert!(
+        html.contains("<title>Licence refused: Belarus – Oversight – Export Licensing Authority</title>")
+    );
     assert!(html.contains(api["leaf_hash"].as_str().unwrap()));
     for h in api["inclusion_proof"].as_array().unwrap() {
         assert!(html.contains(h.as_str().unwrap()), "proof hash {h} missing");
@@ -107,7 +114,7 @@ async fn a_record_page_shows_every_public_field_and_its_inclusion_proof() {
     );
     assert!(html.contains(&format!("oversight verify --url {}", site.base)));
     assert!(html.contains("Criterion 2: human rights"));
-    assert!(html.contains(api["record"]["record_id"].as_str().unwrap()));
+    assert!(!html.contains(api["record"]["record_id"].as_str().unwrap()), "the internal id is not shown");
     assert!(html.contains("withheld (publication policy)"));
 }
 
@@ -122,18 +129,29 @@ async fn an_unknown_record_is_a_404_page() {
 }
 
 #[tokio::test]
-async fn the_statistics_page_has_tables_and_accessible_svg_charts() {
+async fn the_statistics_page_has_tables_and_charts_whose_numbers_are_shown() {
     let site = TestServer::sqlite().await;
     let (status, html) = page(&site, "/register/stats").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("<svg") && html.contains("role=\"img\""));
-    assert!(html.contains("<title id=\"chart-outcomes-t\">First decisions by outcome</title>"));
-    assert!(html.contains("<title id=\"chart-refusals-t\">Refusals by criterion</title>"));
-    assert!(html.contains("<title>Refused: 1</title>"));
-    assert!(html.contains("<th scope=\"row\">2026-Q3</th><td>BY</td>") || html.contains("-Q"), "{html}");
+    assert!(html.contains("<title>Statistics – Oversight – Export Licensing Authority</title>"), "{html}");
+    // Charts are HTML and CSS (no SVG, no script), each bar with its label and its number.
+    assert!(!html.contains("<svg"));
+    assert!(html.contains("<figcaption id=\"chart-outcomes-t\">First decisions by outcome</figcaption>"));
+    assert!(html.contains("<figcaption id=\"chart-refusals-t\">Refusals by criterion</figcaption>"));
+    assert!(
+        html.contains("<span class=\"bar-label\">Refused</span><span class=\"bar-track\" aria-hidden=\"true\"><span class=\"bar-fill w"),
+        "{html}"
+    );
+    assert!(html.contains("</span></span><span class=\"bar-count\">1</span>"), "{html}");
+    // Criteria are explained, quarters read as months, destinations are named.
+    assert!(html.contains("Criterion 2: human rights and international humanitarian law"));
+    assert!(html.contains(" to ") && !html.contains("-Q"), "quarters as months: {html}");
+    assert!(html.contains("Belarus (BY)"), "{html}");
     assert!(html.contains("id=\"within-20\">100 %") && html.contains("id=\"median\">9 working days"));
-    assert!(html.contains("licence action, not a licensing decision</th><td class=\"num\">2"));
-    assert!(html.contains("withdrawn by the applicant before a decision</th><td class=\"num\">1"));
+    let count =
+        |label: &str, n: usize| format!("{label}</th><td class=\"num\" data-label=\"Count\">{n}</td>");
+    assert!(html.contains(&count("licence action, not a licensing decision", 2)), "{html}");
+    assert!(html.contains(&count("withdrawn by the applicant before a decision", 1)), "{html}");
     assert!(html.contains("Cyber-surveillance items") && html.contains("5 first decisions"));
     assert!(html.contains("first decisions only"));
 }
@@ -170,7 +188,7 @@ async fn record_text_is_escaped_on_every_page() {
         officer.post(&format!("/api/applications/{id}/exporter-statement/release"), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
-    let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; postponed";
+    let escaped = "&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; postponed";
     let list = page(&site, "/register?q=alert").await.1;
     assert_eq!(rows(&list), 1);
     assert!(list.contains(escaped) && !list.contains("<script>"), "{list}");
@@ -178,5 +196,152 @@ async fn record_text_is_escaped_on_every_page() {
     assert!(record.contains(escaped) && !record.contains("<script>"), "{record}");
     // What the visitor typed is escaped too.
     let echoed = page(&site, "/register?q=%22%3E%3Cscript%3E").await.1;
-    assert!(echoed.contains("value=\"&quot;&gt;&lt;script&gt;\"") && !echoed.contains("<script>"));
+    assert!(echoed.contains("value=\"&#34;&#62;&#60;script&#62;\"") && !echoed.contains("<script>"));
+}
+
+/// Every UUID-shaped word in `text` (8-4-4-4-12 hexadecimal digits).
+fn uuids(text: &str) -> Vec<&str> {
+    let is_uuid = |w: &str| {
+        let parts: Vec<&str> = w.split('-').collect();
+        parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+            && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    (0..text.len().saturating_sub(35))
+        .filter(|&i| text.is_char_boundary(i) && text.is_char_boundary(i + 36))
+        .map(|i| &text[i..i + 36])
+        .filter(|w| is_uuid(w))
+        .collect()
+}
+
+// Issue 10: internal case and record ids were shown to the public.
+#[tokio::test]
+async fn no_register_page_shows_an_internal_case_or_record_id() {
+    let site = TestServer::sqlite().await;
+    let all: Value =
+        reqwest::get(site.url("/api/register?per_page=200")).await.unwrap().json().await.unwrap();
+    let records = all["records"].as_array().unwrap();
+    assert_eq!(records.len(), 8);
+    let mut paths = vec!["/register".to_string(), "/register/stats".to_string(), "/register?page=9".into()];
+    paths.extend(records.iter().map(|r| format!("/register/{}", r["index"])));
+    for path in &paths {
+        let (status, html) = page(&site, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(uuids(&html), Vec::<&str>::new(), "{path} shows an internal id");
+        for r in records {
+            for id in [&r["record"]["record_id"], &r["record"]["case_id"]] {
+                if let Some(id) = id.as_str() {
+                    assert!(!html.contains(id), "{path} shows {id}");
+                }
+            }
+        }
+    }
+}
+
+// Issue 10: a validation error sits beside its field and in a summary, and keeps what was typed.
+#[tokio::test]
+async fn a_bad_filter_keeps_everything_typed_and_is_shown_beside_its_field_and_in_a_summary() {
+    let site = TestServer::sqlite().await;
+    let (status, html) = page(
+        &site,
+        "/register?q=judicial+oversight&destination=FR&from=yesterday&to=2026-12-31&outcome=refused",
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("<title>Error: Search the register – Oversight – Export Licensing Authority</title>")
+    );
+    // The summary links to the field; the message is beside it; the field is described by it.
+    assert!(html.contains("class=\"error-summary\" role=\"alert\""), "{html}");
+    assert!(html.contains("<a href=\"#from\">Date from: “yesterday” is not a date"), "{html}");
+    assert!(html.contains("<p class=\"error-message\" id=\"from-error\">"), "{html}");
+    // The bad date stays visible as typed (a date input could not show it), and so does the rest.
+    assert!(
+        html.contains("<input id=\"from\" name=\"from\" type=\"text\" value=\"yesterday\" aria-describedby=\"from-error\">"),
+        "{html}"
+    );
+    assert!(html.contains("<input id=\"to\" name=\"to\" type=\"date\" value=\"2026-12-31\">"), "{html}");
+    assert!(html.contains("value=\"judicial oversight\""), "{html}");
+    assert!(html.contains("name=\"destination\" value=\"FR\""), "{html}");
+    assert!(html.contains("<option value=\"refused\" selected>"), "{html}");
+    // An error the app finds (an unknown country) is beside its field too.
+    let (status, html) = page(&site, "/register?destination=ZZ&q=kept").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("<a href=\"#destination\">Destination:"), "{html}");
+    assert!(html.contains("id=\"destination-error\"") && html.contains("value=\"kept\""), "{html}");
+}
+
+// Issue 10: raw timestamps, codes without meaning, and records linked as "Record 7".
+#[tokio::test]
+async fn the_record_page_dates_the_act_explains_its_codes_and_names_the_licence_it_acts_on() {
+    let site = TestServer::sqlite().await;
+    let all: Value =
+        reqwest::get(site.url("/api/register?per_page=200")).await.unwrap().json().await.unwrap();
+    let records = all["records"].as_array().unwrap();
+    let by_index = |i: &Value| records.iter().find(|r| r["index"] == *i).unwrap();
+    let action =
+        records.iter().find(|r| r["record"]["acts_on"].is_string()).expect("a licence action in the demo");
+    let one: Value = reqwest::get(site.url(&format!("/api/register/{}", action["index"])))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let licence = &by_index(&one["acts_on_index"])["record"];
+    let html = page(&site, &format!("/register/{}", action["index"])).await.1;
+
+    // Dates as dates, with their machine form.
+    let day = |iso: &str| {
+        let d = chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").unwrap();
+        format!("<time datetime=\"{iso}\">{}</time>", d.format("%-d %B %Y"))
+    };
+    let act = action["record"]["act_date"].as_str().unwrap();
+    assert!(html.contains(&day(act)), "{html}");
+    assert!(!html.contains(action["record"]["published_at"].as_str().unwrap()), "no raw timestamp: {html}");
+    // The licence it acts on is linked by what it is, not by its number.
+    let licence_name = format!(
+        "<a href=\"/register/{}\">Licence issued{}: {}, ",
+        one["acts_on_index"],
+        if licence["kind"] == "licence_issued_with_conditions" { " with conditions" } else { "" },
+        licence["destination_name"].as_str().unwrap()
+    );
+    assert!(html.contains(&licence_name), "{licence_name} in {html}");
+    assert!(!html.contains(">Record "), "{html}");
+    // Control entries say what they cover.
+    let list: Value = reqwest::get(site.url("/api/control-list")).await.unwrap().json().await.unwrap();
+    for code in action["record"]["control_entries"].as_array().unwrap() {
+        let entry = list.as_array().unwrap().iter().find(|e| e["code"] == *code).expect("a listed entry");
+        let title = entry["title"].as_str().unwrap();
+        assert!(
+            html.contains(&format!("<span class=\"code\">{}</span>: ", code.as_str().unwrap())),
+            "{html}"
+        );
+        assert!(html.contains(&askama_escape(title)), "{title} in {html}");
+    }
+    // Every record of the application, each named by what it is.
+    assert!(html.contains("Every record of this application"), "{html}");
+    assert!(html.contains("(this record)"), "{html}");
+}
+
+/// What askama makes of text in HTML.
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+// Issue 10: the results table ran off a phone's screen; the charts hid their numbers.
+#[tokio::test]
+async fn results_are_named_by_what_they_are_and_labelled_for_a_phone() {
+    let site = TestServer::sqlite().await;
+    let html = page(&site, "/register?outcome=refused").await.1;
+    assert!(html.contains("<table class=\"results stack\">"), "{html}");
+    assert!(html.contains("<td class=\"name\"><a href=\"/register/2\">Licence refused</a>"), "{html}");
+    for label in
+        ["Date", "Destination", "End-user sector", "Control entries", "Cyber-surveillance", "Rationale"]
+    {
+        assert!(html.contains(&format!("<td data-label=\"{label}\">")), "{label}: {html}");
+    }
+    assert!(html.contains("<link rel=\"alternate\" type=\"application/atom+xml\""), "{html}");
 }

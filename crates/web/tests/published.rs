@@ -200,7 +200,7 @@ async fn a_licence_action_is_dated_by_its_own_date_and_links_to_its_licence(t: T
         public.get(&format!("/api/register?outcome=revoked&from={decided}&to={decided}")).await;
     assert_eq!(on_decision_day["total"], 0, "{on_decision_day}");
     let table = text(&t, "/register?outcome=revoked").await;
-    assert!(table.contains(&format!("<td>{act_date}</td>")), "{table}");
+    assert!(table.contains(&format!("<td data-label=\"Date\"><time datetime=\"{act_date}\">")), "{table}");
     // Bad input to the new filter is harmless: an unknown case has no records.
     let (s, none) = public.get("/api/register?case_id=not-a-case").await;
     assert_eq!((s, none["total"].as_u64()), (StatusCode::OK, Some(0)));

@@ -1,27 +1,41 @@
-//! The public register as HTML pages (no login, no JavaScript): search, one record with its
-//! inclusion proof, and statistics with server-drawn SVG charts.
+//! The public register as HTML pages (no login, no JavaScript needed): search, one record with its
+//! inclusion proof, and statistics with charts drawn in HTML and CSS. The pages are askama
+//! templates (`templates/register/`) inside the workspace's layout ([`Layout`]), so the authority
+//! is named and the header is the same on every page.
 //!
 //! The pages render the same app calls as the JSON endpoints in `register.rs`; nothing here decides
-//! what is public. Every piece of record text goes through [`escape`] — records carry free text
-//! written by officers and exporters.
+//! what is public. What they add is reading: dates as dates, codes with what they stand for, and
+//! records named by what they are. Internal ids (a record's, a case's) stay in the open data, where
+//! they identify leaves; a page never shows them.
 
+use askama::Template;
 use axum::{
     Router,
     extract::{Path, RawQuery, State},
     http::StatusCode,
-    response::{Html, IntoResponse, Response},
+    response::Response,
     routing::get,
 };
+use chrono::NaiveDate;
 use oversight_app::{
     AppError,
     register::{RecordWithProof, RegisterPage, RegisterQuery, RegisterStats},
 };
-use oversight_domain::register::PublicRecord;
+use oversight_domain::register::{PublicRecord, RecordKind};
 use serde::Deserialize;
-use std::{collections::BTreeMap, fmt::Write as _};
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::register::{MAX_PAGE, OUTCOMES, SECTORS, escape, is_sector};
-use crate::{AppState, error::ApiError, public_url::PublicBase};
+use super::register::{MAX_PAGE, OUTCOMES, SECTORS, is_sector};
+use crate::{
+    AppState,
+    error::ApiError,
+    public_url::PublicBase,
+    workspace::{
+        display::humanise,
+        page::{Layout, Signed, Viewer, error_page, render},
+        session::FieldMessage,
+    },
+};
 
 /// Criteria of Council Common Position 2008/944/CFSP, as relied on for refusals.
 const CRITERIA: [&str; 8] = [
@@ -37,7 +51,11 @@ const CRITERIA: [&str; 8] = [
 
 const PER_PAGE: u32 = 25;
 
+/// Most records of one application the record page lists (a licence and its actions are a few).
+const RELATED_MAX: u32 = 200;
+
 /// The HTML routes. They are not in the OpenAPI document: they are pages, not an API.
+/// (`/register/verify` is the workspace's: it needs the log's key, not the register.)
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/register", get(search_page))
@@ -45,8 +63,133 @@ pub fn router() -> Router<AppState> {
         .route("/register/{index}", get(record_page))
 }
 
+// ----- words for codes -------------------------------------------------------------------------
+
+/// What a record is, in words: "Licence refused", "Licence issued on appeal".
+fn kind_label(kind: RecordKind) -> String {
+    match kind {
+        RecordKind::AppealOverturned => "Licence issued on appeal".into(),
+        RecordKind::AppealUpheld => "Decision upheld on appeal".into(),
+        RecordKind::ExporterStatement => "Statement of the applicant".into(),
+        k => humanise(k.as_str()),
+    }
+}
+
+/// A record as a link or a title names it: "Licence refused: Belarus".
+fn record_name(r: &PublicRecord) -> String {
+    match r.destination_name.as_deref().or(r.destination.as_deref()) {
+        Some(d) => format!("{}: {d}", kind_label(r.kind)),
+        None => kind_label(r.kind),
+    }
+}
+
+fn destination(r: &PublicRecord) -> String {
+    match (&r.destination_name, &r.destination) {
+        (Some(n), Some(c)) => format!("{n} ({c})"),
+        (None, Some(c)) => c.clone(),
+        _ => "—".into(),
+    }
+}
+
+/// A destination code of the statistics with its name: "Belarus (BY)".
+fn country(code: &str) -> String {
+    match oversight_domain::countries::Country::find(code) {
+        Some(c) => format!("{} ({code})", c.common_name()),
+        None => code.to_string(),
+    }
+}
+
+fn criterion(n: &str) -> String {
+    match n.parse::<usize>().ok().and_then(|i| CRITERIA.get(i.wrapping_sub(1))) {
+        Some(t) => format!("Criterion {n}: {t}"),
+        None => format!("Criterion {n}"),
+    }
+}
+
+/// `2026-Q3` → "July to September 2026".
+fn quarter(q: &str) -> String {
+    let months = match q.rsplit_once("-Q").map(|(_, n)| n) {
+        Some("1") => "January to March",
+        Some("2") => "April to June",
+        Some("3") => "July to September",
+        Some("4") => "October to December",
+        _ => return q.to_string(),
+    };
+    format!("{months} {}", &q[..q.len() - 3])
+}
+
+/// The control list an entry comes from, in words (the codes of `data/control-list/`).
+fn regime(code: &str) -> String {
+    match code {
+        "wassenaar" => "Wassenaar Arrangement list".into(),
+        "national" => "national control list".into(),
+        "eu-art5" => "EU catch-all (Regulation 2021/821, Article 5)".into(),
+        other => humanise(other),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "—".into())
+}
+
+/// A date for people, with its machine form for `<time datetime>`.
+#[derive(Debug, Clone)]
+struct Day {
+    text: String,
+    iso: String,
+}
+
+impl Day {
+    fn of(d: NaiveDate) -> Day {
+        Day { text: d.format("%-d %B %Y").to_string(), iso: d.to_string() }
+    }
+}
+
+/// A control-list entry as the public reads it: its code and what the code covers.
+#[derive(Debug, Clone)]
+struct Entry {
+    code: String,
+    title: Option<String>,
+    regime: Option<String>,
+}
+
+fn entries(s: &AppState, codes: &[String]) -> Vec<Entry> {
+    let list = s.app.control_list();
+    codes
+        .iter()
+        .map(|c| {
+            let e = list.get(c);
+            Entry { code: c.clone(), title: e.map(|e| e.title.clone()), regime: e.map(|e| regime(&e.regime)) }
+        })
+        .collect()
+}
+
+/// A control entry of the statistics as a row label: "5A001.f — Mobile telecommunications ...".
+fn entry_label(s: &AppState, code: &str) -> String {
+    match s.app.control_list().get(code) {
+        Some(e) => format!("{code} — {}", e.title),
+        None => code.to_string(),
+    }
+}
+
+/// The first `max` characters of `text`, cut at a word, with an ellipsis if cut.
+fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).trim_end();
+    format!("{cut}…")
+}
+
+// ----- search ----------------------------------------------------------------------------------
+
 /// The search form's parameters, all as typed: an empty field means "any", and every value is
-/// checked here so that a bad one yields a message on the page rather than a bare error.
+/// checked here so that a bad one yields a message beside its field rather than a bare error.
 #[derive(Debug, Default, Deserialize)]
 struct SearchForm {
     q: Option<String>,
@@ -54,6 +197,7 @@ struct SearchForm {
     outcome: Option<String>,
     control_entry: Option<String>,
     end_user_sector: Option<String>,
+    /// Set by the links of a record page ("every record of this application"), not by the form.
     case_id: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -64,43 +208,59 @@ fn filled(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
+fn problem(field: &'static str, message: impl Into<String>) -> FieldMessage {
+    FieldMessage { field, message: message.into() }
+}
+
+/// The form field an app error names, for its message to sit beside it. The page number has no
+/// field: its message points at the page's content.
+fn field_of(name: &str) -> &'static str {
+    ["q", "destination", "outcome", "control_entry", "end_user_sector", "from", "to"]
+        .into_iter()
+        .find(|f| *f == name)
+        .unwrap_or("main")
+}
+
 impl SearchForm {
     /// The app query, or the messages naming each invalid field.
-    fn to_query(&self) -> Result<RegisterQuery, Vec<String>> {
+    fn to_query(&self) -> Result<RegisterQuery, Vec<FieldMessage>> {
         let mut errors = Vec::new();
-        let date = |name: &str, v: &Option<String>, errors: &mut Vec<String>| {
-            filled(v).and_then(|s| match chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+        let date = |field: &'static str, name: &str, v: &Option<String>, errors: &mut Vec<FieldMessage>| {
+            filled(v).and_then(|s| match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
                 Ok(d) => Some(d),
                 Err(_) => {
-                    errors.push(format!("{name}: “{s}” is not a date in the form YYYY-MM-DD."));
+                    errors
+                        .push(problem(field, format!("{name}: “{s}” is not a date in the form YYYY-MM-DD.")));
                     None
                 }
             })
         };
-        let from = date("Date from", &self.from, &mut errors);
-        let to = date("Date to", &self.to, &mut errors);
+        let from = date("from", "Date from", &self.from, &mut errors);
+        let to = date("to", "Date to", &self.to, &mut errors);
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
-            errors.push("Date from: must not be after “Date to”.".into());
+            errors.push(problem("from", "Date from: must not be after “Date to”."));
         }
         let outcome = filled(&self.outcome);
         if let Some(o) = &outcome
             && !OUTCOMES.contains(&o.as_str())
         {
-            errors.push(format!("Outcome: “{o}” is not one of {}.", OUTCOMES.join(", ")));
+            let known = OUTCOMES.map(humanise).join(", ");
+            errors.push(problem("outcome", format!("Outcome: “{o}” is not one of {known}.")));
         }
         let sector = filled(&self.end_user_sector);
         if let Some(s) = &sector
             && !is_sector(s)
         {
-            errors.push(format!("End-user sector: “{s}” is not one of {}.", SECTORS.join(", ")));
+            let known = SECTORS.map(humanise).join(", ");
+            errors.push(problem("end_user_sector", format!("End-user sector: “{s}” is not one of {known}.")));
         }
         let page = match filled(&self.page).map(|p| p.parse::<u32>()) {
             None => None,
             Some(Ok(p)) if (1..=MAX_PAGE).contains(&p) => Some(p),
             Some(_) => {
-                errors.push(format!("Page: must be a whole number from 1 to {MAX_PAGE}."));
+                errors.push(problem("main", format!("Page: must be a whole number from 1 to {MAX_PAGE}.")));
                 None
             }
         };
@@ -121,7 +281,7 @@ impl SearchForm {
         })
     }
 
-    /// The query string of these filters with another page number.
+    /// The address of these filters with another page number (the template escapes it).
     fn href(&self, page: u32) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -139,465 +299,425 @@ impl SearchForm {
             }
         }
         query.append_pair("page", &page.to_string());
-        format!("/register?{}", escape(&query.finish()))
+        format!("/register?{}", query.finish())
     }
-}
 
-/// A whole HTML document around `body`.
-fn layout(title: &str, body: &str) -> String {
-    format!(
-        r##"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — Oversight public register</title>
-<link rel="stylesheet" href="/static/oversight.css">
-<link rel="alternate" type="application/atom+xml" title="New decisions" href="/register/feed.atom">
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header>
-<p class="site">Oversight — public register of export-licensing decisions</p>
-<nav aria-label="Register">
-<ul>
-<li><a href="/register">Search decisions</a></li>
-<li><a href="/register/stats">Statistics</a></li>
-<li><a href="/register/decisions.csv">CSV</a></li>
-<li><a href="/register/decisions.jsonl">JSON lines</a></li>
-<li><a href="/register/feed.atom">Atom feed</a></li>
-<li><a href="/log/checkpoint">Transparency log</a></li>
-</ul>
-</nav>
-</header>
-<main id="main">
-<h1>{title}</h1>
-{body}
-</main>
-<footer><p>Every record on this register is a leaf of a signed, append-only transparency log.
-Anyone can check that nothing published was changed or removed: see a record's page for how.</p></footer>
-</body>
-</html>
-"##,
-        title = escape(title)
-    )
-}
-
-fn html(status: StatusCode, title: &str, body: &str) -> Response {
-    (status, Html(layout(title, body))).into_response()
-}
-
-fn not_found() -> Response {
-    html(
-        StatusCode::NOT_FOUND,
-        "Record not found",
-        "<p>There is no record with this number on the register.</p>\
-         <p><a href=\"/register\">Search the register</a></p>",
-    )
-}
-
-/// Maps an app error to a page, with the status the JSON API gives it (the mapping, and the
-/// logging of 5xx causes, is [`ApiError`]'s): field errors are the visitor's to fix; others are ours.
-fn error_page(e: AppError) -> Response {
-    let e = ApiError::from(e);
-    match e.status {
-        StatusCode::NOT_FOUND => not_found(),
-        StatusCode::SERVICE_UNAVAILABLE => html(
-            e.status,
-            "Service unavailable",
-            &format!("<p>{}</p><p>Please try again shortly.</p>", escape(&e.message)),
-        ),
-        s if s.is_server_error() => html(s, "Internal error", "<p>Internal error.</p>"),
-        s => {
-            let what = match &e.field {
-                Some(f) => format!("{}: {}", humanise(f), e.message),
-                None => e.message.clone(),
-            };
-            html(s, "Invalid request", &format!("<p class=\"error\">{}</p>", escape(&what)))
+    /// What the person typed, to put back in the form.
+    fn typed(&self) -> Typed {
+        let v = |v: &Option<String>| v.clone().unwrap_or_default();
+        Typed {
+            q: v(&self.q),
+            destination: v(&self.destination),
+            control_entry: v(&self.control_entry),
+            from: v(&self.from),
+            to: v(&self.to),
         }
     }
 }
 
-fn humanise(word: &str) -> String {
-    let s = word.replace('_', " ");
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => s,
+/// The text fields of the search form as typed.
+#[derive(Debug, Default)]
+struct Typed {
+    q: String,
+    destination: String,
+    control_entry: String,
+    from: String,
+    to: String,
+}
+
+/// One option of a select.
+#[derive(Debug)]
+struct Choice {
+    value: &'static str,
+    label: String,
+    selected: bool,
+}
+
+fn choices(values: &[&'static str], selected: Option<&str>) -> Vec<Choice> {
+    values.iter().map(|v| Choice { value: v, label: humanise(v), selected: selected == Some(*v) }).collect()
+}
+
+/// One row of the results: a record, named by what it is.
+#[derive(Debug)]
+struct Row {
+    href: String,
+    name: String,
+    licence_number: Option<String>,
+    outcome: &'static str,
+    date: Day,
+    destination: String,
+    sector: String,
+    entries: Vec<Entry>,
+    cyber: bool,
+    /// The authority's rationale, or the applicant's own words (then `statement`).
+    rationale: String,
+    statement: bool,
+}
+
+fn row(s: &AppState, index: u64, r: &PublicRecord) -> Row {
+    let (rationale, statement) = match &r.exporter_statement {
+        Some(words) => (excerpt(words, 120), true),
+        None => (excerpt(r.public_rationale.as_deref().unwrap_or(""), 140), false),
+    };
+    Row {
+        href: format!("/register/{index}"),
+        name: kind_label(r.kind),
+        licence_number: r.licence_number.clone(),
+        outcome: r.kind.outcome(),
+        date: Day::of(r.date_of_act()),
+        destination: destination(r),
+        sector: r.end_user_sector.map(|s| humanise(s.as_str())).unwrap_or_else(|| "—".into()),
+        entries: entries(s, &r.control_entries),
+        cyber: r.cyber_surveillance,
+        rationale,
+        statement,
     }
 }
 
-/// The first `max` characters of `text`, cut at a word, with an ellipsis if cut.
-fn excerpt(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).trim_end();
-    format!("{cut}…")
+/// A page of results, or why there is none.
+#[derive(Debug)]
+struct Results {
+    /// "3 matching records; showing 1–3, newest first."
+    summary: String,
+    rows: Vec<Row>,
+    /// A link back to the first page when the page asked for is past the end.
+    first: Option<String>,
+    page: u32,
+    pages: u64,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
-fn destination(r: &PublicRecord) -> String {
-    match (&r.destination_name, &r.destination) {
-        (Some(n), Some(c)) => format!("{} ({})", escape(n), escape(c)),
-        (None, Some(c)) => escape(c),
-        _ => "—".into(),
-    }
-}
-
-/// The date of the act the record publishes (a revocation's, not its licence's).
-fn record_date(r: &PublicRecord) -> String {
-    r.date_of_act().to_string()
-}
-
-fn options(values: &[&str], selected: Option<&str>, any: &str) -> String {
-    let mut out = format!("<option value=\"\">{any}</option>");
-    for v in values {
-        let sel = if selected == Some(*v) { " selected" } else { "" };
-        let _ = write!(out, "<option value=\"{v}\"{sel}>{}</option>", humanise(v));
-    }
-    out
-}
-
-fn search_form(f: &SearchForm) -> String {
-    let val = |v: &Option<String>| escape(v.as_deref().unwrap_or(""));
-    format!(
-        r#"<form class="search" method="get" action="/register" role="search" aria-label="Search the register">
-<div><label for="q">Text</label><input id="q" name="q" type="search" value="{q}"></div>
-<div><label for="destination">Destination (ISO code)</label><input id="destination" name="destination" value="{destination}" size="4" placeholder="e.g. FR"></div>
-<div><label for="outcome">Outcome</label><select id="outcome" name="outcome">{outcomes}</select></div>
-<div><label for="control_entry">Control entry</label><input id="control_entry" name="control_entry" value="{control_entry}" placeholder="e.g. 5A001.f"></div>
-<div><label for="end_user_sector">End-user sector</label><select id="end_user_sector" name="end_user_sector">{sectors}</select></div>
-<div><label for="from">Date from</label><input id="from" name="from" type="date" value="{from}"></div>
-<div><label for="to">Date to</label><input id="to" name="to" type="date" value="{to}"></div>
-<div class="buttons"><button type="submit">Search</button> <a href="/register">Clear</a></div>
-</form>"#,
-        q = val(&f.q),
-        destination = val(&f.destination),
-        outcomes = options(&OUTCOMES, filled(&f.outcome).as_deref(), "Any outcome"),
-        control_entry = val(&f.control_entry),
-        sectors = options(&SECTORS, filled(&f.end_user_sector).as_deref(), "Any sector"),
-        from = val(&f.from),
-        to = val(&f.to),
-    )
-}
-
-fn results_table(page: &RegisterPage, form: &SearchForm) -> String {
+fn results(s: &AppState, page: &RegisterPage, form: &SearchForm) -> Results {
     // In u64: no page number or total can overflow the arithmetic of the summary and the links.
     let per_page = u64::from(page.per_page.max(1));
     let (current, total) = (u64::from(page.page.max(1)), page.total as u64);
     let pages = total.div_ceil(per_page).max(1);
-    let mut out = String::new();
     let first = (current - 1).saturating_mul(per_page).saturating_add(1);
     let shown = page.records.len() as u64;
+    let mut out = Results {
+        summary: String::new(),
+        rows: page.records.iter().map(|e| row(s, e.index, &e.record)).collect(),
+        first: None,
+        page: page.page,
+        pages,
+        previous: None,
+        next: None,
+    };
     if page.total == 0 {
-        out += "<p class=\"summary\" role=\"status\">No published record matches these filters.</p>";
-        return out;
-    }
-    if shown == 0 {
-        let _ = write!(
-            out,
-            "<p class=\"summary\" role=\"status\">There is no page {} of these results: {} record{} in {pages} page{}. <a href=\"{}\">First page</a></p>",
+        out.summary = "No published record matches these filters.".into();
+    } else if shown == 0 {
+        out.summary = format!(
+            "There is no page {} of these results: {} in {}.",
             page.page,
+            plural(page.total, "record", "records"),
+            plural(pages as usize, "page", "pages"),
+        );
+        out.first = Some(form.href(1));
+    } else {
+        out.summary = format!(
+            "{} matching {}; showing {first}–{}, newest first.",
             page.total,
-            if page.total == 1 { "" } else { "s" },
-            if pages == 1 { "" } else { "s" },
-            form.href(1)
+            if page.total == 1 { "record" } else { "records" },
+            first + shown.saturating_sub(1)
         );
-        return out;
-    }
-    let _ = write!(
-        out,
-        "<p class=\"summary\" role=\"status\">{} matching record{}; showing {}–{}, newest first.</p>",
-        page.total,
-        if page.total == 1 { "" } else { "s" },
-        first,
-        first + shown.saturating_sub(1)
-    );
-    out += r#"<table class="results">
-<caption>Published decisions and licence actions</caption>
-<thead><tr><th scope="col">Date</th><th scope="col">Outcome</th><th scope="col">Destination</th><th scope="col">End-user sector</th><th scope="col">Control entries</th><th scope="col">Cyber-surveillance</th><th scope="col">Rationale</th><th scope="col">Record</th></tr></thead>
-<tbody>
-"#;
-    for e in &page.records {
-        let r = &e.record;
-        let outcome = r.kind.outcome();
-        let _ = writeln!(
-            out,
-            "<tr class=\"outcome-{outcome}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/register/{}\">Record {}</a></td></tr>",
-            record_date(r),
-            humanise(outcome),
-            destination(r),
-            r.end_user_sector.map(|s| humanise(s.as_str())).unwrap_or_else(|| "—".into()),
-            escape(&r.control_entries.join(", ")),
-            if r.cyber_surveillance { "Yes" } else { "No" },
-            match &r.exporter_statement {
-                Some(words) => format!(
-                    "Statement of the applicant (their own words): “{}”",
-                    escape(&excerpt(words, 120))
-                ),
-                None => escape(&excerpt(r.public_rationale.as_deref().unwrap_or(""), 140)),
-            },
-            e.index,
-            e.index,
-        );
-    }
-    out += "</tbody></table>\n";
-    if pages > 1 {
-        out += "<nav class=\"pagination\" aria-label=\"Pages of results\"><ul>";
-        if page.page > 1 {
-            let _ =
-                write!(out, "<li><a rel=\"prev\" href=\"{}\">Previous</a></li>", form.href(page.page - 1));
+        if page.page > 1 && shown > 0 {
+            out.previous = Some(form.href(page.page - 1));
         }
-        let _ = write!(out, "<li aria-current=\"page\">Page {} of {pages}</li>", page.page);
-        if current < pages
-            && let Some(next) = page.page.checked_add(1)
-        {
-            let _ = write!(out, "<li><a rel=\"next\" href=\"{}\">Next</a></li>", form.href(next));
+        if current < pages {
+            out.next = page.page.checked_add(1).map(|n| form.href(n));
         }
-        out += "</ul></nav>\n";
     }
     out
 }
 
-const DOWNLOADS: &str = r#"<section aria-labelledby="downloads">
-<h2 id="downloads">Open data</h2>
-<ul>
-<li><a href="/register/decisions.csv">All records as CSV</a> (UTF-8, one row per record, lists joined with “; ”)</li>
-<li><a href="/register/decisions.jsonl">All records as JSON lines</a> (each line is byte for byte a leaf of the transparency log)</li>
-<li><a href="/register/feed.atom">Atom feed</a> of the newest records</li>
-<li><a href="/register/stats">Statistics</a> — and as JSON: <a href="/api/register/stats">/api/register/stats</a></li>
-<li>The transparency log: <a href="/log/checkpoint">latest signed checkpoint</a></li>
-</ul>
-</section>"#;
+#[derive(Template)]
+#[template(path = "register/search.html")]
+struct SearchPage {
+    layout: Layout,
+    /// Which of the register's own links is this page ("search", "stats", or none).
+    here: &'static str,
+    form: Typed,
+    outcomes: Vec<Choice>,
+    sectors: Vec<Choice>,
+    /// Only one application's records are shown (a record page's link): how to see them all.
+    one_application: bool,
+    errors: Vec<FieldMessage>,
+    results: Option<Results>,
+}
 
-async fn search_page(State(s): State<AppState>, RawQuery(query): RawQuery) -> Response {
+impl SearchPage {
+    fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+}
+
+async fn search_page(State(s): State<AppState>, Viewer(v): Viewer, RawQuery(query): RawQuery) -> Response {
     // A withheld register is a 503 with the reason, whatever the search.
     if let Err(e) = s.app.register_guard() {
-        return error_page(e);
+        return register_error(&s, e, v.as_ref());
     }
-    let form = match crate::query::parse::<SearchForm>(query.as_deref().unwrap_or_default()) {
-        Ok(f) => f,
+    let (form, unreadable) = match crate::query::parse::<SearchForm>(query.as_deref().unwrap_or_default()) {
+        Ok(f) => (f, None),
         Err(e) => {
-            let body = format!(
-                "<div class=\"error\" role=\"alert\"><p>The search could not be read: {}</p></div>{}{DOWNLOADS}",
-                escape(&e.message),
-                search_form(&SearchForm::default())
-            );
-            return html(e.status, "Search the register", &body);
+            let message = format!("The search could not be read: {}", e.message);
+            (
+                SearchForm::default(),
+                Some((e.status, problem(field_of(e.field.as_deref().unwrap_or("")), message))),
+            )
         }
     };
-    let mut body = search_form(&form);
-    let result = form.to_query().and_then(|q| {
-        s.app.register_search(&q).map_err(|e| match e {
-            AppError::Invalid(f) => vec![format!("{}: {}", humanise(&f.field), f.message)],
-            other => {
-                tracing::error!("register search: {other:#}");
-                vec!["The register could not be searched (internal error).".into()]
-            }
-        })
-    });
-    let status = match result {
-        Ok(page) => {
-            body += &results_table(&page, &form);
-            StatusCode::OK
+    let (status, errors, results) = match unreadable {
+        Some((status, p)) => (status, vec![p], None),
+        None => match form.to_query() {
+            Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+            Ok(q) => match s.app.register_search(&q) {
+                Ok(page) => (StatusCode::OK, vec![], Some(results(&s, &page, &form))),
+                Err(AppError::Invalid(f)) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    vec![problem(field_of(&f.field), format!("{}: {}", humanise(&f.field), f.message))],
+                    None,
+                ),
+                Err(e) => return register_error(&s, e, v.as_ref()),
+            },
+        },
+    };
+    let title = if errors.is_empty() { "Search the register" } else { "Error: Search the register" };
+    let page = SearchPage {
+        layout: Layout::new(&s, title, v.as_ref(), "/register"),
+        here: "search",
+        form: form.typed(),
+        outcomes: choices(&OUTCOMES, filled(&form.outcome).as_deref()),
+        sectors: choices(&SECTORS, filled(&form.end_user_sector).as_deref()),
+        one_application: filled(&form.case_id).is_some(),
+        errors,
+        results,
+    };
+    render(status, &page)
+}
+
+/// An app error as a register page, with the status the JSON API gives it (the mapping, and the
+/// logging of 5xx causes, is [`ApiError`]'s).
+fn register_error(s: &AppState, e: AppError, v: Option<&Signed>) -> Response {
+    let e = ApiError::from(e);
+    let (title, message) = match e.status {
+        StatusCode::NOT_FOUND => {
+            ("Record not found", "There is no record with this number on the register.".to_string())
         }
-        Err(errors) => {
-            body += "<div class=\"error\" role=\"alert\"><h2>Please correct the search</h2><ul>";
-            for e in errors {
-                let _ = write!(body, "<li>{}</li>", escape(&e));
-            }
-            body += "</ul></div>";
-            StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::SERVICE_UNAVAILABLE => {
+            // "The register is withheld: …", with why.
+            let mut why = e.message.chars();
+            let why: String = why.next().map(|c| c.to_uppercase().chain(why).collect()).unwrap_or_default();
+            ("Service unavailable", format!("{why}. Please try again shortly."))
+        }
+        st if st.is_server_error() => {
+            ("Sorry, there is a problem with the service", "Try again later.".to_string())
+        }
+        _ => {
+            let what = match &e.field {
+                Some(f) => format!("{}: {}", humanise(f), e.message),
+                None => e.message.clone(),
+            };
+            ("Invalid request", what)
         }
     };
-    body += DOWNLOADS;
-    html(status, "Search the register", &body)
+    error_page(s, e.status, title, &message, v)
+}
+
+// ----- one record --------------------------------------------------------------------------------
+
+/// Another record of the same application, named by what it is.
+#[derive(Debug, Clone)]
+struct Related {
+    href: String,
+    name: String,
+    date: Option<Day>,
+    licence_number: Option<String>,
+    here: bool,
+}
+
+fn related(index: u64, r: &PublicRecord, here: u64) -> Related {
+    Related {
+        href: format!("/register/{index}"),
+        name: record_name(r),
+        date: Some(Day::of(r.date_of_act())),
+        licence_number: r.licence_number.clone(),
+        here: index == here,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "register/record.html")]
+struct RecordPage {
+    layout: Layout,
+    index: u64,
+    kind: String,
+    date: Day,
+    decision_date: Option<Day>,
+    published: String,
+    published_iso: String,
+    /// The record this one acts on (the licence a revocation revokes), named by what it is.
+    acts_on: Option<Related>,
+    /// The record acts on one this register does not hold (an older version's leaf).
+    acts_on_unknown: bool,
+    licence_number: Option<String>,
+    licence_type: Option<String>,
+    destination: String,
+    sector: String,
+    entries: Vec<Entry>,
+    cyber: bool,
+    goods: Option<String>,
+    value_band: Option<String>,
+    criteria: Vec<String>,
+    conditions: Vec<String>,
+    processing: Option<String>,
+    rationale: Option<String>,
+    statement: Option<String>,
+    exporter: Option<String>,
+    departed: bool,
+    first_decision: bool,
+    excluded: Option<String>,
+    /// Every record of the same application, oldest first (this one included), if more than one.
+    application: Vec<Related>,
+    leaf_hash: String,
+    checkpoint: Option<String>,
+    tree_size: Option<u64>,
+    proof: Vec<String>,
+    base: String,
+}
+
+impl RecordPage {
+    fn build(
+        s: &AppState,
+        p: RecordWithProof,
+        application: Vec<Related>,
+        base: &str,
+        layout: Layout,
+    ) -> Self {
+        let r = &p.record;
+        // The record it acts on is of the same application, so it is in `application`.
+        let acts_on = p.acts_on_index.map(|i| {
+            let href = format!("/register/{i}");
+            application.iter().find(|a| a.href == href).cloned().unwrap_or(Related {
+                href,
+                name: "The record it acts on".into(),
+                date: None,
+                licence_number: None,
+                here: false,
+            })
+        });
+        RecordPage {
+            layout,
+            index: p.index,
+            kind: kind_label(r.kind),
+            date: Day::of(r.date_of_act()),
+            decision_date: r.decision_date.filter(|d| *d != r.date_of_act()).map(Day::of),
+            published: crate::workspace::display::date_time(r.published_at),
+            published_iso: crate::workspace::display::iso(r.published_at),
+            acts_on_unknown: acts_on.is_none() && r.acts_on.is_some(),
+            acts_on,
+            licence_number: r.licence_number.clone(),
+            licence_type: r.licence_type.clone(),
+            destination: destination(r),
+            sector: r.end_user_sector.map(|s| humanise(s.as_str())).unwrap_or_else(|| "—".into()),
+            entries: entries(s, &r.control_entries),
+            cyber: r.cyber_surveillance,
+            goods: r.goods_summary.clone(),
+            value_band: r.value_band.clone(),
+            criteria: r.refusal_criteria.iter().map(|c| criterion(&c.to_string())).collect(),
+            conditions: r.conditions.clone(),
+            processing: r.processing_working_days.map(|d| crate::workspace::display::working_days(d.into())),
+            rationale: r.public_rationale.clone(),
+            statement: r.exporter_statement.clone(),
+            exporter: r.exporter.clone(),
+            departed: r.departed_from_recommendation,
+            first_decision: r.first_decision,
+            excluded: r.excluded_from_statistics.clone(),
+            application: if application.len() > 1 { application } else { vec![] },
+            leaf_hash: p.leaf_hash.clone(),
+            checkpoint: p.checkpoint.clone(),
+            tree_size: p.tree_size,
+            proof: p.inclusion_proof.clone(),
+            base: base.to_string(),
+        }
+    }
+
+    /// The checkpoint covers this record, so its inclusion proof can be shown.
+    fn provable(&self) -> bool {
+        self.tree_size.is_some_and(|size| self.index < size) && self.checkpoint.is_some()
+    }
 }
 
 async fn record_page(
     State(s): State<AppState>,
+    Viewer(v): Viewer,
     Path(index): Path<String>,
     PublicBase(base): PublicBase,
 ) -> Response {
-    let Ok(index) = index.parse::<u64>() else { return not_found() };
-    match s.app.register_record(index).await {
-        Ok(r) => html(StatusCode::OK, &record_title(&r.record), &record_body(&r, base.as_str())),
-        Err(e) => error_page(e),
-    }
-}
-
-fn record_title(r: &PublicRecord) -> String {
-    format!("{}: {}", humanise(r.kind.outcome()), r.destination_name.as_deref().unwrap_or("register record"))
-}
-
-fn record_body(p: &RecordWithProof, base: &str) -> String {
-    let r = &p.record;
-    let opt = |v: &Option<String>| v.as_deref().map(escape).unwrap_or_else(|| "—".into());
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "—".to_string()
-        } else {
-            format!("<ul>{}</ul>", v.iter().map(|x| format!("<li>{}</li>", escape(x))).collect::<String>())
-        }
+    let Ok(index) = index.parse::<u64>() else {
+        return register_error(&s, AppError::NotFound, v.as_ref());
     };
-    let criteria: Vec<String> = r
-        .refusal_criteria
-        .iter()
-        .map(|c| match CRITERIA.get((*c as usize).wrapping_sub(1)) {
-            Some(t) => format!("Criterion {c}: {t}"),
-            None => format!("Criterion {c}"),
+    let p = match s.app.register_record(index).await {
+        Ok(p) => p,
+        Err(e) => return register_error(&s, e, v.as_ref()),
+    };
+    // The application's other records, by its case id (which the page itself never shows).
+    let application = match &p.record.case_id {
+        Some(case) => {
+            let q = RegisterQuery {
+                case_id: Some(case.clone()),
+                per_page: Some(RELATED_MAX),
+                ..Default::default()
+            };
+            match s.app.register_search(&q) {
+                Ok(page) => page.records.iter().rev().map(|e| related(e.index, &e.record, index)).collect(),
+                Err(e) => return register_error(&s, e, v.as_ref()),
+            }
+        }
+        None => vec![],
+    };
+    let layout = Layout::new(&s, record_name(&p.record), v.as_ref(), "/register");
+    render(StatusCode::OK, &RecordPage::build(&s, p, application, base.as_str(), layout))
+}
+
+// ----- statistics ----------------------------------------------------------------------------------
+
+/// One bar of a chart: its label, its number (always shown), and its length as a whole percentage
+/// of the longest (a CSS class: the pages allow no inline style).
+#[derive(Debug)]
+struct Bar {
+    label: String,
+    count: usize,
+    width: usize,
+}
+
+/// A bar chart drawn with HTML and CSS: a list of labelled bars, each with its number beside it.
+#[derive(Debug)]
+struct Chart {
+    id: &'static str,
+    title: String,
+    bars: Vec<Bar>,
+}
+
+fn chart(id: &'static str, title: &str, bars: Vec<(String, usize)>) -> Chart {
+    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let bars = bars
+        .into_iter()
+        .map(|(label, count)| {
+            // At least 1 % for a count above zero, so that it never looks like nothing.
+            let width = (count * 100).div_ceil(max).clamp(usize::from(count > 0), 100);
+            Bar { label, count, width }
         })
         .collect();
-    let rows: Vec<(&str, String)> = vec![
-        ("Record number (log index)", p.index.to_string()),
-        ("Record id", escape(&r.record_id)),
-        ("Kind", humanise(r.kind.as_str())),
-        ("Outcome", humanise(r.kind.outcome())),
-        ("Published", escape(&r.published_at.to_rfc3339())),
-        ("Date of this act", r.date_of_act().to_string()),
-        (
-            "Date of the licensing decision",
-            r.decision_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
-        ),
-        (
-            "Acts on",
-            match (p.acts_on_index, &r.acts_on) {
-                (Some(i), _) => format!("<a href=\"/register/{i}\">Record {i}</a>"),
-                (None, Some(id)) => escape(id),
-                (None, None) => "—".into(),
-            },
-        ),
-        (
-            "Case",
-            match &r.case_id {
-                Some(c) => format!(
-                    "<a href=\"/register?case_id={}\">{} (every record of this case)</a>",
-                    escape(&form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>()),
-                    escape(c)
-                ),
-                None => "—".into(),
-            },
-        ),
-        ("Licence number", opt(&r.licence_number)),
-        ("Licence type", opt(&r.licence_type)),
-        ("Destination", destination(r)),
-        ("End-user sector", r.end_user_sector.map(|s| humanise(s.as_str())).unwrap_or_else(|| "—".into())),
-        ("Control entries", list(&r.control_entries)),
-        ("Cyber-surveillance item", if r.cyber_surveillance { "Yes".into() } else { "No".into() }),
-        ("Goods (control-list titles)", opt(&r.goods_summary)),
-        ("Value band", opt(&r.value_band)),
-        ("Refusal criteria", list(&criteria)),
-        ("Conditions", list(&r.conditions)),
-        (
-            "Processing time",
-            r.processing_working_days.map(|d| format!("{d} working days")).unwrap_or_else(|| "—".into()),
-        ),
-        ("Public rationale (the authority's)", opt(&r.public_rationale)),
-        (
-            "Statement of the applicant (their own words, released by the authority)",
-            match &r.exporter_statement {
-                Some(t) => format!("<blockquote class=\"exporter-statement\">{}</blockquote>", escape(t)),
-                None => "—".into(),
-            },
-        ),
-        (
-            "Exporter",
-            r.exporter.as_deref().map(escape).unwrap_or_else(|| "withheld (publication policy)".into()),
-        ),
-        ("Counted as a first decision", if r.first_decision { "Yes".into() } else { "No".into() }),
-        (
-            "Excluded from statistics",
-            r.excluded_from_statistics.as_deref().map(escape).unwrap_or_else(|| "No".into()),
-        ),
-    ];
-    let mut out = String::from(
-        "<section aria-labelledby=\"fields\"><h2 id=\"fields\">Public fields</h2><table class=\"record\"><caption>Everything published about this record</caption><tbody>",
-    );
-    for (k, v) in rows {
-        let _ = writeln!(out, "<tr><th scope=\"row\">{k}</th><td>{v}</td></tr>");
-    }
-    out += "</tbody></table></section>\n";
-    out += "<section aria-labelledby=\"proof\" class=\"proof\"><h2 id=\"proof\">Proof that this record is in the log</h2>";
-    let _ = write!(
-        out,
-        "<p>Leaf hash (SHA-256 of 0x00 followed by the record's JSON line, base64): <code class=\"hash\" id=\"leaf-hash\">{}</code></p>",
-        escape(&p.leaf_hash)
-    );
-    match (&p.checkpoint, p.tree_size) {
-        (Some(cp), Some(size)) if !p.inclusion_proof.is_empty() || size == 1 => {
-            let _ = write!(
-                out,
-                "<h3>Inclusion proof</h3><p>Against the checkpoint below, for leaf {} in a tree of {size} leaves ({} hashes, RFC 9162 §2.1.3):</p><ol class=\"inclusion-proof\">",
-                p.index,
-                p.inclusion_proof.len()
-            );
-            for h in &p.inclusion_proof {
-                let _ = write!(out, "<li><code class=\"hash\">{}</code></li>", escape(h));
-            }
-            out += "</ol>";
-            let _ = write!(out, "<h3>Signed checkpoint</h3><pre class=\"checkpoint\">{}</pre>", escape(cp));
-        }
-        (Some(cp), Some(size)) => {
-            let _ = write!(
-                out,
-                "<p>This record is newer than the latest signed checkpoint (tree of {size} leaves); its proof will be available once the next checkpoint is signed.</p><h3>Latest signed checkpoint</h3><pre class=\"checkpoint\">{}</pre>",
-                escape(cp)
-            );
-        }
-        _ => out += "<p>No checkpoint has been signed yet.</p>",
-    }
-    let _ = write!(
-        out,
-        "<h3>Verify it yourself</h3><p>You need not trust this page. Run <code>oversight verify --url {base}</code> \
-         (or the standalone verifier): it downloads the signed checkpoint and every log entry, recomputes the tree, \
-         checks the signature against the log's public key (<a href=\"/log/key\">/log/key</a>), checks that the log only \
-         grew since your last run, and checks that every record in <a href=\"/register/decisions.jsonl\">decisions.jsonl</a> \
-         is in the log. The JSON of this record with its proof is at <a href=\"/api/register/{i}\">/api/register/{i}</a>.</p></section>",
-        base = escape(base),
-        i = p.index
-    );
-    out
+    Chart { id, title: title.to_string(), bars }
 }
 
-/// A horizontal bar chart as inline SVG, labelled for screen readers.
-fn bar_chart(id: &str, title: &str, bars: &[(String, usize)]) -> String {
-    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let (label_w, bar_w, row_h) = (230usize, 300usize, 28usize);
-    let height = bars.len().max(1) * row_h + 10;
-    let width = label_w + bar_w + 60;
-    let mut desc = bars.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join("; ");
-    if bars.is_empty() {
-        desc = "no data".into();
-    }
-    let mut svg = format!(
-        "<figure class=\"chart\" tabindex=\"0\"><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" \
-         viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        escape(title),
-        escape(&desc)
-    );
-    for (i, (label, n)) in bars.iter().enumerate() {
-        let y = 5 + i * row_h;
-        let w = (n * bar_w).div_ceil(max).max(if *n > 0 { 2 } else { 0 });
-        let _ = write!(
-            svg,
-            "<g><title>{label}: {n}</title><text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>\
-             <rect x=\"{label_w}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" class=\"bar\"></rect>\
-             <text x=\"{nx}\" y=\"{ty}\">{n}</text></g>",
-            label = escape(label),
-            lx = label_w - 8,
-            ty = y + 17,
-            h = row_h - 8,
-            nx = label_w + w + 6,
-        );
-    }
-    svg += "</svg>";
-    let _ = write!(svg, "<figcaption>{}</figcaption></figure>", escape(title));
-    svg
-}
-
-fn percent(v: Option<f64>) -> String {
-    v.map(|x| format!("{:.0} %", x * 100.0)).unwrap_or_else(|| "—".into())
+/// A table of label → count.
+#[derive(Debug)]
+struct CountTable {
+    caption: String,
+    key: String,
+    rows: Vec<(String, usize)>,
 }
 
 fn count_table(
@@ -605,159 +725,142 @@ fn count_table(
     key: &str,
     rows: &BTreeMap<String, usize>,
     label: impl Fn(&str) -> String,
-) -> String {
-    let mut out = format!(
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">Count</th></tr></thead><tbody>",
-        escape(caption),
-        escape(key)
-    );
-    if rows.is_empty() {
-        out += "<tr><td colspan=\"2\">None</td></tr>";
-    }
-    for (k, n) in rows {
-        let _ =
-            write!(out, "<tr><th scope=\"row\">{}</th><td class=\"num\">{n}</td></tr>", escape(&label(k)));
-    }
-    out += "</tbody></table>";
-    out
-}
-
-/// A table of row key → outcome → count, one column per outcome that occurs.
-fn outcome_matrix(caption: &str, key: &str, rows: &BTreeMap<String, BTreeMap<String, usize>>) -> String {
-    let outcomes: std::collections::BTreeSet<&String> = rows.values().flat_map(|m| m.keys()).collect();
-    let mut out = format!(
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>",
-        escape(caption),
-        escape(key)
-    );
-    for o in &outcomes {
-        let _ = write!(out, "<th scope=\"col\" class=\"num\">{}</th>", escape(&humanise(o)));
-    }
-    out += "</tr></thead><tbody>";
-    if rows.is_empty() {
-        let _ = write!(out, "<tr><td colspan=\"{}\">None</td></tr>", outcomes.len() + 1);
-    }
-    for (k, m) in rows {
-        let _ = write!(out, "<tr><th scope=\"row\">{}</th>", escape(k));
-        for o in &outcomes {
-            let _ = write!(out, "<td class=\"num\">{}</td>", m.get(*o).copied().unwrap_or(0));
-        }
-        out += "</tr>";
-    }
-    out += "</tbody></table>";
-    out
-}
-
-fn criterion_label(c: &str) -> String {
-    match c.parse::<usize>().ok().and_then(|n| CRITERIA.get(n.wrapping_sub(1))) {
-        Some(t) => format!("Criterion {c}: {t}"),
-        None => format!("Criterion {c}"),
+) -> CountTable {
+    CountTable {
+        caption: caption.into(),
+        key: key.into(),
+        rows: rows.iter().map(|(k, n)| (label(k), *n)).collect(),
     }
 }
 
-fn stats_body(s: &RegisterStats) -> String {
-    let mut out = format!(
-        "<p>Figures count <strong>first decisions only</strong>: each application counts once, at its first \
-         licensing decision (issued, issued with conditions, or refused). Licence actions (suspensions, \
-         reinstatements, revocations, surrenders, expiries) and withdrawn applications are on the register but \
-         excluded from decision statistics, with their reason counted below — as the UK and EU publish their \
-         figures. {} record{} on the register; {} first decision{}.</p>",
-        s.total_records,
-        if s.total_records == 1 { "" } else { "s" },
-        s.first_decisions,
-        if s.first_decisions == 1 { "" } else { "s" },
-    );
-
-    out += "<section aria-labelledby=\"outcomes\"><h2 id=\"outcomes\">Outcomes of first decisions</h2>";
-    let bars: Vec<(String, usize)> = s.outcomes.iter().map(|(k, n)| (humanise(k), *n)).collect();
-    out += &bar_chart("chart-outcomes", "First decisions by outcome", &bars);
-    out += &count_table("First decisions by outcome", "Outcome", &s.outcomes, humanise);
-    out += "</section>";
-
-    out += "<section aria-labelledby=\"quarters\"><h2 id=\"quarters\">Decisions per quarter, destination and outcome</h2>";
-    let outcomes: std::collections::BTreeSet<&String> =
-        s.decisions_by_quarter.values().flat_map(|d| d.values()).flat_map(|m| m.keys()).collect();
-    out += "<table><caption>First decisions per quarter (of the decision date) × destination × outcome</caption><thead><tr><th scope=\"col\">Quarter</th><th scope=\"col\">Destination</th>";
-    for o in &outcomes {
-        let _ = write!(out, "<th scope=\"col\" class=\"num\">{}</th>", escape(&humanise(o)));
-    }
-    out += "</tr></thead><tbody>";
-    if s.decisions_by_quarter.is_empty() {
-        let _ = write!(out, "<tr><td colspan=\"{}\">None</td></tr>", outcomes.len() + 2);
-    }
-    for (q, dests) in &s.decisions_by_quarter {
-        for (d, m) in dests {
-            let _ = write!(out, "<tr><th scope=\"row\">{}</th><td>{}</td>", escape(q), escape(d));
-            for o in &outcomes {
-                let _ = write!(out, "<td class=\"num\">{}</td>", m.get(*o).copied().unwrap_or(0));
-            }
-            out += "</tr>";
-        }
-    }
-    out += "</tbody></table></section>";
-
-    let _ = write!(
-        out,
-        "<section aria-labelledby=\"timeliness\"><h2 id=\"timeliness\">Processing times</h2>\
-         <p>Working days from submission to the first decision (Monday to Friday).</p>\
-         <table><caption>Processing times of first decisions</caption><tbody>\
-         <tr><th scope=\"row\">Decided within 20 working days</th><td class=\"num\" id=\"within-20\">{}</td></tr>\
-         <tr><th scope=\"row\">Decided within 60 working days</th><td class=\"num\" id=\"within-60\">{}</td></tr>\
-         <tr><th scope=\"row\">Median processing time</th><td class=\"num\" id=\"median\">{}</td></tr>\
-         </tbody></table></section>",
-        percent(s.within_20_working_days),
-        percent(s.within_60_working_days),
-        s.median_processing_working_days.map(|d| format!("{d} working days")).unwrap_or_else(|| "—".into()),
-    );
-
-    out += "<section aria-labelledby=\"refusals\"><h2 id=\"refusals\">Refusals by criterion</h2>\
-            <p>A refusal may rely on several criteria of Common Position 2008/944/CFSP; each is counted.</p>";
-    let bars: Vec<(String, usize)> =
-        s.refusals_by_criterion.iter().map(|(k, n)| (format!("Criterion {k}"), *n)).collect();
-    out += &bar_chart("chart-refusals", "Refusals by criterion", &bars);
-    out += &count_table("Refusals by criterion", "Criterion", &s.refusals_by_criterion, criterion_label);
-    out += "</section>";
-
-    out += "<section aria-labelledby=\"excluded\"><h2 id=\"excluded\">Excluded from statistics</h2>\
-            <p>Records on the register that are not counted as first decisions, by reason.</p>";
-    out += &count_table("Records excluded from decision statistics", "Reason", &s.excluded, str::to_string);
-    out += "</section>";
-
-    let c = &s.cyber_surveillance;
-    let _ = write!(
-        out,
-        "<section aria-labelledby=\"cyber\"><h2 id=\"cyber\">Cyber-surveillance items</h2>\
-         <p>Decisions on cyber-surveillance items (Regulation (EU) 2021/821, Article 26(2)): {} first decision{}.</p>",
-        c.first_decisions,
-        if c.first_decisions == 1 { "" } else { "s" }
-    );
-    let bars: Vec<(String, usize)> = c.outcomes.iter().map(|(k, n)| (humanise(k), *n)).collect();
-    out += &bar_chart("chart-cyber", "Cyber-surveillance first decisions by outcome", &bars);
-    out += &outcome_matrix(
-        "Cyber-surveillance first decisions by destination",
-        "Destination",
-        &c.by_destination,
-    );
-    out += &outcome_matrix(
-        "Cyber-surveillance first decisions by control entry",
-        "Control entry",
-        &c.by_control_entry,
-    );
-    out += &count_table(
-        "Cyber-surveillance licence actions and withdrawals (not counted as decisions)",
-        "Action",
-        &c.licence_actions,
-        humanise,
-    );
-    out += "</section>";
-    out += "<p>These figures as JSON: <a href=\"/api/register/stats\">/api/register/stats</a>. The underlying records: <a href=\"/register/decisions.csv\">decisions.csv</a>.</p>";
-    out
+/// A table of row label(s) → one count per outcome that occurs.
+#[derive(Debug)]
+struct Matrix {
+    caption: String,
+    keys: Vec<String>,
+    outcomes: Vec<String>,
+    rows: Vec<MatrixRow>,
 }
 
-async fn stats_page(State(s): State<AppState>) -> Response {
+#[derive(Debug)]
+struct MatrixRow {
+    /// The row's header, then any further key cells (the destination of a quarter's row).
+    head: String,
+    keys: Vec<String>,
+    counts: Vec<usize>,
+}
+
+fn matrix<'a>(
+    caption: &str,
+    keys: &[&str],
+    rows: impl Iterator<Item = (String, Vec<String>, &'a BTreeMap<String, usize>)> + Clone,
+) -> Matrix {
+    let outcomes: BTreeSet<&String> = rows.clone().flat_map(|(_, _, m)| m.keys()).collect();
+    Matrix {
+        caption: caption.into(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        outcomes: outcomes.iter().map(|o| humanise(o)).collect(),
+        rows: rows
+            .map(|(head, keys, m)| MatrixRow {
+                head,
+                keys,
+                counts: outcomes.iter().map(|o| m.get(*o).copied().unwrap_or(0)).collect(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "register/stats.html")]
+struct StatsPage {
+    layout: Layout,
+    /// Which of the register's own links is this page ("search", "stats", or none).
+    here: &'static str,
+    total_records: String,
+    first_decisions: String,
+    outcomes_chart: Chart,
+    outcomes: CountTable,
+    quarters: Matrix,
+    within_20: String,
+    within_60: String,
+    median: String,
+    refusals_chart: Chart,
+    refusals: CountTable,
+    excluded: CountTable,
+    cyber_decisions: String,
+    cyber_chart: Chart,
+    cyber_destinations: Matrix,
+    cyber_entries: Matrix,
+    cyber_actions: CountTable,
+}
+
+fn stats(s: &AppState, st: &RegisterStats, layout: Layout) -> StatsPage {
+    let c = &st.cyber_surveillance;
+    let by_outcome = |m: &BTreeMap<String, usize>| m.iter().map(|(k, n)| (humanise(k), *n)).collect();
+    StatsPage {
+        layout,
+        here: "stats",
+        total_records: plural(st.total_records, "record", "records"),
+        first_decisions: plural(st.first_decisions, "first decision", "first decisions"),
+        outcomes_chart: chart("chart-outcomes", "First decisions by outcome", by_outcome(&st.outcomes)),
+        outcomes: count_table("First decisions by outcome", "Outcome", &st.outcomes, humanise),
+        quarters: matrix(
+            "First decisions per quarter (of the decision date), destination and outcome",
+            &["Quarter", "Destination"],
+            st.decisions_by_quarter
+                .iter()
+                .flat_map(|(q, dests)| dests.iter().map(move |(d, m)| (quarter(q), vec![country(d)], m))),
+        ),
+        within_20: percent(st.within_20_working_days),
+        within_60: percent(st.within_60_working_days),
+        median: st
+            .median_processing_working_days
+            .map(|d| crate::workspace::display::working_days(d.into()))
+            .unwrap_or_else(|| "—".into()),
+        refusals_chart: chart(
+            "chart-refusals",
+            "Refusals by criterion",
+            st.refusals_by_criterion.iter().map(|(k, n)| (criterion(k), *n)).collect(),
+        ),
+        refusals: count_table("Refusals by criterion", "Criterion", &st.refusals_by_criterion, criterion),
+        excluded: count_table(
+            "Records excluded from decision statistics",
+            "Reason",
+            &st.excluded,
+            str::to_string,
+        ),
+        cyber_decisions: plural(c.first_decisions, "first decision", "first decisions"),
+        cyber_chart: chart(
+            "chart-cyber",
+            "Cyber-surveillance first decisions by outcome",
+            by_outcome(&c.outcomes),
+        ),
+        cyber_destinations: matrix(
+            "Cyber-surveillance first decisions by destination",
+            &["Destination"],
+            c.by_destination.iter().map(|(d, m)| (country(d), vec![], m)),
+        ),
+        cyber_entries: matrix(
+            "Cyber-surveillance first decisions by control entry",
+            &["Control entry"],
+            c.by_control_entry.iter().map(|(e, m)| (entry_label(s, e), vec![], m)),
+        ),
+        cyber_actions: count_table(
+            "Cyber-surveillance licence actions and withdrawals (not counted as decisions)",
+            "Action",
+            &c.licence_actions,
+            humanise,
+        ),
+    }
+}
+
+async fn stats_page(State(s): State<AppState>, Viewer(v): Viewer) -> Response {
     match s.app.register_stats() {
-        Ok(stats) => html(StatusCode::OK, "Statistics", &stats_body(&stats)),
-        Err(e) => error_page(e),
+        Ok(st) => {
+            let layout = Layout::new(&s, "Statistics", v.as_ref(), "/register");
+            render(StatusCode::OK, &stats(&s, &st, layout))
+        }
+        Err(e) => register_error(&s, e, v.as_ref()),
     }
 }
 
@@ -779,27 +882,45 @@ mod tests {
     }
 
     #[test]
-    fn bad_dates_and_outcomes_are_named_in_the_message() {
+    fn bad_dates_and_outcomes_are_named_in_the_message_and_tied_to_their_field() {
         let f = SearchForm {
             from: Some("yesterday".into()),
             outcome: Some("maybe".into()),
             ..Default::default()
         };
         let errors = f.to_query().unwrap_err();
-        assert!(errors.iter().any(|e| e.starts_with("Date from")), "{errors:?}");
-        assert!(errors.iter().any(|e| e.starts_with("Outcome")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.field == "from" && e.message.starts_with("Date from")), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.field == "outcome" && e.message.starts_with("Outcome")),
+            "{errors:?}"
+        );
     }
 
     #[test]
     fn pagination_links_keep_the_filters_and_encode_them() {
         let f = SearchForm { q: Some("a&b c".into()), outcome: Some("refused".into()), ..Default::default() };
-        assert_eq!(f.href(2), "/register?q=a%26b+c&amp;outcome=refused&amp;page=2");
+        assert_eq!(f.href(2), "/register?q=a%26b+c&outcome=refused&page=2");
     }
 
     #[test]
-    fn chart_bars_are_proportional_and_titled() {
-        let svg = bar_chart("c", "T <x>", &[("a".into(), 2), ("b".into(), 1)]);
-        assert!(svg.contains("<title id=\"c-t\">T &lt;x&gt;</title>"));
-        assert!(svg.contains("width=\"300\"") && svg.contains("width=\"150\""), "{svg}");
+    fn chart_bars_are_proportional_to_the_largest_and_never_vanish() {
+        let c = chart("c", "T", vec![("a".into(), 2), ("b".into(), 1), ("c".into(), 0), ("d".into(), 1000)]);
+        let widths: Vec<usize> = c.bars.iter().map(|b| b.width).collect();
+        assert_eq!(widths, [1, 1, 0, 100]);
+        let c = chart("c", "T", vec![("a".into(), 4), ("b".into(), 1)]);
+        assert_eq!(c.bars.iter().map(|b| b.width).collect::<Vec<_>>(), [100, 25]);
+    }
+
+    #[test]
+    fn codes_read_as_words() {
+        assert_eq!(quarter("2026-Q3"), "July to September 2026");
+        assert_eq!(regime("wassenaar"), "Wassenaar Arrangement list");
+        assert_eq!(regime("eu-art5"), "EU catch-all (Regulation 2021/821, Article 5)");
+        assert_eq!(quarter("odd"), "odd");
+        assert_eq!(criterion("2"), "Criterion 2: human rights and international humanitarian law");
+        assert_eq!(criterion("9"), "Criterion 9");
+        assert_eq!(kind_label(RecordKind::LicenceRefused), "Licence refused");
+        assert_eq!(kind_label(RecordKind::AppealOverturned), "Licence issued on appeal");
+        assert_eq!(Day::of(NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()).text, "4 March 2026");
     }
 }
