@@ -106,6 +106,36 @@ const checks = [
     assert.match(await page.locator('pre.command').textContent(), /--key '/);
     await accessible(page, 'verify');
   }],
+  ['an administrator lands on users and roles; the lists and the method in force have pages', async () => {
+    const admin = await session();
+    await signIn(admin, 'admin@authority.example');
+    assert.match(admin.url(), /\/admin\/users$/);
+    await admin.getByRole('heading', { level: 1, name: 'Users and roles' }).waitFor();
+    await accessible(admin, 'admin-users');
+    await admin.goto(`${base}/admin/lists`);
+    await admin.getByRole('heading', { level: 1, name: 'Restricted-party lists' }).waitFor();
+    await accessible(admin, 'admin-lists');
+    await admin.goto(`${base}/admin/basis`);
+    await admin.getByRole('heading', { level: 1, name: 'Assessment method and data' }).waitFor();
+    await accessible(admin, 'admin-basis');
+  }],
+  ['a licence action asks for confirmation and a reason', async () => {
+    const approver = await session();
+    await signIn(approver, 'approver@authority.example');
+    await approver.goto(`${base}/applications`);
+    const links = await approver.locator('table tbody tr', { hasText: 'Approved' }).locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    let found = false;
+    for (const href of links) {
+      await approver.goto(`${base}${href}`);
+      if (await approver.getByRole('link', { name: 'Revoke this licence' }).count()) { found = true; break; }
+    }
+    assert.ok(found, 'a demo licence the approver may revoke');
+    await Promise.all([approver.waitForURL(/\/actions\/revoke$/), approver.getByRole('link', { name: 'Revoke this licence' }).click()]);
+    await approver.getByText('published on the register').first().waitFor();
+    await Promise.all([approver.waitForNavigation(), approver.getByRole('button', { name: 'Revoke this licence' }).click()]);
+    await approver.getByRole('alert').getByText('There is a problem').waitFor();
+    await accessible(approver, 'action-revoke-error');
+  }],
   ['signing out ends the session', async () => {
     await Promise.all([officer.waitForURL(/\/login$/), officer.getByRole('button', { name: 'Sign out' }).click()]);
     await officer.goto(`${base}/work`);

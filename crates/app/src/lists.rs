@@ -151,7 +151,7 @@ fn require_admin(actor: &Actor) -> Result<()> {
     }
 }
 
-pub(crate) fn check_list_name(name: &str) -> Result<()> {
+pub fn check_list_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -309,8 +309,15 @@ impl App {
         }
         let entries = parse_bytes(fmt, content.to_vec(), filename).await?;
         let sha = oversight_store::sha256_hex(content);
-        self.store_release(Some(by), name, format, SourceFile { name: filename, sha256: sha }, entries, progress)
-            .await
+        self.store_release(
+            Some(by),
+            name,
+            format,
+            SourceFile { name: filename, sha256: sha },
+            entries,
+            progress,
+        )
+        .await
     }
 
     /// Stores the release (unless the same file is the latest release already), then re-screens.

@@ -43,6 +43,8 @@ pub struct AppState {
     pub public_url: Option<PublicUrl>,
     /// The licensing authority's name, shown on every page.
     pub authority_name: String,
+    /// List imports started from the administration pages on this node, with their progress.
+    pub imports: workspace::admin::Imports,
 }
 
 /// How the HTTP application is configured.
@@ -116,6 +118,7 @@ pub fn router_with(app: Arc<App>, config: WebConfig) -> Router {
         secure_cookies: config.secure_cookies,
         public_url: config.public_url,
         authority_name: config.authority_name.unwrap_or_else(|| DEFAULT_AUTHORITY_NAME.to_string()),
+        imports: workspace::admin::Imports::default(),
     };
     let (api, openapi) = api();
     let api = api.merge(routes::pages::router()).merge(workspace::router());

@@ -679,3 +679,145 @@ async fn an_exporter_surrenders_its_licence_and_the_words_stay_unpublished_until
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn administrators_manage_users_and_role_grants_need_a_second_administrator() {
+    let server = TestServer::sqlite().await;
+    let (admin, csrf) = sign_in(&server, "admin@authority.example").await;
+    let html = admin.get(server.url("/admin/users")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<h1>Users and roles</h1>") && html.contains("officer@authority.example"));
+    assert!(!html.contains("argon2"), "no password hash on the page");
+    // Without a role: refused next to the field, the typed email kept, the password never echoed.
+    let resp = admin
+        .post(server.url("/admin/users"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("organisation", "not-an-org"),
+            ("name", "New Officer"),
+            ("email", "new.officer@authority.example"),
+            ("password", "correct horse battery staple"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("href=\"#roles\"") && html.contains("href=\"#organisation\""));
+    assert!(html.contains("value=\"new.officer@authority.example\"") && !html.contains("battery staple"));
+
+    // A role proposed by one administrator waits for another; the proposer cannot approve it.
+    let officer = server.login("officer@authority.example").await;
+    let (_, me) = officer.get("/api/session").await;
+    let officer_id = me["id"].as_str().unwrap().to_string();
+    let resp = admin
+        .post(server.url(&format!("/admin/users/{officer_id}/role-grants")))
+        .form(&[("csrf_token", csrf.as_str()), ("role", "approver")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (status, grants) = server.login("admin2@authority.example").await.get("/api/admin/role-grants").await;
+    assert_eq!(status, StatusCode::OK);
+    let grant = grants[0]["id"].as_str().unwrap().to_string();
+    let approve = format!("/admin/role-grants/{grant}/approve");
+    let resp = admin.post(server.url(&approve)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN, "the proposer cannot approve their own grant");
+    let (admin2, csrf2) = sign_in(&server, "admin2@authority.example").await;
+    let resp =
+        admin2.post(server.url(&approve)).form(&[("csrf_token", csrf2.as_str())]).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, users) = server.login("admin@authority.example").await.get("/api/admin/users").await;
+    let roles = &users.as_array().unwrap().iter().find(|u| u["id"] == officer_id.as_str()).unwrap()["roles"];
+    assert!(roles.as_array().unwrap().iter().any(|r| r == "approver"), "{roles}");
+
+    // Disabling ends the user's sessions at once.
+    let resp = admin
+        .post(server.url(&format!("/admin/users/{officer_id}/disable")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(officer.get("/api/session").await.0, StatusCode::UNAUTHORIZED);
+
+    // Nobody else has these pages.
+    let (approver, approver_csrf) = sign_in(&server, "approver@authority.example").await;
+    assert_eq!(
+        approver.get(server.url("/admin/users")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let resp = approver
+        .post(server.url(&format!("/admin/users/{officer_id}/enable")))
+        .form(&[("csrf_token", approver_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let (exporter, _) = sign_in(&server, "compliance@nordwatch.example").await;
+    assert_eq!(
+        exporter.get(server.url("/admin/basis")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let basis = approver.get(server.url("/admin/basis")).send().await.unwrap().text().await.unwrap();
+    assert!(basis.contains("Assessment method and data") && basis.contains("SHA-256"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrator_imports_a_list_release_and_follows_its_progress_to_the_report() {
+    let server = TestServer::sqlite().await;
+    let (admin, csrf) = sign_in(&server, "admin@authority.example").await;
+    let file =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/lists/un-sc-sample.xml")).unwrap();
+    let upload = |client: &Client, token: &str, name: &str, content: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token.to_string())
+            .text("name", name.to_string())
+            .text("format", "un-xml")
+            .part("file", reqwest::multipart::Part::bytes(content).file_name("un-sc.xml"));
+        client.post(server.url("/admin/lists")).multipart(form).send()
+    };
+    // A bad name is refused before anything runs, next to its field.
+    let resp = upload(&admin, &csrf, "UN SC!", file.clone()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("href=\"#name\""));
+    // Another role is refused.
+    let (officer, officer_csrf) = sign_in(&server, "officer@authority.example").await;
+    assert_eq!(
+        upload(&officer, &officer_csrf, "un-sc-2", file.clone()).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let resp = upload(&admin, &csrf, "un-sc-2", file.clone()).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let progress = resp.headers()[header::LOCATION].to_str().unwrap().to_string();
+    assert!(progress.starts_with("/admin/lists/imports/"), "{progress}");
+    let mut html = String::new();
+    for _ in 0..200 {
+        html = admin.get(server.url(&progress)).send().await.unwrap().text().await.unwrap();
+        if !html.contains("http-equiv=\"refresh\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(html.contains("<h1>List imported</h1>"), "{html}");
+    assert!(html.contains("un-sc-2 version 1"));
+    // The import page is its starter's: another administrator does not see it.
+    let (admin2, _) = sign_in(&server, "admin2@authority.example").await;
+    assert_eq!(admin2.get(server.url(&progress)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let lists = admin.get(server.url("/admin/lists")).send().await.unwrap().text().await.unwrap();
+    assert!(lists.contains("un-sc-2") && lists.contains("un-sc.xml"));
+
+    // A file that does not parse fails on its progress page, and nothing is stored.
+    let before = server.events().await;
+    let resp = upload(&admin, &csrf, "un-sc-3", b"<not a list".to_vec()).await.unwrap();
+    let progress = resp.headers()[header::LOCATION].to_str().unwrap().to_string();
+    for _ in 0..200 {
+        html = admin.get(server.url(&progress)).send().await.unwrap().text().await.unwrap();
+        if !html.contains("http-equiv=\"refresh\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(html.contains("The list was not imported") && html.contains("un-sc.xml"), "{html}");
+    assert_eq!(server.events().await, before);
+}

@@ -9,10 +9,12 @@
 //! - `queue`: `/work`, the authority's work queue.
 //! - `case`: `/applications/{id}`, a case as the viewer may see it.
 //! - `portal`: `/applications`, an exporter's applications.
+//! - `admin`: users and roles, restricted-party lists and their imports, the assessment basis.
 //! - `actions`: actions on a case after submission, each behind a confirmation page.
 //! - `draft`: an exporter's application as a task list, from `/applications/new` to submission.
 
 pub mod actions;
+pub mod admin;
 pub mod case;
 pub mod display;
 pub mod draft;
@@ -66,6 +68,18 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/hria", post(case::record_hria))
         .route("/applications/{id}/red-flags/clear", post(case::clear_red_flags))
         .route("/applications/{id}/actions/{action}", get(actions::confirm).post(actions::act))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}/role-grants", post(admin::propose_grant))
+        .route("/admin/users/{id}/{what}", post(admin::set_disabled))
+        .route("/admin/role-grants/{id}/{what}", post(admin::decide_grant))
+        .route(
+            "/admin/lists",
+            get(admin::lists)
+                .post(admin::import)
+                .layer(DefaultBodyLimit::max(oversight_app::lists::MAX_LIST_BYTES + 64 * 1024)),
+        )
+        .route("/admin/lists/imports/{id}", get(admin::import_progress))
+        .route("/admin/basis", get(admin::basis))
         .route("/register/verify", get(verify::verify_page))
         .route("/static/oversight.css", get(stylesheet))
         .route("/static/htmx.min.js", get(htmx))

@@ -209,6 +209,13 @@ impl Layout {
             if v.actor.org_kind == OrgKind::Exporter {
                 link("/applications", "Applications");
             }
+            if v.is_authority() && v.has(Role::Administrator) {
+                link("/admin/users", "Users");
+                link("/admin/lists", "Lists");
+            }
+            if v.is_authority() {
+                link("/admin/basis", "Method and data");
+            }
         }
         link("/register", "Public register");
         Layout {

@@ -179,6 +179,7 @@ fn start_of(v: &Signed) -> Option<&'static str> {
     match v.actor.org_kind {
         OrgKind::Exporter => Some("/applications"),
         OrgKind::Authority if oversight_app::queue::QUEUE_ROLES.iter().any(|r| v.has(*r)) => Some("/work"),
+        OrgKind::Authority if v.has(oversight_domain::Role::Administrator) => Some("/admin/users"),
         _ => None,
     }
 }
