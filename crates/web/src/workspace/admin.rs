@@ -531,7 +531,7 @@ pub async fn import_progress(
     let (running, progress, failed, report) = match job.stage {
         Stage::Reading => (true, None, None, None),
         Stage::Rescreening { done, total } => {
-            let pct = if total == 0 { 100 } else { (done * 100 / total) as u32 };
+            let pct = (done * 100).checked_div(total).map_or(100, |p| p as u32);
             (true, Some((done, total, pct)), None, None)
         }
         Stage::Failed(why) => (false, None, Some(why), None),
