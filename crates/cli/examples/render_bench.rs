@@ -167,7 +167,7 @@ async fn main() -> anyhow::Result<()> {
                         return anyhow::Ok(());
                     }
                     file(&api, n).await?;
-                    if n > 0 && n % 1000 == 0 {
+                    if n > 0 && n.is_multiple_of(1000) {
                         eprintln!("filed {n} of {missing}");
                     }
                 }
