@@ -821,3 +821,84 @@ async fn an_administrator_imports_a_list_release_and_follows_its_progress_to_the
     assert!(html.contains("The list was not imported") && html.contains("un-sc.xml"), "{html}");
     assert_eq!(server.events().await, before);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_form_sent_after_the_session_ended_is_kept_through_sign_in_and_sent_again() {
+    let server = TestServer::sqlite().await;
+    let (exporter, csrf) = sign_in(&server, "compliance@nordwatch.example").await;
+    let resp = exporter
+        .post(server.url("/applications/new"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "Kept draft"),
+            ("destination", "NO"),
+            ("end_use", "Border police"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let id = case_of(&resp);
+    // The session ends (signed out elsewhere); the person sends the item form they filled in.
+    exporter.post(server.url("/logout")).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    let before = server.events().await;
+    let path = format!("/applications/{id}/items");
+    let typed = [
+        ("csrf_token", csrf.as_str()),
+        ("control_code", "5A001.f"),
+        ("description", "Portable IMSI catcher, <rev 2>"),
+        ("quantity", "2"),
+        ("value_eur", "250000"),
+    ];
+    let resp = exporter.post(server.url(&path)).form(&typed).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Your session has ended") && html.contains("name=\"resume\""), "{html}");
+    assert!(!html.contains(&csrf), "the old CSRF token is not carried");
+    assert_eq!(server.events().await, before, "nothing is stored without a session");
+    let resume = html
+        .split("name=\"resume\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    // Signing in again answers with the form, ready to send with the new session's token.
+    let resp = exporter
+        .post(server.url("/login"))
+        .form(&[
+            ("email", "compliance@nordwatch.example"),
+            ("password", PASSWORD),
+            ("next", path.as_str()),
+            ("resume", resume.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let new_csrf = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .find_map(|c| {
+            c.to_str()
+                .unwrap()
+                .strip_prefix("oversight_csrf=")
+                .map(|c| c.split(';').next().unwrap().to_string())
+        })
+        .unwrap();
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Send your form again") && html.contains(&format!("action=\"{path}\"")));
+    assert!(html.contains(&new_csrf) && html.contains("Portable IMSI catcher, &#60;rev 2&#62;"));
+    let resent = [
+        ("csrf_token", new_csrf.as_str()),
+        ("control_code", "5A001.f"),
+        ("description", "Portable IMSI catcher, <rev 2>"),
+        ("quantity", "2"),
+        ("value_eur", "250000"),
+    ];
+    let resp = exporter.post(server.url(&path)).form(&resent).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, view) =
+        server.login("compliance@nordwatch.example").await.get(&format!("/api/applications/{id}")).await;
+    assert_eq!(view["items"][0]["description"], "Portable IMSI catcher, <rev 2>");
+}

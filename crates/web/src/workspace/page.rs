@@ -138,9 +138,7 @@ impl FromRequest<AppState> for CsrfBytes {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let Some(signed) = Signed::from_parts(&parts, state).await else {
-            return Err(to_login(&parts.uri));
-        };
+        let signed = Signed::from_parts(&parts, state).await;
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| {
             error_page(
                 state,
@@ -150,6 +148,11 @@ impl FromRequest<AppState> for CsrfBytes {
                 None,
             )
         })?;
+        // A session that ended while the form was being filled in: sign in again, then send
+        // what was typed (`session::session_ended`).
+        let Some(signed) = signed else {
+            return Err(super::session::session_ended(state, parts.uri.path(), &bytes));
+        };
         check_csrf(state, &signed, &bytes).map_err(|r| *r)?;
         Ok(CsrfBytes(signed, bytes))
     }

@@ -28,6 +28,10 @@ pub struct LoginForm {
     #[serde(default)]
     password: String,
     next: Option<String>,
+    /// A form whose session had ended when it was sent (urlencoded, without its CSRF token): sent
+    /// again to `next` once the person has signed in (see [`session_ended`]).
+    #[serde(default)]
+    resume: String,
 }
 
 /// One message of an error summary, linked to its field.
@@ -44,6 +48,8 @@ struct LoginPage {
     email: String,
     next: String,
     errors: Vec<FieldMessage>,
+    /// A form kept across an ended session (see [`session_ended`]).
+    resume: String,
 }
 
 fn login_page(
@@ -53,9 +59,48 @@ fn login_page(
     next: &str,
     errors: Vec<FieldMessage>,
 ) -> Response {
+    login_page_resuming(state, status, email, next, errors, String::new())
+}
+
+fn login_page_resuming(
+    state: &AppState,
+    status: StatusCode,
+    email: String,
+    next: &str,
+    errors: Vec<FieldMessage>,
+    resume: String,
+) -> Response {
     let layout =
         Layout::new(state, if errors.is_empty() { "Sign in" } else { "Error: Sign in" }, None, "/login");
-    render(status, &LoginPage { layout, email, next: next.to_string(), errors })
+    render(status, &LoginPage { layout, email, next: next.to_string(), errors, resume })
+}
+
+/// The answer to a page form sent after its session ended: the sign-in page, carrying what was
+/// typed (never the old CSRF token) so that, once signed in, the person sends it again with one
+/// click and loses nothing. `path` is where the form was going.
+pub fn session_ended(state: &AppState, path: &str, body: &[u8]) -> Response {
+    let kept: Vec<(String, String)> = form_urlencoded::parse(body)
+        .filter(|(k, _)| k != "csrf_token")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let resume = form_urlencoded::Serializer::new(String::new()).extend_pairs(&kept).finish();
+    login_page_resuming(
+        state,
+        StatusCode::UNAUTHORIZED,
+        String::new(),
+        safe_next(Some(path)),
+        Vec::new(),
+        resume,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "resend.html")]
+struct ResendPage {
+    layout: Layout,
+    action: String,
+    csrf: String,
+    fields: Vec<(String, String)>,
 }
 
 /// `GET /login`: the sign-in form (someone already signed in goes on to where they were going).
@@ -99,7 +144,14 @@ pub async fn login(
         errors.push(FieldMessage { field: "password", message: "Enter your password".into() });
     }
     if !errors.is_empty() {
-        return login_page(&s, StatusCode::UNPROCESSABLE_ENTITY, form.email, &next, errors);
+        return login_page_resuming(
+            &s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form.email,
+            &next,
+            errors,
+            form.resume,
+        );
     }
     let client = crate::routes::session::client_address(peer);
     match s.app.login(form.email.trim(), &form.password, &client).await {
@@ -112,13 +164,24 @@ pub async fn login(
                 ))
                 .expect("cookie values are URL-safe")
             };
-            let mut response = Redirect::to(&next).into_response();
+            let mut response = if form.resume.is_empty() {
+                Redirect::to(&next).into_response()
+            } else {
+                let fields = form_urlencoded::parse(form.resume.as_bytes())
+                    .filter(|(k, _)| k != "csrf_token")
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+                let layout = Layout::new(&s, "Send your form again", None, "");
+                let page =
+                    ResendPage { layout, action: next.clone(), csrf: login.csrf_token.clone(), fields };
+                render(StatusCode::OK, &page)
+            };
             let h = response.headers_mut();
             h.append(header::SET_COOKIE, cookie(SESSION_COOKIE, &login.session_token));
             h.append(header::SET_COOKIE, cookie(CSRF_COOKIE, &login.csrf_token));
             response
         }
-        Err(AppError::Unauthenticated(_)) => login_page(
+        Err(AppError::Unauthenticated(_)) => login_page_resuming(
             &s,
             StatusCode::UNAUTHORIZED,
             form.email,
@@ -127,6 +190,7 @@ pub async fn login(
                 field: "email",
                 message: "The email address or password is not right".into(),
             }],
+            form.resume,
         ),
         Err(e @ (AppError::Throttled(_) | AppError::Busy(_))) => {
             let api = crate::error::ApiError::from(e);
