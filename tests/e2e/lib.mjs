@@ -15,7 +15,7 @@ export const screens = path.join(tmp, 'screens');
 fs.mkdirSync(screens, { recursive: true });
 const TIMEOUT = 30_000;
 export const PASSWORD = 'oversight-demo-2026';
-const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
+export const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 
 export const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -63,15 +63,19 @@ export async function accessible(page, name) {
     await p.goto(url);
     await p.setContent(html, { waitUntil: 'load' });
     await p.screenshot({ path: path.join(screens, `${name}-${label}.png`), fullPage: true });
-    await p.addScriptTag({ content: AXE });
-    const result = await p.evaluate(async () => await globalThis.axe.run(document, {
-      resultTypes: ['violations'],
-    }));
+    await noSeriousViolations(p, `${name} at ${label} width`);
     await ctx.close();
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`), [],
-      `${name} at ${label} width`);
   }
+}
+
+/** Runs axe-core in `p` (a context that bypasses the CSP) and fails on a serious or critical violation. */
+export async function noSeriousViolations(p, what) {
+  await p.addScriptTag({ content: AXE });
+  const result = await p.evaluate(async () => await globalThis.axe.run(document, {
+    resultTypes: ['violations'],
+  }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`), [], what);
 }
 
 /** Runs `[name, fn]` checks in order, one line each; a failed check does not stop the rest. */

@@ -5,32 +5,16 @@
 // Every register page is also checked with axe-core and photographed at desktop and phone width
 // (screenshots in $E2E_TMP/screens/register-*.png).
 // Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import { WIDTHS, base, browser, foreign, noSeriousViolations, screens } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const base = process.env.OVERSIGHT_URL ?? 'http://127.0.0.1:8080';
 const tmp = process.env.E2E_TMP ?? '/tmp';
-const screens = path.join(tmp, 'screens');
-fs.mkdirSync(screens, { recursive: true });
 const TIMEOUT = 30_000;
-const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run', '--disable-sync'],
-  timeout: TIMEOUT,
-});
 const context = await browser.newContext();
 context.setDefaultTimeout(TIMEOUT);
 const page = await context.newPage();
 // The pages must work offline: any request leaving the server is a failure.
-const foreign = [];
 page.on('request', (r) => { if (!r.url().startsWith(base)) foreign.push(r.url()); });
 
 /** Results rows of the register table: [date, record, destination, ...] per row. */
@@ -54,14 +38,8 @@ async function lookAt(url, name, extra = async () => {}) {
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${name} at ${label} width is ${overflow} px wider than the screen`);
     await extra(p, label);
-    await p.addScriptTag({ content: AXE });
-    const result = await p.evaluate(async () => await globalThis.axe.run(document, {
-      resultTypes: ['violations'],
-    }));
+    await noSeriousViolations(p, `${name} at ${label} width`);
     await ctx.close();
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(' ')})`), [],
-      `${name} at ${label} width`);
   }
 }
 

@@ -391,18 +391,7 @@ fn items_page(
         layout: Layout::new(s, titled("Items", &errors), Some(v), "/applications"),
         id: a.id.to_string(),
         title: a.title.clone(),
-        items: a
-            .items
-            .iter()
-            .map(|i| ItemLine {
-                id: i.id.to_string(),
-                code: i.control_code.clone(),
-                entry: list.get(&i.control_code).map(|e| e.title.clone()).unwrap_or_default(),
-                description: i.description.clone(),
-                quantity: i.quantity,
-                value: format!("{} EUR", thousands(i.value_eur)),
-            })
-            .collect(),
+        items: item_lines(s, a),
         entries,
         form,
         errors,
@@ -541,18 +530,7 @@ fn parties_page(
         layout: Layout::new(s, titled("Parties", &errors), Some(v), "/applications"),
         id: a.id.to_string(),
         title: a.title.clone(),
-        parties: a
-            .parties
-            .iter()
-            .map(|p| PartyLine {
-                id: p.id.to_string(),
-                role: label(&p.role),
-                name: p.name.clone(),
-                address: p.address.clone(),
-                country: p.country.name().to_string(),
-                sector: humanise(p.sector.as_str()),
-            })
-            .collect(),
+        parties: party_lines(a),
         roles: choices(&PARTY_ROLES, &form.role),
         sectors: choices(&Sector::ALL, &form.sector),
         countries: country_choices(&form.country),
@@ -675,16 +653,7 @@ fn documents_page(
         layout: Layout::new(s, titled("Supporting documents", &errors), Some(v), "/applications"),
         id: a.id.to_string(),
         title: a.title.clone(),
-        documents: a
-            .documents
-            .iter()
-            .map(|d| DocumentLine {
-                href: format!("/api/applications/{}/documents/{}", a.id, d.id),
-                filename: d.filename.clone(),
-                kind: label(&d.kind),
-                size: format!("{:.1} KB", d.size as f64 / 1024.0),
-            })
-            .collect(),
+        documents: document_lines(a),
         kinds: choices(&DOCUMENT_KINDS, if kind.is_empty() { "end_use_undertaking" } else { kind }),
         max_mib: oversight_app::MAX_DOCUMENT_BYTES / (1024 * 1024),
         errors,
@@ -772,6 +741,47 @@ pub async fn upload(
     }
 }
 
+fn item_lines(s: &AppState, a: &Application) -> Vec<ItemLine> {
+    let list = s.app.control_list();
+    a.items
+        .iter()
+        .map(|i| ItemLine {
+            id: i.id.to_string(),
+            code: i.control_code.clone(),
+            entry: list.get(&i.control_code).map(|e| e.title.clone()).unwrap_or_default(),
+            description: i.description.clone(),
+            quantity: i.quantity,
+            value: format!("{} EUR", thousands(i.value_eur)),
+        })
+        .collect()
+}
+
+fn party_lines(a: &Application) -> Vec<PartyLine> {
+    a.parties
+        .iter()
+        .map(|p| PartyLine {
+            id: p.id.to_string(),
+            role: label(&p.role),
+            name: p.name.clone(),
+            address: p.address.clone(),
+            country: p.country.name().to_string(),
+            sector: humanise(p.sector.as_str()),
+        })
+        .collect()
+}
+
+fn document_lines(a: &Application) -> Vec<DocumentLine> {
+    a.documents
+        .iter()
+        .map(|d| DocumentLine {
+            href: format!("/api/applications/{}/documents/{}", a.id, d.id),
+            filename: d.filename.clone(),
+            kind: label(&d.kind),
+            size: format!("{:.1} KB", d.size as f64 / 1024.0),
+        })
+        .collect()
+}
+
 // ----- check your answers and submit --------------------------------------------------------------
 
 #[derive(Template)]
@@ -789,47 +799,15 @@ struct CheckPage {
 }
 
 fn check_page(s: &AppState, v: &Signed, a: &Application, errors: Vec<FieldMessage>) -> Response {
-    let list = s.app.control_list();
     let page = CheckPage {
         layout: Layout::new(s, titled("Check your answers", &errors), Some(v), "/applications"),
         id: a.id.to_string(),
         title: a.title.clone(),
         destination: a.destination.name().to_string(),
         end_use: a.end_use.clone(),
-        items: a
-            .items
-            .iter()
-            .map(|i| ItemLine {
-                id: i.id.to_string(),
-                code: i.control_code.clone(),
-                entry: list.get(&i.control_code).map(|e| e.title.clone()).unwrap_or_default(),
-                description: i.description.clone(),
-                quantity: i.quantity,
-                value: format!("{} EUR", thousands(i.value_eur)),
-            })
-            .collect(),
-        parties: a
-            .parties
-            .iter()
-            .map(|p| PartyLine {
-                id: p.id.to_string(),
-                role: label(&p.role),
-                name: p.name.clone(),
-                address: p.address.clone(),
-                country: p.country.name().to_string(),
-                sector: humanise(p.sector.as_str()),
-            })
-            .collect(),
-        documents: a
-            .documents
-            .iter()
-            .map(|d| DocumentLine {
-                href: format!("/api/applications/{}/documents/{}", a.id, d.id),
-                filename: d.filename.clone(),
-                kind: label(&d.kind),
-                size: format!("{:.1} KB", d.size as f64 / 1024.0),
-            })
-            .collect(),
+        items: item_lines(s, a),
+        parties: party_lines(a),
+        documents: document_lines(a),
         errors,
     };
     render(status_for(&page.errors), &page)
