@@ -20,7 +20,6 @@ use oversight_domain::{
     disclosure::{self, Disclosed},
     licence,
     lifecycle::{self, Command, Context, Event, Recorded},
-    register::working_days_between,
     screening as rules_screening,
 };
 use oversight_store::{Expect, StoredEvent};
@@ -383,7 +382,7 @@ impl App {
         let own = |u: UserId| self.actor_of(u).is_ok_and(|a| a.org == actor.org);
         ApplicationView {
             organisation_name: self.org_name(app.org).unwrap_or_default(),
-            working_days_elapsed: app.submitted_at.map(|s| working_days_between(s, self.now())),
+            working_days_elapsed: app.working_days_elapsed(self.now()),
             application: disclosure::disclose_application(app, actor.org_kind, &own),
         }
     }
@@ -492,7 +491,7 @@ impl App {
                 status: a.status,
                 organisation_name: self.org_name(a.org).unwrap_or_default(),
                 submitted_at: a.submitted_at,
-                working_days_elapsed: a.submitted_at.map(|s| working_days_between(s, now)),
+                working_days_elapsed: a.working_days_elapsed(now),
                 reason: reason.into(),
             })
             .collect();

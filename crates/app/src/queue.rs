@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use oversight_domain::{
     Actor, Application, ApplicationId, ApplicationStatus, CountryCode, Role, Sector, UserId, access,
     clock::{ClockBand, ClockTargets},
-    working_days_between,
 };
 use serde::Serialize;
 
@@ -169,7 +168,7 @@ impl App {
             if q.open_alert && !open_alert {
                 return None;
             }
-            let elapsed = a.submitted_at.map_or(0, |s| working_days_between(s, now));
+            let elapsed = a.working_days_elapsed(now).unwrap_or(0);
             let band = targets.band(elapsed);
             if q.band.is_some_and(|b| b != band) {
                 return None;

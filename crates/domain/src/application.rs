@@ -133,6 +133,33 @@ pub struct Document {
     pub uploaded_at: DateTime<Utc>,
 }
 
+/// A query to the exporter (a request for information): an officer asks, with a date to answer by;
+/// the exporter answers. While one is open the case cannot be decided and its clock stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExporterQuery {
+    pub id: uuid::Uuid,
+    pub question: String,
+    pub asked_at: DateTime<Utc>,
+    /// The last day to answer.
+    pub due: chrono::NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+impl ExporterQuery {
+    pub fn is_open(&self) -> bool {
+        self.answered_at.is_none()
+    }
+
+    /// Open past its due date (on `today`).
+    pub fn is_overdue(&self, today: chrono::NaiveDate) -> bool {
+        self.is_open() && today > self.due
+    }
+}
+
 /// The case officer's recommendation (the first pair of eyes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -263,6 +290,36 @@ pub struct Application {
     /// A decision departing from the assessment towards approval, awaiting a second approver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposed_decision: Option<Decision>,
+    /// Queries to the exporter, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<ExporterQuery>,
     /// Number of events applied: the stream version used for optimistic concurrency.
     pub version: u64,
+}
+
+impl Application {
+    /// Working days from submission to `now`, not counting the working days during which a query
+    /// to the exporter was open (the clock stops while the authority waits for the exporter).
+    pub fn working_days_elapsed(&self, now: DateTime<Utc>) -> Option<u32> {
+        let submitted = self.submitted_at?;
+        let end = match &self.decision {
+            Some(d) => d.at.min(now),
+            None => now,
+        };
+        let total = crate::register::working_days_between(submitted, end);
+        let stopped: u32 = self
+            .queries
+            .iter()
+            .map(|q| {
+                let until = q.answered_at.unwrap_or(end).min(end);
+                if until > q.asked_at { crate::register::working_days_between(q.asked_at, until) } else { 0 }
+            })
+            .sum();
+        Some(total.saturating_sub(stopped))
+    }
+
+    /// Whether a query to the exporter is open.
+    pub fn has_open_query(&self) -> bool {
+        self.queries.iter().any(ExporterQuery::is_open)
+    }
 }

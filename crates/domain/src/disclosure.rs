@@ -65,7 +65,9 @@ pub fn disclose(event: &Event, to: OrgKind, own: &dyn Fn(UserId) -> bool) -> Dis
         | Event::LicenceRevoked { .. }
         | Event::LicenceSurrendered { .. }
         | Event::LicenceExpired
-        | Event::ExporterStatementReleased { .. } => shown(event),
+        | Event::ExporterStatementReleased { .. }
+        | Event::QueryRaised { .. }
+        | Event::QueryAnswered { .. } => shown(event),
         Event::DocumentAttached { document } => {
             Disclosed::Shown(Event::DocumentAttached { document: document_for(document, own) })
         }
@@ -127,6 +129,7 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
         licence,
         exporter_statement,
         proposed_decision: _,
+        queries,
         version,
     } = app.clone();
     Application {
@@ -155,6 +158,9 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
         licence,
         exporter_statement,
         proposed_decision: None,
+        // The exporter's own queries: addressed to them, with nothing of the authority's beyond
+        // the question and the date.
+        queries,
         version,
     }
 }
@@ -288,6 +294,7 @@ mod tests {
             decision: Some(decision()),
             licence: None,
             exporter_statement: None,
+            queries: Vec::new(),
             proposed_decision: Some(decision()),
             version: 9,
         }

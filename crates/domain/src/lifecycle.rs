@@ -34,7 +34,8 @@ use crate::{
     FieldError,
     application::{
         Application, ApplicationStatus as S, Decision, Departure, DepartureDirection, Document, DocumentKind,
-        ExporterStatement, Hold, Item, Licence, LicenceStatus, Outcome, Recommendation, StatementAct,
+        ExporterQuery, ExporterStatement, Hold, Item, Licence, LicenceStatus, Outcome, Recommendation,
+        StatementAct,
     },
     control_list::ControlList,
     countries::CountryCode,
@@ -184,6 +185,17 @@ pub enum Command {
         reason: String,
     },
     ExpireLicence,
+    /// A licensing officer asks the exporter for information, to be answered by `due`.
+    RaiseQuery {
+        id: uuid::Uuid,
+        question: String,
+        due: chrono::NaiveDate,
+    },
+    /// The exporter answers an open query.
+    AnswerQuery {
+        id: uuid::Uuid,
+        answer: String,
+    },
     /// Publishes the exporter's own reason for a withdrawal or surrender, marked as theirs. Until
     /// an officer does this, the register shows only the authority's wording.
     ReleaseExporterStatement,
@@ -215,6 +227,8 @@ impl Command {
             Command::RevokeLicence { .. } => "revoke the licence of",
             Command::SurrenderLicence { .. } => "surrender the licence of",
             Command::ExpireLicence => "expire the licence of",
+            Command::RaiseQuery { .. } => "send a query on",
+            Command::AnswerQuery { .. } => "answer a query on",
             Command::ReleaseExporterStatement => "release the exporter's statement on",
         }
     }
@@ -306,6 +320,13 @@ pub enum Event {
     ExporterStatementReleased {
         statement: String,
     },
+    QueryRaised {
+        query: ExporterQuery,
+    },
+    QueryAnswered {
+        id: uuid::Uuid,
+        answer: String,
+    },
 }
 
 impl Event {
@@ -336,6 +357,8 @@ impl Event {
             Event::LicenceSurrendered { .. } => "licence_surrendered",
             Event::LicenceExpired => "licence_expired",
             Event::ExporterStatementReleased { .. } => "exporter_statement_released",
+            Event::QueryRaised { .. } => "query_raised",
+            Event::QueryAnswered { .. } => "query_answered",
         }
     }
 }
@@ -389,6 +412,17 @@ fn require_owner(app: &Application, actor: &Actor) -> Result<(), Rejection> {
     }
     if actor.org_kind != OrgKind::Exporter || !actor.has(Role::Exporter) || actor.org != app.org {
         return Err(forbidden("only the applying exporter may do this"));
+    }
+    Ok(())
+}
+
+/// A case waiting for the exporter's answer cannot be decided.
+fn no_open_query(app: &Application) -> Result<(), Rejection> {
+    if app.has_open_query() {
+        return Err(invalid(
+            "queries",
+            "a query to the exporter is open: the case is decided once it is answered",
+        ));
     }
     Ok(())
 }
@@ -614,6 +648,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
         } => {
             require_authority(actor, &[Role::Approver], "deciding")?;
             require_status(app, &cmd, &[S::PendingDecision])?;
+            no_open_query(app)?;
             if app.recommendation.as_ref().map(|r| r.by) == Some(actor.user) {
                 return Err(forbidden(
                     "four-eyes rule: the approver must not be the officer who drafted the recommendation",
@@ -694,6 +729,46 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 d.second_approver = Some(actor.user);
             }
             decided(decision, licence_number, licence_expires_at, ctx.now)
+        }
+        Command::RaiseQuery { id, ref question, due } => {
+            require_authority(actor, &[Role::LicensingOfficer], "sending a query to the exporter")?;
+            require_status(
+                app,
+                &cmd,
+                &[S::Submitted, S::UnderReview, S::Consultation, S::PendingDecision, S::OnHold],
+            )?;
+            if app.queries.iter().any(|q| q.id == id) {
+                return Err(invalid("id", "a query with this id exists"));
+            }
+            if due <= ctx.now.date_naive() {
+                return Err(invalid("due", "the date to answer by must be after today"));
+            }
+            if due > ctx.now.date_naive() + chrono::Duration::days(366) {
+                return Err(invalid("due", "the date to answer by must be within a year"));
+            }
+            Ok(vec![Event::QueryRaised {
+                query: ExporterQuery {
+                    id,
+                    question: lines("question", question, 5000)?,
+                    asked_at: ctx.now,
+                    due,
+                    answer: None,
+                    answered_at: None,
+                },
+            }])
+        }
+        Command::AnswerQuery { id, ref answer } => {
+            require_owner(app, actor)?;
+            if actor.org_kind != OrgKind::Exporter {
+                return Err(forbidden("only the exporter answers its queries"));
+            }
+            let Some(query) = app.queries.iter().find(|q| q.id == id) else {
+                return Err(Rejection::NotFound);
+            };
+            if !query.is_open() {
+                return Err(invalid("answer", "this query has been answered"));
+            }
+            Ok(vec![Event::QueryAnswered { id, answer: lines("answer", answer, 10_000)? }])
         }
         Command::Withdraw { ref reason } => {
             require_owner(app, actor)?;
@@ -902,6 +977,7 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
                 licence: None,
                 exporter_statement: None,
                 proposed_decision: None,
+                queries: Vec::new(),
                 version: 1,
             });
         }
@@ -984,6 +1060,13 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
         Event::ExporterStatementReleased { .. } => {
             if let Some(s) = app.exporter_statement.as_mut() {
                 s.released = true;
+            }
+        }
+        Event::QueryRaised { query } => app.queries.push(query.clone()),
+        Event::QueryAnswered { id, answer } => {
+            if let Some(q) = app.queries.iter_mut().find(|q| q.id == *id) {
+                q.answer = Some(answer.clone());
+                q.answered_at = Some(rec.at);
             }
         }
     }

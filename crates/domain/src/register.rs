@@ -284,8 +284,10 @@ pub fn public_record(
             }
             _ => vec![],
         },
+        // The published clock: submission to decision, less the days a query to the exporter
+        // was open (`Application::working_days_elapsed`).
         processing_working_days: match (after.submitted_at, decision) {
-            (Some(s), Some(d)) if first => Some(working_days_between(s, d.at)),
+            (Some(_), Some(d)) if first => after.working_days_elapsed(d.at),
             _ => None,
         },
         public_rationale: rationale.filter(|r| !r.is_empty()),

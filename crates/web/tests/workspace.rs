@@ -902,3 +902,72 @@ async fn a_form_sent_after_the_session_ended_is_kept_through_sign_in_and_sent_ag
         server.login("compliance@nordwatch.example").await.get(&format!("/api/applications/{id}")).await;
     assert_eq!(view["items"][0]["description"], "Portable IMSI catcher, <rev 2>");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_to_the_exporter_holds_the_decision_until_the_exporter_answers_it() {
+    let server = TestServer::sqlite().await;
+    let api = server.login("officer@authority.example").await;
+    let (_, pending) = api.get("/api/applications?status=pending_decision").await;
+    let case = &pending.as_array().unwrap()[0];
+    let id = case["id"].as_str().unwrap().to_string();
+    let exporter_email = match case["organisation_name"].as_str().unwrap() {
+        "Nordwatch Systems AB" => "compliance@nordwatch.example",
+        "Helix Forensics GmbH" => "compliance@helix-forensics.example",
+        _ => "compliance@sentinel-signal.example",
+    };
+    let (officer, csrf) = sign_in(&server, "officer@authority.example").await;
+    let path = format!("/applications/{id}/queries");
+    // A date that is not a date: refused, the question kept.
+    let resp = officer
+        .post(server.url(&path))
+        .form(&[("csrf_token", csrf.as_str()), ("question", "Who oversees the end user?"), ("due", "soon")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("href=\"#query\"") && html.contains(">Who oversees the end user?</textarea>"));
+    let due = (chrono::Utc::now() + chrono::Duration::days(10)).format("%Y-%m-%d").to_string();
+    let resp = officer
+        .post(server.url(&path))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("question", "Who oversees the end user?"),
+            ("due", due.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    // The approver cannot decide while it is open.
+    let approver = server.login("approver@authority.example").await;
+    let decide = serde_json::json!({"outcome": "approve_with_conditions", "criteria": [],
+        "public_rationale": "Assessed.", "internal_note": "", "conditions": ["End-use assurance"]});
+    let (status, body) = approver.post(&format!("/api/applications/{id}/decision"), decide.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["field"], "queries", "{body}");
+
+    // The exporter sees the question (not who asked) and answers it on the case page.
+    let (exporter, exporter_csrf) = sign_in(&server, exporter_email).await;
+    let html =
+        exporter.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Who oversees the end user?") && html.contains("Send the answer"));
+    assert!(!html.contains("Send the query"), "the exporter cannot raise queries");
+    let (_, view) =
+        server.login("officer@authority.example").await.get(&format!("/api/applications/{id}")).await;
+    let query = view["queries"][0]["id"].as_str().unwrap().to_string();
+    let resp = exporter
+        .post(server.url(&format!("/applications/{id}/queries/{query}/answer")))
+        .form(&[("csrf_token", exporter_csrf.as_str()), ("answer", "The national judicial council.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html =
+        officer.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("The national judicial council.") && html.contains("Answered on"));
+    // Answered: the approver decides.
+    let (status, body) = approver.post(&format!("/api/applications/{id}/decision"), decide.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -1174,3 +1174,84 @@ mod published {
         );
     }
 }
+
+fn raise(id: u128, due_in_days: i64) -> Command {
+    Command::RaiseQuery {
+        id: Uuid::from_u128(id),
+        question: "Which oversight body authorises the end user's interceptions?".into(),
+        due: (now() + Duration::days(due_in_days)).date_naive(),
+    }
+}
+
+#[test]
+fn a_query_to_the_exporter_is_raised_by_an_officer_and_answered_by_the_exporter_only() {
+    let s = case_in(S::PendingDecision);
+    // Only a licensing officer raises one; the date must be after today and within a year.
+    for a in everyone().into_iter().filter(|a| !a.has(Role::LicensingOfficer)) {
+        assert!(run(s.clone(), a.clone(), raise(1, 10)).is_err(), "{:?} may not raise a query", a.roles);
+    }
+    assert!(matches!(run(s.clone(), officer(), raise(1, 0)), Err(Rejection::Invalid(e)) if e.field == "due"));
+    assert!(
+        matches!(run(s.clone(), officer(), raise(1, 400)), Err(Rejection::Invalid(e)) if e.field == "due")
+    );
+    let s = ok(s, officer(), raise(1, 10));
+    let q = &s.as_ref().unwrap().queries[0];
+    assert!(q.is_open() && !q.is_overdue(now().date_naive()));
+    assert!(q.is_overdue((now() + Duration::days(11)).date_naive()));
+    assert!(matches!(run(s.clone(), officer(), raise(1, 10)), Err(Rejection::Invalid(e)) if e.field == "id"));
+
+    // While it is open the case cannot be decided.
+    let err = run(s.clone(), approver(), decide_cmd(Outcome::Approve)).unwrap_err();
+    assert!(matches!(&err, Rejection::Invalid(e) if e.field == "queries"), "{err:?}");
+
+    // Another organisation does not even see it; the officer cannot answer for the exporter.
+    let answer =
+        Command::AnswerQuery { id: Uuid::from_u128(1), answer: "The national judicial council.".into() };
+    assert!(matches!(run(s.clone(), other_exporter(), answer.clone()), Err(Rejection::NotFound)));
+    assert!(matches!(run(s.clone(), officer(), answer.clone()), Err(Rejection::Forbidden(_))));
+    let unknown = Command::AnswerQuery { id: Uuid::from_u128(9), answer: "x".into() };
+    assert!(matches!(run(s.clone(), exporter(), unknown), Err(Rejection::NotFound)));
+    let empty = Command::AnswerQuery { id: Uuid::from_u128(1), answer: "  ".into() };
+    assert!(matches!(run(s.clone(), exporter(), empty), Err(Rejection::Invalid(e)) if e.field == "answer"));
+
+    let s = ok(s, exporter(), answer.clone());
+    let q = &s.as_ref().unwrap().queries[0];
+    assert_eq!(q.answer.as_deref(), Some("The national judicial council."));
+    assert!(!q.is_open());
+    assert!(matches!(run(s.clone(), exporter(), answer), Err(Rejection::Invalid(e)) if e.field == "answer"));
+    // Answered: the case can be decided.
+    ok(s, approver(), decide_cmd(Outcome::Approve));
+}
+
+#[test]
+fn the_clock_stops_while_a_query_is_open() {
+    let monday = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+    let mut app = case_in(S::UnderReview).unwrap();
+    app.submitted_at = Some(monday);
+    let day = |n: i64| monday + Duration::days(n);
+    // Two weeks later: 10 working days.
+    assert_eq!(app.working_days_elapsed(day(14)), Some(10));
+    // A query open from Wednesday of the first week to Monday of the second: 3 working days stopped.
+    app.queries.push(ExporterQuery {
+        id: Uuid::from_u128(1),
+        question: "q".into(),
+        asked_at: day(2),
+        due: day(9).date_naive(),
+        answer: Some("a".into()),
+        answered_at: Some(day(7)),
+    });
+    assert_eq!(app.working_days_elapsed(day(14)), Some(7));
+    // A query still open (since Friday) stops the clock up to now (Monday): one working day.
+    app.queries.push(ExporterQuery {
+        id: Uuid::from_u128(2),
+        question: "q".into(),
+        asked_at: day(11),
+        due: day(20).date_naive(),
+        answer: None,
+        answered_at: None,
+    });
+    assert_eq!(app.working_days_elapsed(day(14)), Some(6));
+    // A draft has no clock.
+    app.submitted_at = None;
+    assert_eq!(app.working_days_elapsed(day(14)), None);
+}

@@ -48,6 +48,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resume_application))
         .routes(routes!(licence_action))
         .routes(routes!(release_exporter_statement))
+        .routes(routes!(raise_query))
+        .routes(routes!(answer_query))
         .routes(routes!(work_queue))
         .layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 1024))
 }
@@ -527,6 +529,55 @@ async fn release_exporter_statement(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ApplicationView>> {
     Ok(Json(s.app.execute(&actor, app_id(&id)?, Command::ReleaseExporterStatement).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaiseQuery {
+    question: String,
+    /// The last day to answer (YYYY-MM-DD), after today and within a year.
+    #[schema(value_type = String, format = Date)]
+    due: chrono::NaiveDate,
+}
+
+/// Sends a query (a request for information) to the exporter (licensing officers). While it is open
+/// the case cannot be decided and its working-day clock stops.
+#[utoipa::path(post, path = "/api/applications/{id}/queries", tag = "applications", request_body = RaiseQuery,
+    params(("id" = String, Path)),
+    responses((status = 201, body = ApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn raise_query(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RaiseQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let cmd = Command::RaiseQuery { id: s.app.new_id(), question: req.question, due: req.due };
+    Ok((StatusCode::CREATED, Json(s.app.execute(&actor, app_id(&id)?, cmd).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerQuery {
+    answer: String,
+}
+
+/// Answers an open query (the exporter whose application it is).
+#[utoipa::path(post, path = "/api/applications/{id}/queries/{query_id}/answer", tag = "applications",
+    request_body = AnswerQuery, params(("id" = String, Path), ("query_id" = String, Path)),
+    responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn answer_query(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path((id, query)): Path<(String, String)>,
+    ApiJson(req): ApiJson<AnswerQuery>,
+) -> ApiResult<Json<ApplicationView>> {
+    let query = query
+        .parse::<uuid::Uuid>()
+        .map_err(|_| crate::error::ApiError::from(oversight_app::AppError::NotFound))?;
+    let cmd = Command::AnswerQuery { id: query, answer: req.answer };
+    Ok(Json(s.app.execute(&actor, app_id(&id)?, cmd).await?))
 }
 
 /// What waits for the caller: triage and assigned cases (officers), decisions (approvers).

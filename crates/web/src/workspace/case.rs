@@ -134,6 +134,8 @@ struct Typed {
     ticked: Vec<u8>,
     /// The sections of a refused HRIA.
     hria: Option<Hria>,
+    /// A refused query or answer.
+    query: QueryForm,
 }
 
 /// One section of the HRIA form: the policy's sections, in their order.
@@ -141,6 +143,29 @@ struct HriaField {
     key: String,
     title: &'static str,
     text: String,
+}
+
+/// A query to the exporter as the case page shows it.
+struct QueryView {
+    id: String,
+    question: String,
+    asked: String,
+    due: String,
+    /// "Open", "Overdue" or "Answered on …".
+    state: String,
+    overdue: bool,
+    answer: Option<String>,
+}
+
+/// What was typed into the query form (raise or answer), kept when refused.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct QueryForm {
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    due: String,
+    #[serde(default)]
+    answer: String,
 }
 
 /// Whether the viewer may decide, and if not, why (four-eyes shown, not hidden).
@@ -203,6 +228,12 @@ struct CasePage {
     conditions: Vec<String>,
     /// Actions after submission the viewer is offered (each behind a confirmation page).
     actions: Vec<super::actions::ActionLink>,
+    queries: Vec<QueryView>,
+    /// A licensing officer may send a query (case submitted and open).
+    can_query: bool,
+    /// The exporter answers its open queries.
+    can_answer: bool,
+    query_form: QueryForm,
 }
 
 /// The criteria of Council Common Position 2008/944/CFSP, as a decision relies on them.
@@ -540,6 +571,32 @@ async fn case_page_with(
             hria_sections: latest_hria.map(|h| hria_fields(Some(&h.hria))).unwrap_or_default(),
             conditions: a.decision.as_ref().map(|d| d.conditions.clone()).unwrap_or_default(),
             actions: super::actions::offered(v, a),
+            queries: a
+                .queries
+                .iter()
+                .map(|q| {
+                    let today = s.app.now().date_naive();
+                    QueryView {
+                        id: q.id.to_string(),
+                        question: q.question.clone(),
+                        asked: date(q.asked_at),
+                        due: q.due.format("%-d %B %Y").to_string(),
+                        state: match q.answered_at {
+                            Some(at) => format!("Answered on {}", date(at)),
+                            None if q.is_overdue(today) => "Overdue".into(),
+                            None => "Open".into(),
+                        },
+                        overdue: q.is_overdue(today),
+                        answer: q.answer.clone(),
+                    }
+                })
+                .collect(),
+            can_query: authority
+                && v.has(Role::LicensingOfficer)
+                && a.status.is_open()
+                && a.submitted_at.is_some(),
+            can_answer: v.actor.org_kind == oversight_domain::OrgKind::Exporter,
+            query_form: typed.query,
         },
     )
 }
@@ -661,8 +718,14 @@ pub async fn decide(
         errors.push(FieldMessage { field: "decide", message: "Choose the outcome of your decision".into() });
     }
     let Some(outcome) = outcome.filter(|_| errors.is_empty()) else {
-        return case_page_with(&s, &v, id, errors, Typed { decision: form, ticked: criteria, hria: None })
-            .await;
+        return case_page_with(
+            &s,
+            &v,
+            id,
+            errors,
+            Typed { decision: form, ticked: criteria, ..Typed::default() },
+        )
+        .await;
     };
     let result = s
         .app
@@ -684,7 +747,8 @@ pub async fn decide(
                 field: "decide",
                 message: format!("{}: {}", humanise(&f.field), f.message),
             }];
-            case_page_with(&s, &v, id, errors, Typed { decision: form, ticked: criteria, hria: None }).await
+            case_page_with(&s, &v, id, errors, Typed { decision: form, ticked: criteria, ..Typed::default() })
+                .await
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }
@@ -760,4 +824,52 @@ pub async fn record_hria(
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// `POST /applications/{id}/queries`: a licensing officer sends the exporter a query.
+pub async fn raise_query(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(v, form): CsrfForm<QueryForm>,
+) -> Response {
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    let refused = |message: String, form: QueryForm| {
+        let s = s.clone();
+        let v = v.clone();
+        async move {
+            let errors = vec![FieldMessage { field: "query", message }];
+            case_page_with(&s, &v, id, errors, Typed { query: form, ..Typed::default() }).await
+        }
+    };
+    let Ok(due) = chrono::NaiveDate::parse_from_str(form.due.trim(), "%Y-%m-%d") else {
+        return refused("Enter the date to answer by, like 2026-12-24".into(), form).await;
+    };
+    let cmd = Command::RaiseQuery { id: s.app.new_id(), question: form.question.trim().to_string(), due };
+    match s.app.execute(&v.actor, id, cmd).await {
+        Ok(_) => Redirect::to(&format!("/applications/{id}#queries")).into_response(),
+        Err(oversight_app::AppError::Invalid(f)) => refused(capitalised(&f.message), form).await,
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}
+
+/// `POST /applications/{id}/queries/{query}/answer`: the exporter answers.
+pub async fn answer_query(
+    State(s): State<AppState>,
+    Path((id, query)): Path<(String, String)>,
+    CsrfForm(v, form): CsrfForm<QueryForm>,
+) -> Response {
+    let (Some(id), Ok(query)) = (parse_id(&id), query.parse::<uuid::Uuid>()) else {
+        return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
+    };
+    let cmd = Command::AnswerQuery { id: query, answer: form.answer.trim().to_string() };
+    match s.app.execute(&v.actor, id, cmd).await {
+        Ok(_) => Redirect::to(&format!("/applications/{id}#queries")).into_response(),
+        Err(oversight_app::AppError::Invalid(f)) => {
+            let errors = vec![FieldMessage { field: "query", message: capitalised(&f.message) }];
+            case_page_with(&s, &v, id, errors, Typed { query: form, ..Typed::default() }).await
+        }
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
 }
