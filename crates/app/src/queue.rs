@@ -28,6 +28,10 @@ pub struct QueueQuery {
     pub sector: Option<Sector>,
     /// Only cases with an open screening alert.
     pub open_alert: bool,
+    /// Only cases held for red flags an approver has not cleared.
+    pub red_flag: bool,
+    /// Only cases with a query to the exporter still open.
+    pub open_query: bool,
     pub officer: Option<OfficerFilter>,
     pub band: Option<ClockBand>,
     pub newest_first: bool,
@@ -83,6 +87,9 @@ pub struct QueueRow {
     pub officer_name: Option<String>,
     pub open_alert: bool,
     pub red_flag_hold: bool,
+    /// A query to the exporter is open (its clock is stopped), and whether one is past its date.
+    pub open_query: bool,
+    pub query_overdue: bool,
 }
 
 /// A page of the queue and the counts behind it.
@@ -132,6 +139,8 @@ impl QueueQuery {
                 .as_deref()
                 .is_none_or(|c| a.items.iter().any(|i| i.control_code.eq_ignore_ascii_case(c)))
             && self.sector.is_none_or(|s| a.parties.iter().any(|p| p.sector == s))
+            && (!self.red_flag || a.hold.as_ref().is_some_and(|h| h.red_flags_of.is_some()))
+            && (!self.open_query || a.has_open_query())
             && match self.officer {
                 None => true,
                 Some(OfficerFilter::Me) => a.assigned_officer == Some(actor.user),
@@ -196,6 +205,8 @@ impl App {
                 officer_name: None,
                 open_alert,
                 red_flag_hold: a.hold.as_ref().is_some_and(|h| h.red_flags_of.is_some()),
+                open_query: a.has_open_query(),
+                query_overdue: a.queries.iter().any(|x| x.is_overdue(now.date_naive())),
             })
         });
         rows.sort_by(|x, y| {

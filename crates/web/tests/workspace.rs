@@ -940,6 +940,13 @@ async fn a_query_to_the_exporter_holds_the_decision_until_the_exporter_answers_i
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 
+    // The queue shows it waiting for the exporter, and filters on it.
+    let work = officer.get(server.url("/work?query=open")).send().await.unwrap().text().await.unwrap();
+    assert!(work.contains(&format!("/applications/{id}\"")) && work.contains("Waiting for the exporter"));
+    assert_eq!(work.matches("<tr").count() - 1, work.matches("Waiting for the exporter</span>").count());
+    let held = officer.get(server.url("/work?red_flag=held")).send().await.unwrap().text().await.unwrap();
+    assert!(!held.contains(&format!("/applications/{id}\"")), "not held for red flags");
+
     // The approver cannot decide while it is open.
     let approver = server.login("approver@authority.example").await;
     let decide = serde_json::json!({"outcome": "approve_with_conditions", "criteria": [],

@@ -26,6 +26,8 @@ struct QueueForm {
     control_entry: Option<String>,
     sector: Option<String>,
     alert: Option<String>,
+    red_flag: Option<String>,
+    query: Option<String>,
     officer: Option<String>,
     band: Option<String>,
     sort: Option<String>,
@@ -63,6 +65,8 @@ impl QueueForm {
             }
         }
         q.open_alert = filled(&self.alert) == Some("open");
+        q.red_flag = filled(&self.red_flag) == Some("held");
+        q.open_query = filled(&self.query) == Some("open");
         q.officer = match filled(&self.officer) {
             None => None,
             Some("me") => Some(OfficerFilter::Me),
@@ -100,6 +104,8 @@ impl QueueForm {
             ("control_entry", &self.control_entry),
             ("sector", &self.sector),
             ("alert", &self.alert),
+            ("red_flag", &self.red_flag),
+            ("query", &self.query),
             ("officer", &self.officer),
             ("band", &self.band),
             ("sort", &self.sort),
@@ -141,6 +147,8 @@ struct Row {
     officer: String,
     open_alert: bool,
     red_flag_hold: bool,
+    open_query: bool,
+    query_overdue: bool,
 }
 
 struct Group {
@@ -162,6 +170,8 @@ struct WorkPage {
     destination: String,
     control_entry: String,
     alert_open: bool,
+    red_flag_held: bool,
+    query_open: bool,
     newest_first: bool,
     groups: Vec<Group>,
     total: usize,
@@ -208,6 +218,8 @@ pub async fn work(State(s): State<AppState>, SignedIn(v): SignedIn, RawQuery(raw
             },
             open_alert: r.open_alert,
             red_flag_hold: r.red_flag_hold,
+            open_query: r.open_query,
+            query_overdue: r.query_overdue,
         };
         match groups.last_mut() {
             Some(g) if g.heading == heading => g.rows.push(row),
@@ -243,6 +255,8 @@ pub async fn work(State(s): State<AppState>, SignedIn(v): SignedIn, RawQuery(raw
             destination: f(&form.destination).unwrap_or_default(),
             control_entry: f(&form.control_entry).unwrap_or_default(),
             alert_open: query.open_alert,
+            red_flag_held: query.red_flag,
+            query_open: query.open_query,
             newest_first: query.newest_first,
             errors,
             groups,
