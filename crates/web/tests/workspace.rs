@@ -978,3 +978,42 @@ async fn a_query_to_the_exporter_holds_the_decision_until_the_exporter_answers_i
     let (status, body) = approver.post(&format!("/api/applications/{id}/decision"), decide.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn documents_are_added_to_a_submitted_case_from_its_page() {
+    let server = TestServer::sqlite().await;
+    let id = submitted_case(&server).await;
+    let (officer, csrf) = sign_in(&server, "officer@authority.example").await;
+    let html =
+        officer.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<h3>Add a document</h3>"));
+    let upload = |client: &Client, token: &str, content: &'static [u8]| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", token.to_string())
+            .text("kind", "correspondence")
+            .part("file", reqwest::multipart::Part::bytes(content).file_name("note.txt"));
+        client.post(server.url(&format!("/applications/{id}/documents"))).multipart(form).send()
+    };
+    // An empty file is refused on the case page, next to the upload.
+    let resp = upload(&officer, &csrf, b"").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("href=\"#file\""));
+    let resp = upload(&officer, &csrf, b"Call with the end user, 3 November").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()[header::LOCATION], format!("/applications/{id}#documents").as_str());
+    let html =
+        officer.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("note.txt"));
+    // An exporter of another organisation cannot add to it.
+    let (_, view) =
+        server.login("officer@authority.example").await.get(&format!("/api/applications/{id}")).await;
+    let stranger = if view["organisation_name"] == "Helix Forensics GmbH" {
+        "compliance@nordwatch.example"
+    } else {
+        "compliance@helix-forensics.example"
+    };
+    let (other, other_csrf) = sign_in(&server, stranger).await;
+    let before = server.events().await;
+    assert_eq!(upload(&other, &other_csrf, b"x").await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(server.events().await, before);
+}

@@ -234,6 +234,9 @@ struct CasePage {
     /// The exporter answers its open queries.
     can_answer: bool,
     query_form: QueryForm,
+    /// The exporter (its own open case) or a licensing officer may attach a document.
+    can_upload: bool,
+    document_kinds: Vec<(String, String)>,
 }
 
 /// The criteria of Council Common Position 2008/944/CFSP, as a decision relies on them.
@@ -395,7 +398,12 @@ fn moment(h: &HistoryEntry) -> Moment {
     }
 }
 
-async fn case_page_for(s: &AppState, v: &Signed, id: ApplicationId, errors: Vec<FieldMessage>) -> Response {
+pub(crate) async fn case_page_for(
+    s: &AppState,
+    v: &Signed,
+    id: ApplicationId,
+    errors: Vec<FieldMessage>,
+) -> Response {
     case_page_with(s, v, id, errors, Typed::default()).await
 }
 
@@ -597,6 +605,19 @@ async fn case_page_with(
                 && a.submitted_at.is_some(),
             can_answer: v.actor.org_kind == oversight_domain::OrgKind::Exporter,
             query_form: typed.query,
+            can_upload: a.status.is_open()
+                && (v.actor.org_kind == oversight_domain::OrgKind::Exporter
+                    || (authority && v.has(Role::LicensingOfficer))),
+            document_kinds: [
+                oversight_domain::application::DocumentKind::EndUseUndertaking,
+                oversight_domain::application::DocumentKind::TechnicalSpecification,
+                oversight_domain::application::DocumentKind::Contract,
+                oversight_domain::application::DocumentKind::Correspondence,
+                oversight_domain::application::DocumentKind::Other,
+            ]
+            .iter()
+            .map(|k| (label_code(k), label(k)))
+            .collect(),
         },
     )
 }

@@ -714,11 +714,23 @@ pub async fn upload(
     if let Err(r) = check_csrf_token(&s, &v, &upload.csrf) {
         return *r;
     }
-    let view = match editable(&s, &v, &id) {
-        Ok(view) => view,
-        Err(r) => return *r,
+    // A draft's documents page, or (after submission) the case page: whether the document may be
+    // attached now is the core's answer.
+    let Some(id) = parse_id(&id) else {
+        return app_error(&s, AppError::NotFound, Some(&v));
     };
-    let a = view.application;
+    let a = match s.app.get_application(&v.actor, id) {
+        Ok(view) => view.application,
+        Err(e) => return app_error(&s, e, Some(&v)),
+    };
+    let draft = a.status == ApplicationStatus::Draft;
+    let refused = |errors: Vec<FieldMessage>| async {
+        if draft {
+            documents_page(&s, &v, &a, &upload.kind, errors)
+        } else {
+            super::case::case_page_for(&s, &v, a.id, errors).await
+        }
+    };
     let kind: Option<DocumentKind> =
         serde_json::from_value(serde_json::Value::String(upload.kind.clone())).ok();
     let mut errors = Vec::new();
@@ -729,13 +741,13 @@ pub async fn upload(
         errors.push(FieldMessage { field: "file", message: "Choose a file to upload".into() });
     }
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        return documents_page(&s, &v, &a, &upload.kind, errors);
+        return refused(errors).await;
     };
     match s.app.upload_document(&v.actor, a.id, kind, &upload.filename, &upload.content).await {
-        Ok(_) => Redirect::to(&format!("/applications/{}/documents", a.id)).into_response(),
+        Ok(_) if draft => Redirect::to(&format!("/applications/{}/documents", a.id)).into_response(),
+        Ok(_) => Redirect::to(&format!("/applications/{}#documents", a.id)).into_response(),
         Err(AppError::Invalid(f)) => {
-            let errors = vec![FieldMessage { field: "file", message: capitalise(&f.message) }];
-            documents_page(&s, &v, &a, &upload.kind, errors)
+            refused(vec![FieldMessage { field: "file", message: capitalise(&f.message) }]).await
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }
