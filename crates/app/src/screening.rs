@@ -543,6 +543,26 @@ impl App {
 
     /// The cases with an alert that still blocks approval (unadjudicated or a true match): the
     /// screening capability's answer to the work queue.
+    /// What each list release's re-screening found (administrators): for `(list, version)`, the
+    /// alerts it raised on cases when imported, and how many of them are still open.
+    pub fn rescreen_findings(
+        &self,
+        actor: &Actor,
+    ) -> Result<std::collections::HashMap<(String, u64), (u64, u64)>> {
+        if !(actor.org_kind == OrgKind::Authority && actor.has(Role::Administrator)) {
+            return Err(AppError::Forbidden("the lists' findings are for administrators".into()));
+        }
+        let mut found: std::collections::HashMap<(String, u64), (u64, u64)> = Default::default();
+        for case in self.read().screening.cases.values() {
+            for a in case.alerts.iter().filter(|a| a.trigger == Trigger::ListImport) {
+                let e = found.entry((a.list.clone(), a.list_version)).or_default();
+                e.0 += 1;
+                e.1 += u64::from(a.adjudication.is_none());
+            }
+        }
+        Ok(found)
+    }
+
     pub(crate) fn cases_with_open_alerts(&self) -> std::collections::HashSet<ApplicationId> {
         let p = self.read();
         p.screening

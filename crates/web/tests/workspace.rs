@@ -806,6 +806,15 @@ async fn an_administrator_imports_a_list_release_and_follows_its_progress_to_the
     assert_eq!(admin2.get(server.url(&progress)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
     let lists = admin.get(server.url("/admin/lists")).send().await.unwrap().text().await.unwrap();
     assert!(lists.contains("un-sc-2") && lists.contains("un-sc.xml"));
+    // Each release says what its re-screening found, as counted from the alerts it raised.
+    let (_, alerts_raised) = html
+        .split("<dt>Alerts raised</dt><dd>")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .map(|n| ((), n.to_string()))
+        .unwrap();
+    let shown = if alerts_raised == "0" { "No alert".to_string() } else { format!("{alerts_raised} alert") };
+    assert!(lists.contains("Re-screening found") && lists.contains(&shown), "{shown}");
 
     // A file that does not parse fails on its progress page, and nothing is stored.
     let before = server.events().await;

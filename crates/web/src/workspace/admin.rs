@@ -332,6 +332,8 @@ struct ReleaseRow {
     format: String,
     entries: String,
     imported: String,
+    /// What its re-screening found: alerts raised on open cases and live licences, and open ones.
+    found: String,
 }
 
 struct ListRow {
@@ -364,6 +366,10 @@ fn lists_page(s: &AppState, v: &Signed, name: &str, format: &str, errors: Vec<Fi
         Ok(l) => l,
         Err(e) => return app_error(s, e, Some(v)),
     };
+    let findings = match s.app.rescreen_findings(&v.actor) {
+        Ok(f) => f,
+        Err(e) => return app_error(s, e, Some(v)),
+    };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render(
         status,
@@ -391,6 +397,11 @@ fn lists_page(s: &AppState, v: &Signed, name: &str, format: &str, errors: Vec<Fi
                             format: r.format.clone(),
                             entries: thousands(r.entry_count),
                             imported: date_time(r.imported_at),
+                            found: match findings.get(&(r.name.clone(), r.version)) {
+                                None => "No alert".into(),
+                                Some((1, open)) => format!("1 alert ({open} open)"),
+                                Some((n, open)) => format!("{n} alerts ({open} open)"),
+                            },
                         })
                         .collect(),
                 })
