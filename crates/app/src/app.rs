@@ -164,8 +164,14 @@ impl App {
         app.spawn_snapshotter();
         app.snapshot_if_due(app.last_seq());
         // Check the log before serving it (`register::check_log`): a failure withholds the register.
-        if let Err(e) = app.check_log().await {
-            tracing::warn!("checking the transparency log at start failed (will retry): {e}");
+        let checking = std::time::Instant::now();
+        match app.check_log().await {
+            Ok(_) => tracing::info!(
+                "checked the transparency log ({} leaves) in {} ms",
+                app.read().register.leaf_count(),
+                checking.elapsed().as_millis()
+            ),
+            Err(e) => tracing::warn!("checking the transparency log at start failed (will retry): {e}"),
         }
         // Sign a checkpoint over anything published but not yet signed (e.g. before a crash).
         app.publish_checkpoint().await;
