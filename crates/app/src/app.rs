@@ -473,7 +473,9 @@ pub(crate) fn new_event<E: serde::Serialize>(
 
 /// Decodes a stored event's payload, naming the event when it cannot be read.
 pub(crate) fn decode<E: serde::de::DeserializeOwned>(e: &StoredEvent) -> anyhow::Result<E> {
-    serde_json::from_value(e.payload.clone()).map_err(|err| {
+    // Read from the stored value in place: cloning every payload first was a measurable share of
+    // a fold from the start of the log (issue 16).
+    E::deserialize(&e.payload).map_err(|err| {
         anyhow::anyhow!("event {} ({} on {}) cannot be read: {err}", e.seq, e.kind, e.stream_id)
     })
 }
