@@ -163,7 +163,7 @@ pub fn user_stream(id: UserId) -> String {
     format!("{}-{}", UserId::PREFIX, id.0)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Org {
     pub id: OrgId,
     pub name: String,
@@ -171,7 +171,7 @@ pub struct Org {
     pub country: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
     pub org: OrgId,
@@ -182,7 +182,7 @@ pub struct User {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub user: UserId,
     pub csrf_hash: String,
@@ -194,7 +194,7 @@ pub struct Session {
 }
 
 /// An API token as the read model keeps it (the secret itself is never kept).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Token {
     user: UserId,
     id: uuid::Uuid,
@@ -276,7 +276,7 @@ pub struct Login {
 }
 
 /// The accounts read model.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountsProjection {
     orgs: HashMap<OrgId, Org>,
     users: HashMap<UserId, User>,

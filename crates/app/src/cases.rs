@@ -10,7 +10,9 @@
 //! [`App::react_to_case`]): screening records the submission's screening and re-screens against a
 //! denial's end users.
 //!
-//! Read model: every case as folded, and its history (typed events with who and when).
+//! Read model: every case as folded, and the kinds of public record each case's events publish
+//! (for the register's check). A case's history is read from its stream when it is shown: keeping
+//! every event of every case in memory grows with the log without bound (issue 16).
 
 use chrono::{DateTime, Utc};
 use oversight_domain::{
@@ -20,10 +22,11 @@ use oversight_domain::{
     disclosure::{self, Disclosed},
     licence,
     lifecycle::{self, Command, Context, Event, Recorded},
+    register::{ExpectedRecords, RecordKind},
     screening as rules_screening,
 };
 use oversight_store::{Expect, StoredEvent};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use crate::{
@@ -76,22 +79,14 @@ pub struct HistoryEntry {
     pub event: serde_json::Value,
 }
 
-/// One event of a case's history as folded.
-#[derive(Debug, Clone)]
-struct Happened {
-    seq: u64,
-    version: u64,
-    actor: Option<UserId>,
-    at: DateTime<Utc>,
-    event: Event,
-}
-
 /// The cases read model.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CasesProjection {
     /// Cases, ordered by id (ids are UUIDv7, so by creation time).
     applications: BTreeMap<ApplicationId, Application>,
-    history: HashMap<ApplicationId, Vec<Happened>>,
+    /// What each case's events publish so far ([`oversight_domain::register::ExpectedRecords`]):
+    /// a few bytes per case, where the events themselves stay in the store.
+    expected: HashMap<ApplicationId, ExpectedRecords>,
 }
 
 impl CasesProjection {
@@ -107,14 +102,17 @@ impl CasesProjection {
         if let Some(next) = lifecycle::apply(state, &rec) {
             self.applications.insert(*id, next);
         }
-        self.history.entry(*id).or_default().push(Happened {
-            seq: e.seq,
-            version: e.version,
-            actor,
-            at: e.recorded_at,
-            event: event.clone(),
-        });
+        self.expected.entry(*id).or_default().fold(event);
     }
+}
+
+/// One event of a case's history, as read from its stream.
+struct Happened {
+    seq: u64,
+    version: u64,
+    actor: Option<UserId>,
+    at: DateTime<Utc>,
+    event: Event,
 }
 
 /// A case's stream folded from the store, with its version.
@@ -410,14 +408,29 @@ impl App {
         Ok(cases.iter().map(|a| self.view(actor, a)).collect())
     }
 
-    /// The case's full history: every event with who, when and why, as the actor may see it.
-    pub fn history(&self, actor: &Actor, id: ApplicationId) -> Result<Vec<HistoryEntry>> {
+    /// The case's full history: every event with who, when and why, as the actor may see it. Read
+    /// from the case's stream (indexed by stream and version), not kept in memory.
+    pub async fn history(&self, actor: &Actor, id: ApplicationId) -> Result<Vec<HistoryEntry>> {
         self.get_application(actor, id)?;
-        let happened = self.read().cases.history.get(&id).cloned().unwrap_or_default();
+        let stored = self.store.read_stream(&id.stream()).await?;
+        let happened = stored
+            .iter()
+            .map(|e| {
+                let event: Event = crate::app::decode(e).map_err(AppError::Internal)?;
+                Ok((e, actor_of_event(e), event))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let own = |u: UserId| self.actor_of(u).is_ok_and(|a| a.org == actor.org);
         Ok(happened
             .into_iter()
-            .filter_map(|h| {
+            .filter_map(|(stored, by, event)| {
+                let h = Happened {
+                    seq: stored.seq,
+                    version: stored.version,
+                    actor: by,
+                    at: stored.recorded_at,
+                    event,
+                };
                 let event = match disclosure::disclose(&h.event, actor.org_kind, &own) {
                     Disclosed::Shown(e) => serde_json::to_value(&e).expect("events serialise"),
                     Disclosed::KindOnly(kind) => serde_json::json!({ "type": kind }),
@@ -506,14 +519,10 @@ impl App {
         self.read().cases.applications.values().filter(|a| pred(a)).cloned().collect()
     }
 
-    /// Every case's events in order (the register's check of its records against them).
-    pub(crate) fn case_events(&self) -> Vec<(ApplicationId, Vec<Event>)> {
-        self.read()
-            .cases
-            .history
-            .iter()
-            .map(|(id, h)| (*id, h.iter().map(|x| x.event.clone()).collect()))
-            .collect()
+    /// The kinds of public record every case's events publish, in order (the register's check of
+    /// its records against the cases).
+    pub(crate) fn case_expected_records(&self) -> Vec<(ApplicationId, Vec<RecordKind>)> {
+        self.read().cases.expected.iter().map(|(id, x)| (*id, x.kinds().to_vec())).collect()
     }
 
     /// `f` of every case it maps to `Some`, in id order, under one read of the read model (the

@@ -95,7 +95,7 @@ pub struct EvidenceChange {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct EvidenceRecord {
     entry: EvidenceEntry,
     version: u64,
@@ -105,7 +105,7 @@ struct EvidenceRecord {
 }
 
 /// The evidence register's read model.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceProjection {
     entries: BTreeMap<String, EvidenceRecord>,
 }

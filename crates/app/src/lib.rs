@@ -11,7 +11,8 @@
 //!
 //! Must not depend on: HTTP or the CLI. The web and CLI crates are thin faces over [`App`].
 //!
-//! Start reading at [`App`] (`app.rs`), then [`projections`], then [`cases`].
+//! Start reading at [`App`] (`app.rs`), then [`projections`] (and [`snapshot`], how they start
+//! without folding the whole log), then [`cases`].
 
 #![forbid(unsafe_code)]
 
@@ -29,6 +30,7 @@ pub mod projections;
 pub mod queue;
 pub mod register;
 pub mod screening;
+pub mod snapshot;
 
 pub use accounts::{Login, Me};
 pub use app::{App, AppConfig};

@@ -125,7 +125,7 @@ pub(crate) struct Built {
 }
 
 /// The lists read model: every release of every list.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListsProjection {
     releases: BTreeMap<String, Vec<ListRelease>>,
 }

@@ -70,8 +70,9 @@ impl Fold {
     }
 }
 
-/// Every capability's read model.
-#[derive(Debug, Default)]
+/// Every capability's read model. A snapshot ([`crate::snapshot`]) is this, serialised by each
+/// capability's own types.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Projections {
     pub(crate) last_seq: u64,
     pub(crate) accounts: accounts::AccountsProjection,

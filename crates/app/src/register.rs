@@ -19,14 +19,23 @@ type Result<T, E = AppError> = std::result::Result<T, E>;
 pub const MAX_ENTRIES_PAGE: u64 = 1000;
 
 /// The register's read model: every leaf of the log, in order, and the record it holds.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisterProjection {
     /// `None` where a leaf is not a record this version understands (kept so indexes stay right).
     records: Vec<Option<PublicRecord>>,
     /// The hash of each leaf as folded, so a check can tell a leaf changed since.
     leaf_hashes: Vec<oversight_tlog::Hash>,
     /// Why the register is withheld: the log failed its integrity check ([`App::check_log`]).
+    /// Not kept in a snapshot: the check runs again at every start.
+    #[serde(skip)]
     withheld: Option<String>,
+}
+
+impl RegisterProjection {
+    /// How many leaves of the log are folded.
+    pub(crate) fn leaf_count(&self) -> u64 {
+        self.records.len() as u64
+    }
 }
 
 /// A record with its position in the log.
@@ -471,8 +480,7 @@ impl App {
                 published.entry(c.clone()).or_default().push(r.kind);
             }
         }
-        for (id, events) in self.case_events() {
-            let expected = oversight_domain::register::expected_kinds(&events);
+        for (id, expected) in self.case_expected_records() {
             let records = published.remove(&id.to_string()).unwrap_or_default();
             if let Some(i) = oversight_domain::register::first_disagreement(&expected, &records) {
                 return Ok(Some(format!(

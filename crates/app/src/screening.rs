@@ -154,7 +154,7 @@ pub(crate) struct Screened {
 
 /// The screening read model: each case's screening record, the memory of false matches, and the
 /// latest searches.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScreeningProjection {
     cases: HashMap<ApplicationId, CaseScreening>,
     dismissals: DismissalMemory,

@@ -63,7 +63,7 @@ async fn exporters_see_only_their_own_organisation_and_no_internal_notes() {
         .find(|a| a.organisation_name != "Nordwatch Systems AB")
         .unwrap();
     assert!(matches!(app.get_application(&nordwatch, other.application.id), Err(AppError::NotFound)));
-    assert!(matches!(app.history(&nordwatch, other.application.id), Err(AppError::NotFound)));
+    assert!(matches!(app.history(&nordwatch, other.application.id).await, Err(AppError::NotFound)));
     let partner = actor(&app, "liaison@partner-agency.example");
     assert!(matches!(app.list_applications(&partner, None), Err(AppError::Forbidden(_))));
 }

@@ -143,7 +143,9 @@ async fn a_decision_departing_from_the_assessment_is_justified_and_towards_appro
     // The exporter sees nothing of it.
     let mine = app.get_application(&actor(&app, EXPORTER), id).unwrap().application;
     assert!(mine.proposed_decision.is_none());
-    assert!(app.history(&actor(&app, EXPORTER), id).unwrap().iter().all(|h| h.kind != "departure_proposed"));
+    assert!(
+        app.history(&actor(&app, EXPORTER), id).await.unwrap().iter().all(|h| h.kind != "departure_proposed")
+    );
     // Not the proposer, not an officer, not the exporter.
     assert!(matches!(app.concur_in_departure(&approver, id).await, Err(AppError::Forbidden(_))));
     assert!(matches!(app.concur_in_departure(&officer, id).await, Err(AppError::Forbidden(_))));
@@ -246,7 +248,7 @@ async fn red_flags_hold_the_case_until_an_approver_clears_them_with_a_reason() {
     let hold = case.hold.unwrap();
     assert!(hold.reason.contains("country_abuse_evidence"), "{}", hold.reason);
     assert_eq!(hold.resume_to, ApplicationStatus::UnderReview);
-    let history = app.history(&officer, id).unwrap();
+    let history = app.history(&officer, id).await.unwrap();
     let held = history.iter().rev().find(|h| h.kind == "put_on_hold").unwrap();
     assert_eq!(held.actor.as_deref(), Some(officer.user.to_string().as_str()));
 
@@ -305,7 +307,7 @@ async fn a_new_assessment_with_red_flags_needs_its_own_clearance_before_a_decisi
         (ApplicationStatus::OnHold, ApplicationStatus::PendingDecision)
     );
     let held =
-        app.history(&officer, id).unwrap().into_iter().rev().find(|h| h.kind == "put_on_hold").unwrap();
+        app.history(&officer, id).await.unwrap().into_iter().rev().find(|h| h.kind == "put_on_hold").unwrap();
     assert_eq!(held.actor.as_deref(), Some(assessor.user.to_string().as_str()));
     let all = app.case_assessments(&officer, id).await.unwrap();
     assert_eq!((all.earlier.len(), all.uncleared_red_flags.is_empty()), (1, false));
@@ -511,7 +513,7 @@ async fn the_demo_case_whose_end_user_is_listed_gets_the_restricted_party_red_fl
     assert!(flags.contains(&"restricted_party"), "{flags:?}");
     assert!(!latest.assessment.input.screening_hits.is_empty());
     // The flags held the case until an approver cleared them; the history shows both.
-    let history = app.history(&officer, id).unwrap();
+    let history = app.history(&officer, id).await.unwrap();
     let hold = history.iter().find(|h| h.kind == "put_on_hold").expect("held");
     assert!(hold.event["red_flags_of"].as_u64().is_some(), "{:?}", hold.event);
     assert!(hold.event["reason"].as_str().unwrap().contains("restricted_party"));

@@ -82,6 +82,15 @@ impl EventStore for Flaky {
     async fn throttle_release(&self, keys: &[String]) -> Result<(), StoreError> {
         self.inner.throttle_release(keys).await
     }
+    async fn save_snapshot(&self, s: &oversight_store::NewSnapshot, keep: usize) -> Result<(), StoreError> {
+        self.inner.save_snapshot(s, keep).await
+    }
+    async fn snapshots(&self) -> Result<Vec<oversight_store::SnapshotInfo>, StoreError> {
+        self.inner.snapshots().await
+    }
+    async fn snapshot_body(&self, last_seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.snapshot_body(last_seq).await
+    }
     async fn ping(&self) -> Result<(), StoreError> {
         self.inner.ping().await
     }

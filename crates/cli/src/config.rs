@@ -53,6 +53,7 @@ pub struct CasesSection {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSection {
     pub url: Option<String>,
+    pub snapshot_every_events: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -184,6 +185,8 @@ pub struct Settings {
     pub token_max_days: Setting<u32>,
     pub clock_target_days: Setting<u32>,
     pub clock_second_marker_days: Setting<u32>,
+    /// Events folded between snapshots of the read models (0: none written).
+    pub snapshot_every_events: Setting<u64>,
 }
 
 /// Reads the configuration file named by `--config` or `OVERSIGHT_CONFIG` (none if neither), then
@@ -276,6 +279,15 @@ pub fn resolve(
         database.url.map(Value::Text),
         "sqlite://oversight.db".to_string(),
         text
+    );
+    let snapshot_every_events = layer!(
+        "database.snapshot_every_events",
+        None::<u64>,
+        "",
+        "OVERSIGHT_SNAPSHOT_EVERY_EVENTS",
+        database.snapshot_every_events.map(|n| Value::Text(n.to_string())),
+        oversight_app::snapshot::DEFAULT_SNAPSHOT_EVERY_EVENTS,
+        number(0..=1_000_000_000)
     );
     let addr = layer!(
         "server.addr",
@@ -460,6 +472,7 @@ pub fn resolve(
         small(1..=730)
     );
     Ok(Settings {
+        snapshot_every_events,
         authority_name,
         log_check_seconds,
         checkpoint_interval_ms,
@@ -528,6 +541,11 @@ impl Settings {
         let opt = |v: &Option<String>| v.as_deref().map_or_else(|| "(not set)".to_string(), q);
         let rows: Vec<(&str, String, &Source)> = vec![
             ("database.url", q(&redact_url(&self.db.value)), &self.db.source),
+            (
+                "database.snapshot_every_events",
+                self.snapshot_every_events.value.to_string(),
+                &self.snapshot_every_events.source,
+            ),
             ("server.addr", q(&self.addr.value), &self.addr.source),
             (
                 "server.public_url",
@@ -634,6 +652,11 @@ mod tests {
         assert_eq!(s.addr.value, "0.0.0.0:1");
         assert_eq!(s.addr.source, Source::File("c.toml".into()));
         assert_eq!(s.log_origin.source, Source::Default);
+        assert_eq!(s.snapshot_every_events.value, 100_000);
+        let file = parse_file("[database]\nsnapshot_every_events = 0\n").unwrap();
+        let s = resolve(Some("c.toml".into()), file, &Flags::default(), &no_env).unwrap();
+        assert_eq!(s.snapshot_every_events.value, 0, "0 writes no snapshots");
+        assert_eq!(s.snapshot_every_events.source, Source::File("c.toml".into()));
 
         let file = parse_file("[database]\nurl = \"sqlite://file.db\"\n").unwrap();
         let flags = Flags { db: Some("sqlite://flag.db".into()), ..Flags::default() };

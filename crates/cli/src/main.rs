@@ -376,6 +376,7 @@ async fn open_store_publishing(
             ..Default::default()
         },
         checkpoint_interval: Some(std::time::Duration::from_millis(settings.checkpoint_interval_ms.value)),
+        snapshot_every_events: Some(settings.snapshot_every_events.value),
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await

@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// A grant proposed and not yet approved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PendingGrant {
     pub id: Uuid,
     /// Who is to hold the role.

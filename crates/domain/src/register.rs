@@ -302,12 +302,24 @@ pub fn public_record(
 /// The kinds of record a case's events publish, in order (what its records in the log must be).
 /// A withdrawal is published only after a submission (a withdrawn draft is private).
 pub fn expected_kinds(events: &[Event]) -> Vec<RecordKind> {
-    let mut submitted = false;
-    let mut out = Vec::new();
-    for e in events {
+    let mut x = ExpectedRecords::default();
+    events.iter().for_each(|e| x.fold(e));
+    x.kinds
+}
+
+/// [`expected_kinds`] folded one event at a time, so a read model can keep it per case without
+/// keeping the case's events.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectedRecords {
+    submitted: bool,
+    kinds: Vec<RecordKind>,
+}
+
+impl ExpectedRecords {
+    pub fn fold(&mut self, e: &Event) {
         let kind = match e {
             Event::Submitted => {
-                submitted = true;
+                self.submitted = true;
                 None
             }
             Event::Decided { decision } => Some(match decision.outcome {
@@ -315,7 +327,7 @@ pub fn expected_kinds(events: &[Event]) -> Vec<RecordKind> {
                 Outcome::ApproveWithConditions => RecordKind::LicenceIssuedWithConditions,
                 Outcome::Deny => RecordKind::LicenceRefused,
             }),
-            Event::Withdrawn { .. } if submitted => Some(RecordKind::ApplicationWithdrawn),
+            Event::Withdrawn { .. } if self.submitted => Some(RecordKind::ApplicationWithdrawn),
             Event::LicenceSuspended { .. } => Some(RecordKind::LicenceSuspended),
             Event::LicenceReinstated { .. } => Some(RecordKind::LicenceReinstated),
             Event::LicenceRevoked { .. } => Some(RecordKind::LicenceRevoked),
@@ -324,9 +336,13 @@ pub fn expected_kinds(events: &[Event]) -> Vec<RecordKind> {
             Event::ExporterStatementReleased { .. } => Some(RecordKind::ExporterStatement),
             _ => None,
         };
-        out.extend(kind);
+        self.kinds.extend(kind);
     }
-    out
+
+    /// The kinds so far, in order.
+    pub fn kinds(&self) -> &[RecordKind] {
+        &self.kinds
+    }
 }
 
 /// Where a case's published records disagree with what its events publish: the first position at

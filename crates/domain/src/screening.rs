@@ -170,7 +170,7 @@ pub fn stream(case: ApplicationId) -> String {
 }
 
 /// What a false-match dismissal is keyed by: it holds while the listed entry is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DismissalKey {
     party_name: String,
     party_country: String,
@@ -192,7 +192,7 @@ impl DismissalKey {
 }
 
 /// The authority's memory of false matches, folded from every case's screening stream.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DismissalMemory {
     keys: HashMap<Uuid, DismissalKey>,
     dismissed: HashSet<DismissalKey>,
@@ -222,7 +222,7 @@ impl DismissalMemory {
 }
 
 /// A case's screening record, folded from its stream.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseScreening {
     /// How many times the case's parties were screened as a whole (on submission).
     pub screened: u32,

@@ -387,6 +387,44 @@ pub async fn parallel_throttle_reservations_each_get_their_own_count(store: Arc<
     assert_eq!(shared, (1..=24).collect::<Vec<u64>>(), "every reservation counted once");
 }
 
+pub async fn snapshots_round_trip_newest_first_and_only_the_newest_are_kept(store: Arc<dyn EventStore>) {
+    use crate::NewSnapshot;
+    assert!(store.snapshots().await.unwrap().is_empty());
+    assert_eq!(store.snapshot_body(1).await.unwrap(), None);
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::microseconds(7);
+    let snap = |seq: u64, body: &[u8]| NewSnapshot {
+        last_seq: seq,
+        format: 3,
+        anchor: format!("anchor-{seq}"),
+        created_at: at,
+        body: body.to_vec(),
+    };
+    // Bodies are bytes, any bytes (a NUL, invalid UTF-8), of any length.
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    store.save_snapshot(&snap(10, b"ten\0\xff"), 2).await.unwrap();
+    store.save_snapshot(&snap(30, &big), 2).await.unwrap();
+    store.save_snapshot(&snap(20, b"twenty"), 2).await.unwrap();
+    let listed = store.snapshots().await.unwrap();
+    assert_eq!(
+        listed.iter().map(|s| s.last_seq).collect::<Vec<_>>(),
+        vec![30, 20],
+        "the two newest, newest first"
+    );
+    assert_eq!(listed[0].format, 3);
+    assert_eq!(listed[0].anchor, "anchor-30");
+    assert_eq!(listed[0].size, big.len() as u64);
+    assert_eq!(listed[0].body_sha256, crate::sha256_hex(&big));
+    assert_eq!(listed[0].created_at, at);
+    assert_eq!(store.snapshot_body(30).await.unwrap(), Some(big));
+    assert_eq!(store.snapshot_body(20).await.unwrap().as_deref(), Some(&b"twenty"[..]));
+    assert_eq!(store.snapshot_body(10).await.unwrap(), None, "the oldest was deleted");
+    // Saving again at the same sequence replaces it; keeping one deletes the rest.
+    store.save_snapshot(&snap(30, b"again"), 1).await.unwrap();
+    let listed = store.snapshots().await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.last_seq).collect::<Vec<_>>(), vec![30]);
+    assert_eq!(store.snapshot_body(30).await.unwrap().as_deref(), Some(&b"again"[..]));
+}
+
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:expr) => {
@@ -406,7 +444,8 @@ macro_rules! conformance_tests {
             integrating_the_log_signs_consistent_checkpoints_and_serves_proofs,
             concurrent_integration_never_forks_the_log,
             throttle_counts_per_key_within_a_window_and_starts_afresh_after_it,
-            parallel_throttle_reservations_each_get_their_own_count
+            parallel_throttle_reservations_each_get_their_own_count,
+            snapshots_round_trip_newest_first_and_only_the_newest_are_kept
         );
     };
     (@each $fresh:expr; $($name:ident),*) => {

@@ -44,6 +44,34 @@ pub struct StoredEvent {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// A snapshot of the read models to store: opaque bytes here (the app serialises its projections
+/// and says what format they are in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSnapshot {
+    /// The global sequence number of the last event folded into it.
+    pub last_seq: u64,
+    /// The app's serialisation version: a snapshot of another format is ignored.
+    pub format: u32,
+    /// What tells the snapshot still belongs to this log (the app's choice: a digest of the event
+    /// at `last_seq`).
+    pub anchor: String,
+    pub created_at: DateTime<Utc>,
+    pub body: Vec<u8>,
+}
+
+/// A stored snapshot, without its body (see [`EventStore::snapshot_body`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotInfo {
+    pub last_seq: u64,
+    pub format: u32,
+    pub anchor: String,
+    /// SHA-256 (hex) of the body, computed by the store when it was saved.
+    pub body_sha256: String,
+    /// The body's length in bytes.
+    pub size: u64,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Errors a store reports.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -214,6 +242,19 @@ pub trait EventStore: Send + Sync + 'static {
     /// down by one, never below zero.
     async fn throttle_release(&self, keys: &[String]) -> Result<()>;
 
+    /// Stores a snapshot of the read models (replacing one at the same `last_seq`) and deletes all
+    /// but the `keep` newest by `last_seq` (which need not include the one just saved, if newer
+    /// ones are stored). The store computes and
+    /// keeps the body's SHA-256.
+    async fn save_snapshot(&self, snapshot: &NewSnapshot, keep: usize) -> Result<()>;
+
+    /// The stored snapshots, newest (`last_seq`) first, without their bodies.
+    async fn snapshots(&self) -> Result<Vec<SnapshotInfo>>;
+
+    /// The body of the snapshot at `last_seq`; `None` if there is none. A body that does not match
+    /// the SHA-256 stored with it is [`StoreError::Corrupt`].
+    async fn snapshot_body(&self, last_seq: u64) -> Result<Option<Vec<u8>>>;
+
     /// Succeeds when the database can serve requests.
     async fn ping(&self) -> Result<()>;
 
@@ -242,6 +283,14 @@ pub async fn open(url: &str, migrate: bool) -> Result<Arc<dyn EventStore>> {
             "unsupported database URL {url:?}: use sqlite://PATH or postgres://..."
         )))
     }
+}
+
+/// Checks a snapshot body read back against the SHA-256 stored with it.
+pub(crate) fn checked_snapshot_body(last_seq: u64, sha256: &str, body: Vec<u8>) -> Result<Vec<u8>> {
+    if sha256_hex(&body) != sha256 {
+        return Err(StoreError::Corrupt(format!("the snapshot at {last_seq} does not match its SHA-256")));
+    }
+    Ok(body)
 }
 
 /// SHA-256 of bytes, hex-encoded: the blob address.

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use crate::log::{self, StoredCheckpoint};
 use crate::{
-    EventStore, Expect, NewEvent, Result, StoreError, StoredEvent, ThrottleCount, check_append_args,
-    sha256_hex, throttle_count,
+    EventStore, Expect, NewEvent, NewSnapshot, Result, SnapshotInfo, StoreError, StoredEvent, ThrottleCount,
+    check_append_args, checked_snapshot_body, sha256_hex, throttle_count,
 };
 
 /// One reservation under a throttle key: a new window, or one more attempt in the current one.
@@ -363,6 +363,66 @@ impl EventStore for PostgresStore {
             let _notification = listener.try_recv().await?;
             wake.notify_one();
         }
+    }
+
+    async fn save_snapshot(&self, snapshot: &NewSnapshot, keep: usize) -> Result<()> {
+        let sha = sha256_hex(&snapshot.body);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO snapshots (last_seq, format, anchor, body_sha256, size, created_at, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (last_seq) DO UPDATE SET format = EXCLUDED.format, anchor = EXCLUDED.anchor,
+               body_sha256 = EXCLUDED.body_sha256, size = EXCLUDED.size,
+               created_at = EXCLUDED.created_at, body = EXCLUDED.body",
+        )
+        .bind(snapshot.last_seq as i64)
+        .bind(snapshot.format as i32)
+        .bind(&snapshot.anchor)
+        .bind(&sha)
+        .bind(snapshot.body.len() as i64)
+        .bind(snapshot.created_at)
+        .bind(&snapshot.body)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM snapshots WHERE last_seq NOT IN
+               (SELECT last_seq FROM snapshots ORDER BY last_seq DESC LIMIT $1)",
+        )
+        .bind(keep.max(1) as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn snapshots(&self) -> Result<Vec<SnapshotInfo>> {
+        let rows = sqlx::query(
+            "SELECT last_seq, format, anchor, body_sha256, size, created_at FROM snapshots
+             ORDER BY last_seq DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SnapshotInfo {
+                    last_seq: r.try_get::<i64, _>("last_seq")? as u64,
+                    format: r.try_get::<i32, _>("format")? as u32,
+                    anchor: r.try_get("anchor")?,
+                    body_sha256: r.try_get("body_sha256")?,
+                    size: r.try_get::<i64, _>("size")? as u64,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn snapshot_body(&self, last_seq: u64) -> Result<Option<Vec<u8>>> {
+        let row: Option<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT body_sha256, body FROM snapshots WHERE last_seq = $1")
+                .bind(last_seq as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(sha, body)| checked_snapshot_body(last_seq, &sha, body)).transpose()
     }
 
     async fn ping(&self) -> Result<()> {

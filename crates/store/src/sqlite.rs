@@ -14,8 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::log::{self, StoredCheckpoint};
 use crate::{
-    EventStore, Expect, NewEvent, Result, StoreError, StoredEvent, ThrottleCount, check_append_args,
-    sha256_hex, throttle_count,
+    EventStore, Expect, NewEvent, NewSnapshot, Result, SnapshotInfo, StoreError, StoredEvent, ThrottleCount,
+    check_append_args, checked_snapshot_body, sha256_hex, throttle_count,
 };
 
 /// One reservation under a throttle key: a new window, or one more attempt in the current one.
@@ -80,6 +80,36 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Appends many streams' events in one transaction (bulk loading, e.g. the history generator):
+    /// each append is checked and stored exactly as [`EventStore::append_published`] would (its
+    /// own savepoint and optimistic-concurrency check), and the first one refused rolls back
+    /// everything and is returned. Only the commit of the whole batch is shared: one fsync.
+    /// Returns the sequence number of the last event stored.
+    pub async fn append_batch(&self, appends: Vec<BulkAppend>) -> Result<u64> {
+        let mut pending = Vec::with_capacity(appends.len());
+        for a in appends {
+            check_append_args(&a.stream, &a.events, &a.leaves)?;
+            let (answer, _) = oneshot::channel();
+            pending.push(PendingAppend {
+                stream: a.stream,
+                expected: a.expected,
+                events: a.events,
+                leaves: a.leaves,
+                expect: Vec::new(),
+                answer,
+            });
+        }
+        let _guard = self.write_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mut last = 0;
+        for a in &pending {
+            let stored = append_in(&mut tx, a).await?;
+            last = stored.last().map_or(last, |e| e.seq);
+        }
+        tx.commit().await?;
+        Ok(last)
+    }
+
     /// The underlying pool, for modules of this crate that add tables.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -140,6 +170,17 @@ fn row_to_event(row: &sqlx::sqlite::SqliteRow) -> Result<StoredEvent> {
             .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?
             .with_timezone(&Utc),
     })
+}
+
+/// One append of a [`SqliteStore::append_batch`].
+#[derive(Debug, Clone)]
+pub struct BulkAppend {
+    pub stream: String,
+    /// The stream's version before these events (0: a new stream).
+    pub expected: u64,
+    pub events: Vec<NewEvent>,
+    /// `(i, bytes)`: `bytes` published as the next log leaf by `events[i]`.
+    pub leaves: Vec<(usize, Vec<u8>)>,
 }
 
 /// One append waiting for the group committer, and where its answer goes.
@@ -458,6 +499,67 @@ impl EventStore for SqliteStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn save_snapshot(&self, snapshot: &NewSnapshot, keep: usize) -> Result<()> {
+        let sha = sha256_hex(&snapshot.body);
+        let _guard = self.write_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT OR REPLACE INTO snapshots (last_seq, format, anchor, body_sha256, size, created_at, body)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(snapshot.last_seq as i64)
+        .bind(snapshot.format as i64)
+        .bind(&snapshot.anchor)
+        .bind(&sha)
+        .bind(snapshot.body.len() as i64)
+        .bind(snapshot.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        .bind(&snapshot.body)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM snapshots WHERE last_seq NOT IN
+               (SELECT last_seq FROM snapshots ORDER BY last_seq DESC LIMIT ?)",
+        )
+        .bind(keep.max(1) as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn snapshots(&self) -> Result<Vec<SnapshotInfo>> {
+        let rows = sqlx::query(
+            "SELECT last_seq, format, anchor, body_sha256, size, created_at FROM snapshots
+             ORDER BY last_seq DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let created_at: String = r.try_get("created_at")?;
+                Ok(SnapshotInfo {
+                    last_seq: r.try_get::<i64, _>("last_seq")? as u64,
+                    format: r.try_get::<i64, _>("format")? as u32,
+                    anchor: r.try_get("anchor")?,
+                    body_sha256: r.try_get("body_sha256")?,
+                    size: r.try_get::<i64, _>("size")? as u64,
+                    created_at: DateTime::parse_from_rfc3339(&created_at)
+                        .map_err(|e| StoreError::Corrupt(format!("snapshot created_at: {e}")))?
+                        .with_timezone(&Utc),
+                })
+            })
+            .collect()
+    }
+
+    async fn snapshot_body(&self, last_seq: u64) -> Result<Option<Vec<u8>>> {
+        let row: Option<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT body_sha256, body FROM snapshots WHERE last_seq = ?")
+                .bind(last_seq as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(sha, body)| checked_snapshot_body(last_seq, &sha, body)).transpose()
     }
 
     async fn ping(&self) -> Result<()> {

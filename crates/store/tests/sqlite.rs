@@ -72,3 +72,21 @@ async fn the_database_file_and_its_journal_are_readable_by_the_owner_only() {
     }
     assert!(checked >= 2, "the database and its write-ahead log exist");
 }
+
+#[tokio::test]
+async fn a_snapshot_body_changed_in_the_database_is_refused_as_corrupt() {
+    let db = TestDb::sqlite();
+    let raw = SqliteStore::open(db.url(), true).await.unwrap();
+    let snap = oversight_store::NewSnapshot {
+        last_seq: 5,
+        format: 1,
+        anchor: "a".into(),
+        created_at: chrono::Utc::now(),
+        body: b"{\"last_seq\":5}".to_vec(),
+    };
+    raw.save_snapshot(&snap, 2).await.unwrap();
+    assert_eq!(raw.snapshot_body(5).await.unwrap(), Some(snap.body.clone()));
+    sqlx::query("UPDATE snapshots SET body = X'7b7d'").execute(raw.pool()).await.unwrap();
+    let err = raw.snapshot_body(5).await.unwrap_err();
+    assert!(matches!(err, oversight_store::StoreError::Corrupt(_)), "{err:?}");
+}

@@ -144,7 +144,7 @@ async fn application_history(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    Ok(Json(s.app.history(&actor, app_id(&id)?)?))
+    Ok(Json(s.app.history(&actor, app_id(&id)?).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

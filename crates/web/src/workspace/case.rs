@@ -422,7 +422,7 @@ async fn case_page_with(
     if view.application.status == ApplicationStatus::Draft && !v.is_authority() {
         return super::draft::task_list(s, v, &view.application);
     }
-    let history = match s.app.history(&v.actor, id) {
+    let history = match s.app.history(&v.actor, id).await {
         Ok(h) => h,
         Err(e) => return app_error(s, e, Some(v)),
     };
