@@ -533,7 +533,7 @@ fn the_example_configuration_is_valid() {
     let out = oversight().arg("--config").arg(&example).args(["config", "check"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
-    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 19, "every key is in the example:\n{t}");
+    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 20, "every key is in the example:\n{t}");
 }
 
 #[test]
