@@ -193,6 +193,22 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// How many days ago an open demo case was started (`None` for a decided one), chosen so that on
+/// any day the demo is loaded its open cases stand in different bands of a 20-working-day target:
+/// a new submission not yet due, a case under review due soon, a consultation overdue, a red-flag
+/// hold critically overdue. Every step of a case is a few days after its start, all in the past.
+fn opened_days_ago(stage: Stage) -> Option<i64> {
+    match stage {
+        Stage::Draft => Some(3),
+        Stage::Submitted => Some(5),
+        Stage::PendingDecision => Some(21),
+        Stage::UnderReview => Some(25),
+        Stage::Consultation => Some(36),
+        Stage::OnHold => Some(100),
+        _ => None,
+    }
+}
+
 /// Loads the demo dataset. Refuses if the database already has organisations.
 pub async fn load(app: &App) -> Result<(), AppError> {
     load_history(app).await?;
@@ -258,8 +274,13 @@ async fn load_history(app: &App) -> Result<(), AppError> {
     for (i, c) in CASES.iter().enumerate() {
         let exporter = actor(exporter_logins[c.exporter])?;
         let id = ApplicationId(app.new_id());
-        // Each case starts a little later than the one before; steps are a few days apart.
-        let t: std::cell::Cell<DateTime<Utc>> = std::cell::Cell::new(start + Duration::days(11 * i as i64));
+        // Decided cases start a little later than the one before, months back; open cases are
+        // recent, so that the work queue shows every band of the clock (see `opened_days_ago`).
+        let begins = match opened_days_ago(c.stage) {
+            Some(days) => app.now() - Duration::days(days),
+            None => start + Duration::days(11 * i as i64),
+        };
+        let t: std::cell::Cell<DateTime<Utc>> = std::cell::Cell::new(begins);
         let step = |who: &Actor, cmd: Command, days: i64| {
             t.set(t.get() + Duration::days(days));
             let (who, at) = (who.clone(), t.get());
