@@ -22,7 +22,7 @@ use oversight_domain::{
 use serde::Deserialize;
 
 use super::{
-    display::humanise,
+    display::{humanise, label},
     page::{CsrfForm, Layout, Signed, SignedIn, app_error, render},
     session::FieldMessage,
 };
@@ -295,12 +295,6 @@ fn page(
                 .collect(),
             danger: matches!(action, Action::Withdraw | Action::Surrender | Action::Suspend | Action::Revoke),
         },
-    )
-}
-
-fn label(v: &impl serde::Serialize) -> String {
-    humanise(
-        serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).as_deref().unwrap_or(""),
     )
 }
 

@@ -24,21 +24,11 @@ use serde::Deserialize;
 use std::{collections::HashMap, sync::Arc};
 
 use super::{
-    display::{date_time, humanise, thousands},
+    display::{code, date_time, humanise, label, thousands},
     page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, error_page, render},
     session::FieldMessage,
 };
 use crate::AppState;
-
-fn label(v: &impl serde::Serialize) -> String {
-    humanise(
-        serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).as_deref().unwrap_or(""),
-    )
-}
-
-fn code(v: &impl serde::Serialize) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
 
 const AUTHORITY_ROLES: [Role; 5] = [
     Role::LicensingOfficer,

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    display::{date, date_time, humanise, iso, thousands, working_days},
+    display::{capitalise, code, date, date_time, humanise, iso, label, thousands, working_days},
     page::{CsrfBytes, CsrfForm, Layout, Signed, SignedIn, app_error, render},
     session::FieldMessage,
 };
@@ -329,15 +329,6 @@ fn alert_view(a: &Alert) -> AlertView {
     }
 }
 
-/// The code a value serialises to (`item_capabilities`).
-fn label_code(v: &impl serde::Serialize) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
-fn label(v: &impl serde::Serialize) -> String {
-    serde_json::to_value(v).ok().as_ref().and_then(Value::as_str).map(humanise).unwrap_or_default()
-}
-
 fn assessment_view(c: &CaseAssessments) -> Option<AssessmentView> {
     let latest = c.latest.as_ref()?;
     let a = &latest.assessment;
@@ -447,7 +438,7 @@ async fn case_page_with(
         h.sections()
             .into_iter()
             .map(|(section, text)| HriaField {
-                key: label_code(&section),
+                key: code(&section),
                 title: section.title(),
                 text: text.to_string(),
             })
@@ -616,7 +607,7 @@ async fn case_page_with(
                 oversight_domain::application::DocumentKind::Other,
             ]
             .iter()
-            .map(|k| (label_code(k), label(k)))
+            .map(|k| (code(k), label(k)))
             .collect(),
         },
     )
@@ -835,16 +826,11 @@ pub async fn record_hria(
     match s.app.record_hria(&v.actor, id, hria.clone()).await {
         Ok(_) => Redirect::to(&format!("/applications/{id}#hria")).into_response(),
         Err(oversight_app::AppError::Invalid(f)) => {
-            let errors = vec![FieldMessage { field: "hria", message: capitalised(&f.message) }];
+            let errors = vec![FieldMessage { field: "hria", message: capitalise(&f.message) }];
             case_page_with(&s, &v, id, errors, Typed { hria: Some(hria), ..Typed::default() }).await
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// `POST /applications/{id}/queries`: a licensing officer sends the exporter a query.
@@ -870,7 +856,7 @@ pub async fn raise_query(
     let cmd = Command::RaiseQuery { id: s.app.new_id(), question: form.question.trim().to_string(), due };
     match s.app.execute(&v.actor, id, cmd).await {
         Ok(_) => Redirect::to(&format!("/applications/{id}#queries")).into_response(),
-        Err(oversight_app::AppError::Invalid(f)) => refused(capitalised(&f.message), form).await,
+        Err(oversight_app::AppError::Invalid(f)) => refused(capitalise(&f.message), form).await,
         Err(e) => app_error(&s, e, Some(&v)),
     }
 }
@@ -888,7 +874,7 @@ pub async fn answer_query(
     match s.app.execute(&v.actor, id, cmd).await {
         Ok(_) => Redirect::to(&format!("/applications/{id}#queries")).into_response(),
         Err(oversight_app::AppError::Invalid(f)) => {
-            let errors = vec![FieldMessage { field: "query", message: capitalised(&f.message) }];
+            let errors = vec![FieldMessage { field: "query", message: capitalise(&f.message) }];
             case_page_with(&s, &v, id, errors, Typed { query: form, ..Typed::default() }).await
         }
         Err(e) => app_error(&s, e, Some(&v)),

@@ -12,6 +12,22 @@ pub fn humanise(code: &str) -> String {
     }
 }
 
+/// The code a value serialises to (`end_use_undertaking`, `approver`): a form's option value.
+pub fn code(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// A value's code in words: `end_use_undertaking` → "End use undertaking".
+pub fn label(v: &impl serde::Serialize) -> String {
+    humanise(&code(v))
+}
+
+/// A message from the core as a sentence: its first letter upper-case.
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
 /// "30 November 2026".
 pub fn date(at: DateTime<Utc>) -> String {
     at.format("%-d %B %Y").to_string()

@@ -23,7 +23,7 @@ use oversight_domain::{
 use serde::Deserialize;
 
 use super::{
-    display::{humanise, thousands},
+    display::{capitalise, humanise, label, thousands},
     page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, error_page, render},
     session::FieldMessage,
 };
@@ -34,12 +34,6 @@ pub(crate) const MAX_UPLOAD_BYTES: usize = oversight_app::MAX_DOCUMENT_BYTES + 6
 
 fn parse_id(s: &str) -> Option<ApplicationId> {
     s.parse::<uuid::Uuid>().ok().map(ApplicationId)
-}
-
-fn label(v: &impl serde::Serialize) -> String {
-    humanise(
-        serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).as_deref().unwrap_or(""),
-    )
 }
 
 /// A choice in a select or a set of radios.
@@ -108,11 +102,6 @@ fn field_errors(
         }
         other => Err(other),
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// The draft the exporter may edit, or the page to show instead (not found, or not a draft any
