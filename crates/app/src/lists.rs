@@ -151,6 +151,14 @@ fn require_admin(actor: &Actor) -> Result<()> {
     }
 }
 
+impl App {
+    /// Whether `actor` may import list releases (administrators): for a caller that checks before
+    /// starting an import in the background. The import itself checks again.
+    pub fn may_import_lists(&self, actor: &Actor) -> Result<()> {
+        require_admin(actor)
+    }
+}
+
 pub fn check_list_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64

@@ -13,10 +13,10 @@
 //! - [`User`]: a reqwest client with a cookie store, the session's CSRF token, one helper per verb.
 //!
 //! **A test that cannot run says so.** [`TestDb::fresh`] returns `None` for PostgreSQL only after
-//! printing a `SKIPPED:` line to the real stderr (not captured by the test harness), and only when
-//! `OVERSIGHT_SKIP_PG=1` or, off CI, when the server is unreachable. On CI (`CI` set, as every CI
-//! service does) an unreachable server is a failure. Missing data files follow the same rule
-//! ([`data_file`]).
+//! printing a `SKIPPED:` line to the real stderr (not captured by the test harness), and only off
+//! CI, when `OVERSIGHT_SKIP_PG=1` or the server is unreachable. On CI (`CI` set, as every CI service
+//! does) either is a failure: a test that cannot run there never passes. Missing data files follow
+//! the same rule ([`data_file`]).
 
 mod client;
 mod db;

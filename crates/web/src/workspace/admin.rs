@@ -316,6 +316,27 @@ struct Job {
 #[derive(Debug, Default, Clone)]
 pub struct Imports(Arc<Mutex<HashMap<uuid::Uuid, Job>>>);
 
+/// How many finished imports keep their page (the oldest are forgotten first; ids are UUIDv7).
+const FINISHED_KEPT: usize = 100;
+
+impl Imports {
+    /// Forgets the oldest finished imports beyond [`FINISHED_KEPT`]; running ones are kept.
+    fn forget_finished(&self) {
+        let mut jobs = self.0.lock();
+        let mut finished: Vec<uuid::Uuid> = jobs
+            .iter()
+            .filter(|(_, j)| matches!(j.stage, Stage::Done(_) | Stage::Failed(_)))
+            .map(|(id, _)| *id)
+            .collect();
+        if finished.len() > FINISHED_KEPT {
+            finished.sort();
+            for id in &finished[..finished.len() - FINISHED_KEPT] {
+                jobs.remove(id);
+            }
+        }
+    }
+}
+
 struct ReleaseRow {
     version: u64,
     file: String,
@@ -451,12 +472,8 @@ pub async fn import(State(s): State<AppState>, SignedIn(v): SignedIn, req: Reque
     }
     // Refuse at once what needs no parsing (who, the name, the format, an empty file); the rest is
     // the import's answer on its progress page.
-    if !(v.is_authority() && v.has(Role::Administrator)) {
-        return app_error(
-            &s,
-            AppError::Forbidden("importing lists requires the role administrator".into()),
-            Some(&v),
-        );
+    if let Err(e) = s.app.may_import_lists(&v.actor) {
+        return app_error(&s, e, Some(&v));
     }
     let name = u.name.trim().to_string();
     let mut errors = Vec::new();
@@ -473,6 +490,7 @@ pub async fn import(State(s): State<AppState>, SignedIn(v): SignedIn, req: Reque
         return lists_page(&s, &v, &name, &u.format, errors);
     }
     let id = s.app.new_id();
+    s.imports.forget_finished();
     s.imports.0.lock().insert(
         id,
         Job { by: v.actor.user, name: name.clone(), file: u.filename.clone(), stage: Stage::Reading },

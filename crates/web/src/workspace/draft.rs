@@ -23,7 +23,7 @@ use oversight_domain::{
 use serde::Deserialize;
 
 use super::{
-    display::{capitalise, humanise, label, thousands},
+    display::{capitalise, code, humanise, label, thousands},
     page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, error_page, render},
     session::FieldMessage,
 };
@@ -58,8 +58,7 @@ fn country_choices(selected: &str) -> Vec<Choice> {
 fn choices<T: serde::Serialize + Copy>(all: &[T], selected: &str) -> Vec<Choice> {
     all.iter()
         .map(|v| {
-            let value =
-                serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let value = code(v);
             Choice { label: humanise(&value), selected: value == selected, value }
         })
         .collect()
