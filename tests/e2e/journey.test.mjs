@@ -58,6 +58,12 @@ const checks = [
     await follow(exporter, exporter.getByRole('button', { name: 'Add party' }));
     assert.equal(await exporter.locator('table tbody tr').count(), 2);
     await accessible(exporter, 'journey-parties');
+    await exporter.goto(`${caseUrl}/documents`);
+    await exporter.getByRole('heading', { level: 1, name: 'Supporting documents' }).waitFor();
+    await accessible(exporter, 'journey-documents');
+    await exporter.goto(`${caseUrl}/details`);
+    assert.equal(await exporter.getByLabel('A short name for this application').inputValue(), TITLE);
+    await accessible(exporter, 'journey-details');
   }],
   ['the exporter checks the answers and submits', async () => {
     await exporter.goto(caseUrl);

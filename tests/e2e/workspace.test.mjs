@@ -136,6 +136,24 @@ const checks = [
     await approver.getByRole('alert').getByText('There is a problem').waitFor();
     await accessible(approver, 'action-revoke-error');
   }],
+  ['a form sent after the session ended is kept through sign-in', async () => {
+    const page = await session();
+    await signIn(page, 'compliance@nordwatch.example');
+    await page.goto(`${base}/applications/new`);
+    await page.getByLabel('A short name for this application').fill('Kept across sign-in');
+    await page.context().clearCookies();
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save and continue' }).click()]);
+    await page.getByText('Your session has ended').waitFor();
+    await accessible(page, 'session-ended');
+    await page.getByLabel('Email address').fill('compliance@nordwatch.example');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await page.getByRole('heading', { level: 1, name: 'Send your form again' }).waitFor();
+    await accessible(page, 'resend');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Send the form' }).click()]);
+    // The typed name reached the server: the refusal (no destination) shows it kept.
+    assert.equal(await page.getByLabel('A short name for this application').inputValue(), 'Kept across sign-in');
+  }],
   ['signing out ends the session', async () => {
     await Promise.all([officer.waitForURL(/\/login$/), officer.getByRole('button', { name: 'Sign out' }).click()]);
     await officer.goto(`${base}/work`);

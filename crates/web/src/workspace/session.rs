@@ -171,7 +171,11 @@ pub async fn login(
                     .filter(|(k, _)| k != "csrf_token")
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
                     .collect();
-                let layout = Layout::new(&s, "Send your form again", None, "");
+                // Signed in by this very answer (its cookies): the header says who, as elsewhere.
+                let mut layout = Layout::new(&s, "Send your form again", None, "");
+                layout.user_name = Some(login.me.name.clone());
+                layout.organisation = Some(login.me.organisation_name.clone());
+                layout.csrf = login.csrf_token.clone();
                 let page =
                     ResendPage { layout, action: next.clone(), csrf: login.csrf_token.clone(), fields };
                 render(StatusCode::OK, &page)
