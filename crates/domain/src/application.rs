@@ -188,6 +188,10 @@ pub struct Decision {
     /// Set when the outcome departs from the risk assessment's recommended outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub departure: Option<Departure>,
+    /// The conditions that ask something of the exporter, as obligation terms (their wording is
+    /// also among `conditions`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<crate::compliance::ObligationTerm>,
 }
 
 /// Which way a decision departs from the assessment's recommended outcome.
@@ -226,6 +230,10 @@ pub struct Licence {
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub conditions: Vec<String>,
+    /// The conditions that become obligations ([`crate::compliance`]); their wording is also among
+    /// `conditions`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<crate::compliance::ObligationTerm>,
 }
 
 /// Why and from where a case was put on hold.

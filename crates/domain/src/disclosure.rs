@@ -65,6 +65,7 @@ pub fn disclose(event: &Event, to: OrgKind, own: &dyn Fn(UserId) -> bool) -> Dis
         | Event::LicenceRevoked { .. }
         | Event::LicenceSurrendered { .. }
         | Event::LicenceExpired
+        | Event::LicenceConditionsAdded { .. }
         | Event::ExporterStatementReleased { .. }
         | Event::QueryRaised { .. }
         | Event::QueryAnswered { .. } => shown(event),
@@ -206,6 +207,7 @@ mod tests {
                 conditions: vec![],
                 at,
                 departure: None,
+                obligations: vec![],
             },
         };
         let Disclosed::Shown(Event::Decided { decision }) = disclose(&decided, OrgKind::Exporter, &|_| false)
@@ -245,6 +247,7 @@ mod tests {
                 justification: "the approvers' reasoning".into(),
                 second_approver: Some(OFFICER),
             }),
+            obligations: vec![],
         }
     }
 

@@ -20,6 +20,7 @@ pub mod access;
 pub mod application;
 pub mod assessment;
 pub mod clock;
+pub mod compliance;
 pub mod control_list;
 pub mod countries;
 pub mod credentials;
@@ -30,8 +31,11 @@ pub mod licence;
 pub mod lifecycle;
 pub mod party;
 pub mod register;
+pub mod review;
 pub mod roles;
 pub mod screening;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use application::{Application, ApplicationStatus, Licence, LicenceStatus};
 pub use control_list::{ControlEntry, ControlList, Tier};

@@ -23,6 +23,7 @@
 //! | put on hold / resume | licensing officer or approver | submitted … pending_decision / on_hold |
 //! | suspend, revoke licence | approver or enforcement officer | active (suspend); active, suspended (revoke) |
 //! | reinstate licence | approver | suspended |
+//! | add conditions (and obligations) to a licence | approver | active, suspended |
 //! | surrender licence | exporter of the owner | active, suspended |
 //! | expire licence | licensing officer or administrator, once its expiry date has passed | active, suspended |
 //! | release the exporter's statement (to the register) | licensing officer or approver | withdrawn after submission, or licence surrendered; once |
@@ -37,6 +38,7 @@ use crate::{
         ExporterQuery, ExporterStatement, Hold, Item, Licence, LicenceStatus, Outcome, Recommendation,
         StatementAct,
     },
+    compliance::ObligationTerm,
     control_list::ControlList,
     countries::CountryCode,
     ids::{ApplicationId, DocumentId, ItemId, OrgId, PartyId, UserId},
@@ -150,6 +152,10 @@ pub enum Command {
         /// Required when the outcome departs from the assessment's recommended outcome.
         #[serde(default)]
         departure_justification: String,
+        /// Conditions that ask something of the exporter (obligations); each is also written on
+        /// the licence as a condition.
+        #[serde(default)]
+        obligations: Vec<ObligationTerm>,
     },
     /// A second approver concurs in a departure towards approval proposed by another approver:
     /// the proposed decision is taken and the licence issued.
@@ -185,6 +191,13 @@ pub enum Command {
         reason: String,
     },
     ExpireLicence,
+    /// An approver adds conditions (and the obligations they bring) to a live licence: a licence
+    /// review's outcome.
+    AddLicenceConditions {
+        conditions: Vec<String>,
+        obligations: Vec<ObligationTerm>,
+        reason: String,
+    },
     /// A licensing officer asks the exporter for information, to be answered by `due`.
     RaiseQuery {
         id: uuid::Uuid,
@@ -227,6 +240,7 @@ impl Command {
             Command::RevokeLicence { .. } => "revoke the licence of",
             Command::SurrenderLicence { .. } => "surrender the licence of",
             Command::ExpireLicence => "expire the licence of",
+            Command::AddLicenceConditions { .. } => "add conditions to the licence of",
             Command::RaiseQuery { .. } => "send a query on",
             Command::AnswerQuery { .. } => "answer a query on",
             Command::ReleaseExporterStatement => "release the exporter's statement on",
@@ -316,6 +330,13 @@ pub enum Event {
         reason: String,
     },
     LicenceExpired,
+    /// Conditions added to a live licence (with the obligations they bring) by an approver.
+    LicenceConditionsAdded {
+        conditions: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        obligations: Vec<ObligationTerm>,
+        reason: String,
+    },
     /// An officer released the exporter's statement (its text, as the exporter wrote it).
     ExporterStatementReleased {
         statement: String,
@@ -356,6 +377,7 @@ impl Event {
             Event::LicenceRevoked { .. } => "licence_revoked",
             Event::LicenceSurrendered { .. } => "licence_surrendered",
             Event::LicenceExpired => "licence_expired",
+            Event::LicenceConditionsAdded { .. } => "licence_conditions_added",
             Event::ExporterStatementReleased { .. } => "exporter_statement_released",
             Event::QueryRaised { .. } => "query_raised",
             Event::QueryAnswered { .. } => "query_answered",
@@ -645,6 +667,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             ref licence_number,
             licence_expires_at,
             ref departure_justification,
+            ref obligations,
         } => {
             require_authority(actor, &[Role::Approver], "deciding")?;
             require_status(app, &cmd, &[S::PendingDecision])?;
@@ -656,7 +679,9 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             }
             // What other records of the case say comes first: it is what the approver must resolve.
             check_gates(&ctx.gates, outcome)?;
-            let conds = conditions("conditions", conds)?;
+            let obligations = crate::compliance::parse_terms("obligations", obligations)?;
+            let mut conds = conditions("conditions", conds)?;
+            conds.extend(obligations.iter().map(ObligationTerm::wording));
             check_conditions(outcome, &conds)?;
             if criteria.iter().any(|c| !(1..=8).contains(c)) {
                 return Err(invalid("criteria", "criteria are numbered 1 to 8"));
@@ -690,6 +715,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 conditions: conds,
                 at: ctx.now,
                 departure,
+                obligations,
             };
             if outcome != Outcome::Deny && licence_expires_at <= ctx.now {
                 return Err(invalid("licence_expires_at", "must be in the future"));
@@ -838,6 +864,21 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             }
             Ok(vec![Event::LicenceExpired])
         }
+        Command::AddLicenceConditions { conditions: ref conds, ref obligations, ref reason } => {
+            require_authority(actor, &[Role::Approver], "adding conditions to a licence")?;
+            require_licence(app, &cmd, &[LicenceStatus::Active, LicenceStatus::Suspended])?;
+            let obligations = crate::compliance::parse_terms("obligations", obligations)?;
+            let mut conds = conditions("conditions", conds)?;
+            conds.extend(obligations.iter().map(ObligationTerm::wording));
+            if conds.is_empty() {
+                return Err(invalid("conditions", "name at least one condition or obligation to add"));
+            }
+            Ok(vec![Event::LicenceConditionsAdded {
+                conditions: conds,
+                obligations,
+                reason: lines("reason", reason, 5000)?,
+            }])
+        }
         Command::ReleaseExporterStatement => {
             require_authority(
                 actor,
@@ -902,7 +943,8 @@ fn decided(
     licence_expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, Rejection> {
-    let (outcome, conds) = (decision.outcome, decision.conditions.clone());
+    let (outcome, conds, obligations) =
+        (decision.outcome, decision.conditions.clone(), decision.obligations.clone());
     let mut events = vec![Event::Decided { decision }];
     if outcome != Outcome::Deny {
         events.push(Event::LicenceIssued {
@@ -912,6 +954,7 @@ fn decided(
                 issued_at: now,
                 expires_at: licence_expires_at,
                 conditions: conds,
+                obligations,
             },
         });
     }
@@ -1057,6 +1100,12 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
             app.exporter_statement = statement(StatementAct::Surrender, reason, rec.at);
         }
         Event::LicenceExpired => set_licence(&mut app, LicenceStatus::Expired),
+        Event::LicenceConditionsAdded { conditions, obligations, .. } => {
+            if let Some(l) = app.licence.as_mut() {
+                l.conditions.extend(conditions.iter().cloned());
+                l.obligations.extend(obligations.iter().cloned());
+            }
+        }
         Event::ExporterStatementReleased { .. } => {
             if let Some(s) = app.exporter_statement.as_mut() {
                 s.released = true;

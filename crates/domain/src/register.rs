@@ -34,6 +34,8 @@ pub enum RecordKind {
     LicenceRevoked,
     LicenceSurrendered,
     LicenceExpired,
+    /// Conditions added to a live licence (a licence review's outcome).
+    LicenceConditionsAdded,
     AppealUpheld,
     AppealOverturned,
     InformedNotice,
@@ -59,6 +61,7 @@ impl RecordKind {
             RecordKind::LicenceRevoked => "revoked",
             RecordKind::LicenceSurrendered => "surrendered",
             RecordKind::LicenceExpired => "expired",
+            RecordKind::LicenceConditionsAdded => "conditions_added",
             RecordKind::AppealUpheld => "appeal_upheld",
             RecordKind::AppealOverturned => "issued_on_appeal",
             RecordKind::InformedNotice => "informed",
@@ -237,6 +240,9 @@ pub fn public_record(
             )
         }
         Event::LicenceExpired => (RecordKind::LicenceExpired, None, false, licence_action()),
+        Event::LicenceConditionsAdded { reason, .. } => {
+            (RecordKind::LicenceConditionsAdded, Some(reason.clone()), false, licence_action())
+        }
         _ => return None,
     };
     let entries: Vec<_> = after.items.iter().filter_map(|i| control_list.get(&i.control_code)).collect();
@@ -251,7 +257,8 @@ pub fn public_record(
         | RecordKind::LicenceReinstated
         | RecordKind::LicenceRevoked
         | RecordKind::LicenceSurrendered
-        | RecordKind::LicenceExpired => latest_of(earlier, &issued),
+        | RecordKind::LicenceExpired
+        | RecordKind::LicenceConditionsAdded => latest_of(earlier, &issued),
         RecordKind::ExporterStatement => {
             latest_of(earlier, &[RecordKind::ApplicationWithdrawn, RecordKind::LicenceSurrendered])
         }
@@ -282,6 +289,10 @@ pub fn public_record(
             RecordKind::LicenceIssuedWithConditions => {
                 decision.map(|d| d.conditions.clone()).unwrap_or_default()
             }
+            RecordKind::LicenceConditionsAdded => match event {
+                Event::LicenceConditionsAdded { conditions, .. } => conditions.clone(),
+                _ => vec![],
+            },
             _ => vec![],
         },
         // The published clock: submission to decision, less the days a query to the exporter
@@ -333,6 +344,7 @@ impl ExpectedRecords {
             Event::LicenceRevoked { .. } => Some(RecordKind::LicenceRevoked),
             Event::LicenceSurrendered { .. } => Some(RecordKind::LicenceSurrendered),
             Event::LicenceExpired => Some(RecordKind::LicenceExpired),
+            Event::LicenceConditionsAdded { .. } => Some(RecordKind::LicenceConditionsAdded),
             Event::ExporterStatementReleased { .. } => Some(RecordKind::ExporterStatement),
             _ => None,
         };

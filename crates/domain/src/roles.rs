@@ -81,4 +81,19 @@ impl Actor {
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// The platform itself, acting on a rule's own schedule (a breach past its grace period sent
+    /// to review): an authority actor with no user and no role, recorded without a user.
+    pub fn platform() -> Actor {
+        Actor {
+            user: UserId(uuid::Uuid::nil()),
+            org: OrgId(uuid::Uuid::nil()),
+            org_kind: OrgKind::Authority,
+            roles: vec![],
+        }
+    }
+
+    pub fn is_platform(&self) -> bool {
+        self.user.0.is_nil() && self.org_kind == OrgKind::Authority && self.roles.is_empty()
+    }
 }

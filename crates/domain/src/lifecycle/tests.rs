@@ -110,6 +110,7 @@ fn decide_cmd(outcome: Outcome) -> Command {
         licence_number: "OVS-2026-0001".into(),
         licence_expires_at: now() + Duration::days(730),
         departure_justification: String::new(),
+        obligations: vec![],
     }
 }
 fn reason() -> String {
@@ -196,11 +197,19 @@ fn entitled(cmd_name: &str) -> (Actor, Command) {
         "reinstate" => (approver(), Command::ReinstateLicence { reason: reason() }),
         "revoke" => (approver(), Command::RevokeLicence { reason: reason() }),
         "surrender" => (exporter(), Command::SurrenderLicence { reason: reason() }),
+        "add_conditions" => (
+            approver(),
+            Command::AddLicenceConditions {
+                conditions: vec!["No onward transfer".into()],
+                obligations: vec![],
+                reason: reason(),
+            },
+        ),
         other => panic!("unknown command {other}"),
     }
 }
 
-const COMMANDS: [&str; 19] = [
+const COMMANDS: [&str; 20] = [
     "edit",
     "add_item",
     "remove_item",
@@ -220,6 +229,7 @@ const COMMANDS: [&str; 19] = [
     "reinstate",
     "revoke",
     "surrender",
+    "add_conditions",
 ];
 
 /// The allowed application transitions: (command, from, to). Everything not here must be refused.
@@ -256,9 +266,7 @@ fn every_case_transition_is_allowed_exactly_as_the_table_says() {
     let table = allowed();
     let mut checked = 0;
     for from in S::ALL {
-        for name in
-            COMMANDS.iter().copied().filter(|c| !["suspend", "reinstate", "revoke", "surrender"].contains(c))
-        {
+        for name in COMMANDS.iter().copied().filter(|c| !LICENCE_COMMANDS.contains(c)) {
             let (who, cmd) = entitled(name);
             let state = case_in(from);
             // Submitting and removing need an item and an end user: give the draft both.
@@ -298,6 +306,48 @@ fn decisions_lead_to_the_matching_state_and_licence() {
 }
 
 #[test]
+fn obligations_decided_with_the_licence_are_written_as_its_conditions_and_added_later_by_an_approver() {
+    use crate::compliance::{ObligationKind, ObligationTerm};
+    let psv = ObligationTerm { kind: ObligationKind::PostShipmentVerification, days: Some(45) };
+    let mut cmd = decide_cmd(Outcome::ApproveWithConditions);
+    if let Command::Decide { conditions, obligations, .. } = &mut cmd {
+        conditions.clear();
+        obligations.push(ObligationTerm { kind: ObligationKind::EndUseCertificate, days: None });
+        obligations.push(psv.clone());
+    }
+    let app = ok(case_in(S::PendingDecision), approver(), cmd).unwrap();
+    let licence = app.licence.as_ref().unwrap();
+    assert_eq!(licence.obligations.len(), 2);
+    assert_eq!(licence.conditions.len(), 2, "each obligation is a condition: {:?}", licence.conditions);
+    assert!(licence.conditions[1].contains("within 45 days"));
+    // An unconditional approval carries no obligation; a term is checked.
+    let mut plain = decide_cmd(Outcome::Approve);
+    if let Command::Decide { obligations, .. } = &mut plain {
+        obligations.push(psv.clone());
+    }
+    assert!(
+        matches!(run(case_in(S::PendingDecision), approver(), plain), Err(Rejection::Invalid(e)) if e.field == "conditions")
+    );
+    let mut bad = decide_cmd(Outcome::ApproveWithConditions);
+    if let Command::Decide { obligations, .. } = &mut bad {
+        obligations.push(ObligationTerm { kind: ObligationKind::PeriodicReport, days: Some(7) });
+    }
+    assert!(
+        matches!(run(case_in(S::PendingDecision), approver(), bad), Err(Rejection::Invalid(e)) if e.field == "obligations[0].days")
+    );
+
+    let add = |conditions: Vec<String>, obligations: Vec<ObligationTerm>| Command::AddLicenceConditions {
+        conditions,
+        obligations,
+        reason: reason(),
+    };
+    let more = ok(Some(app.clone()), approver(), add(vec![], vec![psv.clone()])).unwrap();
+    assert_eq!(more.licence.as_ref().unwrap().obligations.len(), 3);
+    assert_eq!(more.licence.as_ref().unwrap().conditions.len(), 3);
+    assert!(matches!(run(Some(app.clone()), approver(), add(vec![], vec![])), Err(Rejection::Invalid(_))));
+}
+
+#[test]
 fn resuming_returns_to_the_state_the_case_was_held_in() {
     for from in [S::Submitted, S::UnderReview, S::Consultation, S::PendingDecision] {
         let held = ok(case_in(from), approver(), Command::PutOnHold { reason: reason() });
@@ -307,6 +357,9 @@ fn resuming_returns_to_the_state_the_case_was_held_in() {
         assert!(resumed.hold.is_none());
     }
 }
+
+/// The commands that act on the licence, not the case's state.
+const LICENCE_COMMANDS: [&str; 5] = ["suspend", "reinstate", "revoke", "surrender", "add_conditions"];
 
 /// Licence transitions: (command, licence status before) → status after. All others are refused.
 #[test]
@@ -319,6 +372,8 @@ fn every_licence_transition_is_allowed_exactly_as_the_table_says() {
         ("revoke", Suspended, Revoked),
         ("surrender", Active, Surrendered),
         ("surrender", Suspended, Surrendered),
+        ("add_conditions", Active, Active),
+        ("add_conditions", Suspended, Suspended),
     ];
     let licence_in = |status: LicenceStatus| {
         let mut app = case_in(S::Approved).unwrap();
@@ -326,7 +381,7 @@ fn every_licence_transition_is_allowed_exactly_as_the_table_says() {
         Some(app)
     };
     for from in [Active, Suspended, Revoked, Expired, Surrendered] {
-        for name in ["suspend", "reinstate", "revoke", "surrender"] {
+        for name in LICENCE_COMMANDS {
             let (who, cmd) = entitled(name);
             let expected = table.iter().find(|(c, f, _)| *c == name && *f == from).map(|(_, _, to)| *to);
             match (expected, run(licence_in(from), who, cmd)) {
@@ -337,7 +392,7 @@ fn every_licence_transition_is_allowed_exactly_as_the_table_says() {
         }
     }
     // No licence at all (denied case): every licence command is refused by state.
-    for name in ["suspend", "reinstate", "revoke", "surrender"] {
+    for name in LICENCE_COMMANDS {
         let (who, cmd) = entitled(name);
         assert!(matches!(run(case_in(S::Denied), who, cmd), Err(Rejection::InvalidTransition { .. })));
     }
@@ -374,7 +429,7 @@ fn state_for(name: &str) -> Option<Application> {
         "end_consultation" => case_in(S::Consultation),
         "decide" => case_in(S::PendingDecision),
         "resume" => case_in(S::OnHold),
-        "suspend" | "revoke" | "surrender" => case_in(S::Approved),
+        "suspend" | "revoke" | "surrender" | "add_conditions" => case_in(S::Approved),
         "reinstate" => ok(case_in(S::Approved), approver(), Command::SuspendLicence { reason: reason() }),
         other => panic!("{other}"),
     }
@@ -388,7 +443,7 @@ fn may(name: &str, who: &Actor) -> bool {
         | "surrender" => who.user == exporter().user,
         "attach" => who.user == exporter().user || has(Role::LicensingOfficer),
         "assign" | "start_consultation" | "end_consultation" | "recommend" => has(Role::LicensingOfficer),
-        "decide" | "reinstate" => has(Role::Approver),
+        "decide" | "reinstate" | "add_conditions" => has(Role::Approver),
         "hold" | "resume" => has(Role::LicensingOfficer) || has(Role::Approver),
         "suspend" | "revoke" => has(Role::Approver) || has(Role::EnforcementOfficer),
         other => panic!("{other}"),
