@@ -71,6 +71,8 @@ pub struct App {
     pub(crate) snapshot_wanted: Arc<tokio::sync::Notify>,
     /// One snapshot written at a time.
     pub(crate) snapshot_lock: tokio::sync::Mutex<()>,
+    /// Days an obligation may stay overdue or rejected before it goes to a licence review.
+    pub(crate) grace_days: u32,
 }
 
 /// How an app is set up beyond its store and clock.
@@ -91,6 +93,9 @@ pub struct AppConfig {
     /// [`DEFAULT_SNAPSHOT_EVERY_EVENTS`](crate::snapshot::DEFAULT_SNAPSHOT_EVERY_EVENTS), `Some(0)`
     /// writes none (a node still starts from a stored one).
     pub snapshot_every_events: Option<u64>,
+    /// Days an overdue or rejected obligation waits before a licence review proposes a
+    /// suspension; `None` is [`DEFAULT_GRACE_DAYS`](crate::compliance::DEFAULT_GRACE_DAYS).
+    pub obligation_grace_days: Option<u32>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -150,6 +155,7 @@ impl App {
             snapshot_seq: std::sync::atomic::AtomicU64::new(0),
             snapshot_wanted: Arc::new(tokio::sync::Notify::new()),
             snapshot_lock: tokio::sync::Mutex::new(()),
+            grace_days: config.obligation_grace_days.unwrap_or(crate::compliance::DEFAULT_GRACE_DAYS),
         });
         let started = std::time::Instant::now();
         app.restore_snapshot().await;

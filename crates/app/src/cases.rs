@@ -280,6 +280,7 @@ impl App {
         internal_note: String,
         conditions: Vec<String>,
         departure_justification: String,
+        obligations: Vec<oversight_domain::compliance::ObligationTerm>,
     ) -> Result<ApplicationView> {
         let now = self.now();
         let cmd = decision_command(
@@ -291,6 +292,7 @@ impl App {
             conditions,
             departure_justification,
             now,
+            obligations,
         );
         self.execute_at(actor, id, cmd, now).await
     }
@@ -553,6 +555,7 @@ pub(crate) fn decision_command(
     conditions: Vec<String>,
     departure_justification: String,
     now: DateTime<Utc>,
+    obligations: Vec<oversight_domain::compliance::ObligationTerm>,
 ) -> Command {
     Command::Decide {
         outcome,
@@ -563,5 +566,6 @@ pub(crate) fn decision_command(
         licence_number: licence::number(id, now),
         licence_expires_at: licence::default_expiry(now),
         departure_justification,
+        obligations,
     }
 }

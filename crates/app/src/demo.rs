@@ -413,7 +413,7 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             conditions,
             "Demo: the case officer's review of the end user and the destination weighs more than the indicator score."
                 .into(),
-            t.get(),
+            t.get(), vec![],
         );
         let view = app.execute_at(&approver, id, cmd, t.get()).await?;
         if view.application.proposed_decision.is_some() {

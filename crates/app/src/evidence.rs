@@ -303,7 +303,34 @@ impl App {
             note: String::new(),
         };
         let entry = apply_change(blank, EvidenceChange { id: None, ..change }, &editor)?;
-        self.append_evidence(actor, &id, 0, EvidenceEvent::EvidenceAdded { entry }, now).await
+        let view = self.append_evidence(actor, &id, 0, EvidenceEvent::EvidenceAdded { entry }, now).await?;
+        self.review_licences_for(&view.entry).await;
+        Ok(view)
+    }
+
+    /// New evidence about a country: every live licence to it goes to review, the entry attached.
+    async fn review_licences_for(&self, entry: &EvidenceEntry) {
+        let iso3 = entry.iso3.as_str().to_string();
+        let live = self.cases_where(|a| {
+            a.destination.alpha3() == iso3
+                && a.licence.as_ref().is_some_and(|l| oversight_domain::review::is_live(l.status))
+        });
+        let trigger = oversight_domain::review::Trigger::Evidence {
+            evidence_id: entry.id.clone(),
+            title: format!("{} ({})", entry.finding.chars().take(120).collect::<String>(), entry.year),
+        };
+        let evidence = format!(
+            "{}\nSource: {} {}\nConfidence: {:?}. Technology: {}. Attributed to: {}.",
+            entry.finding,
+            entry.source,
+            entry.report,
+            entry.confidence,
+            entry.technology,
+            entry.attributed_actor
+        );
+        let reviews = live.into_iter().map(|a| (a.id, trigger.clone(), evidence.clone())).collect();
+        // Opened by the platform: the entry's author is on the entry's own record.
+        self.open_reviews(&Actor::platform(), reviews).await;
     }
 
     /// Changes an entry of the evidence register (human-rights assessors only); fields left out stay.

@@ -21,6 +21,7 @@ mod app;
 pub mod assessment;
 pub mod cases;
 pub mod clock;
+pub mod compliance;
 pub mod demo;
 pub mod error;
 pub mod evidence;
@@ -29,6 +30,7 @@ mod observe;
 pub mod projections;
 pub mod queue;
 pub mod register;
+pub mod reviews;
 pub mod screening;
 pub mod snapshot;
 

@@ -7,7 +7,8 @@
 //! reads another capability's read model.
 
 use oversight_domain::{
-    ApplicationId, assessment::CaseAssessmentEvent, lifecycle, screening::CaseScreeningEvent,
+    ApplicationId, assessment::CaseAssessmentEvent, compliance, lifecycle, review,
+    screening::CaseScreeningEvent,
 };
 use oversight_store::StoredEvent;
 
@@ -38,6 +39,10 @@ pub(crate) enum Fold {
     Assessment,
     /// `evidence-<id>`.
     Evidence(String, EvidenceEvent),
+    /// `compliance-<case uuid>`: shipments and obligations under a licence.
+    Compliance(ApplicationId, compliance::ComplianceEvent),
+    /// `review-<uuid>`: a licence review.
+    Review(uuid::Uuid, review::ReviewEvent),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
     Unknown,
 }
@@ -62,6 +67,11 @@ impl Fold {
             case_id(rest)?;
             let _: CaseAssessmentEvent = decode(e)?;
             Fold::Assessment
+        } else if let Some(rest) = s.strip_prefix("compliance-") {
+            Fold::Compliance(case_id(rest)?, decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("review-") {
+            let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
+            Fold::Review(id, decode(e)?)
         } else if let Some(id) = s.strip_prefix("evidence-") {
             Fold::Evidence(id.to_string(), decode(e)?)
         } else {
@@ -81,6 +91,10 @@ pub struct Projections {
     pub(crate) lists: lists::ListsProjection,
     pub(crate) evidence: evidence::EvidenceProjection,
     pub(crate) register: register::RegisterProjection,
+    #[serde(default)]
+    pub(crate) compliance: crate::compliance::ComplianceProjection,
+    #[serde(default)]
+    pub(crate) reviews: crate::reviews::ReviewsProjection,
 }
 
 impl Projections {
@@ -96,6 +110,8 @@ impl Projections {
         self.screening.fold(e, &fold);
         self.lists.fold(e, &fold);
         self.evidence.fold(e, &fold);
+        self.compliance.fold(&fold);
+        self.reviews.fold(e, &fold);
         self.last_seq = e.seq;
         Ok(())
     }

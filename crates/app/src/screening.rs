@@ -198,6 +198,24 @@ fn screen_scored(index: &Index, q: &Query) -> Vec<Scored> {
         .collect()
 }
 
+/// The review trigger of an alert raised on a licensed party.
+fn list_match(a: &Alert) -> oversight_domain::review::Trigger {
+    oversight_domain::review::Trigger::ListMatch {
+        list: a.list.clone(),
+        list_version: a.list_version,
+        entry: a.source_id.clone(),
+        party: a.party_name.clone(),
+        score_percent: (a.score * 100.0).round() as u32,
+    }
+}
+
+fn list_match_evidence(a: &Alert) -> String {
+    format!(
+        "Release {} of the list {} names \"{}\" (entry {}), which matches the licensed party \"{}\" ({}) with a score of {:.2}. The screening alert is on the case for adjudication.",
+        a.list_version, a.list, a.entry_name, a.source_id, a.party_name, a.party_country, a.score
+    )
+}
+
 /// Cases whose parties are re-screened when a list changes: open cases and live licences.
 fn rescreen_target(a: &Application) -> bool {
     use ApplicationStatus::*;
@@ -496,10 +514,25 @@ impl App {
             }
         }
         let mut raised = 0u64;
+        let mut reviews = Vec::new();
         for (id, results) in by_case {
             let cmd =
                 rules::Command::RaiseAlerts { trigger, candidates: self.candidates(&results, &versions) };
-            raised += self.screening_command(by, &cases[&id], cmd, now).await?.len() as u64;
+            let events = self.screening_command(by, &cases[&id], cmd, now).await?;
+            raised += events.len() as u64;
+            // A match on a party of a live licence is new evidence: the licence goes to review.
+            if cases[&id].licence.as_ref().is_some_and(|l| oversight_domain::review::is_live(l.status)) {
+                reviews.extend(events.iter().filter_map(|e| match e {
+                    CaseScreeningEvent::ScreeningAlertRaised(a) => {
+                        Some((id, list_match(a), list_match_evidence(a)))
+                    }
+                    _ => None,
+                }));
+            }
+        }
+        if !reviews.is_empty() {
+            // Opened by the platform: the release's importer is on the release's own record.
+            self.open_reviews(&Actor::platform(), reviews).await;
         }
         let queries = targets.iter().map(|(case, p)| logged_party(*case, p)).collect();
         self.log_search(SearchRecord {

@@ -95,6 +95,7 @@ async fn decide_with(
         String::new(),
         vec!["End-use assurance".into()],
         justification.into(),
+        vec![],
     )
     .await
 }

@@ -326,6 +326,7 @@ async fn an_approval_on_a_lagging_node_right_after_another_node_raised_an_alert_
             String::new(),
             vec![],
             String::new(),
+            vec![],
         )
         .await;
     assert!(matches!(&r, Err(AppError::Conflict(m)) if m.contains("screening")), "{r:?}");

@@ -210,6 +210,7 @@ async fn approval_is_refused_while_an_alert_is_open_or_a_true_match_but_screenin
             "".into(),
             vec![],
             String::new(),
+            vec![],
         )
     };
     assert!(is_screening_refusal(&approve(Outcome::Approve).await));
@@ -235,6 +236,7 @@ async fn approval_is_refused_while_an_alert_is_open_or_a_true_match_but_screenin
             "".into(),
             vec![],
             String::new(),
+            vec![],
         )
         .await;
     assert!(is_screening_refusal(&r), "{r:?}");
@@ -249,6 +251,7 @@ async fn approval_is_refused_while_an_alert_is_open_or_a_true_match_but_screenin
             "".into(),
             vec![],
             String::new(),
+            vec![],
         )
         .await;
     assert!(!is_screening_refusal(&r), "{r:?}");

@@ -47,6 +47,7 @@ pub struct AccountsSection {
 pub struct CasesSection {
     pub target_working_days: Option<u32>,
     pub second_marker_working_days: Option<u32>,
+    pub obligation_grace_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -185,6 +186,8 @@ pub struct Settings {
     pub token_max_days: Setting<u32>,
     pub clock_target_days: Setting<u32>,
     pub clock_second_marker_days: Setting<u32>,
+    /// Days an overdue or rejected obligation waits before a licence review proposes suspension.
+    pub obligation_grace_days: Setting<u32>,
     /// Events folded between snapshots of the read models (0: none written).
     pub snapshot_every_events: Setting<u64>,
 }
@@ -471,7 +474,17 @@ pub fn resolve(
         60,
         small(1..=730)
     );
+    let obligation_grace_days = layer!(
+        "cases.obligation_grace_days",
+        None::<u32>,
+        "",
+        "OVERSIGHT_OBLIGATION_GRACE_DAYS",
+        cases.obligation_grace_days.map(|n| Value::Text(n.to_string())),
+        14,
+        small(0..=365)
+    );
     Ok(Settings {
+        obligation_grace_days,
         snapshot_every_events,
         authority_name,
         log_check_seconds,
@@ -591,6 +604,11 @@ impl Settings {
                 "cases.second_marker_working_days",
                 self.clock_second_marker_days.value.to_string(),
                 &self.clock_second_marker_days.source,
+            ),
+            (
+                "cases.obligation_grace_days",
+                self.obligation_grace_days.value.to_string(),
+                &self.obligation_grace_days.source,
             ),
         ];
         let mut out = match &self.file {

@@ -377,6 +377,7 @@ async fn open_store_publishing(
         },
         checkpoint_interval: Some(std::time::Duration::from_millis(settings.checkpoint_interval_ms.value)),
         snapshot_every_events: Some(settings.snapshot_every_events.value),
+        obligation_grace_days: Some(settings.obligation_grace_days.value),
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await
@@ -464,6 +465,7 @@ async fn serve(settings: &Settings) -> Result<()> {
     // Other nodes may append to the same database: follow the global log.
     let _follower = app.spawn_follower(std::time::Duration::from_millis(500));
     let _log_check = app.spawn_log_check(std::time::Duration::from_secs(settings.log_check_seconds.value));
+    let _obligations = app.spawn_obligation_sweep(std::time::Duration::from_secs(3600));
     let bind = &settings.addr.value;
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr()?;

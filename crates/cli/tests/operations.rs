@@ -74,6 +74,7 @@ token_max_days = 30
 [cases]
 target_working_days = 15
 second_marker_working_days = 45
+obligation_grace_days = 7
 "#;
 
 #[test]
@@ -104,6 +105,7 @@ fn a_config_file_sets_every_flag() {
         ("accounts.token_max_days", "30"),
         ("cases.target_working_days", "15"),
         ("cases.second_marker_working_days", "45"),
+        ("cases.obligation_grace_days", "7"),
     ];
     let source = format!("# file {}", path.display());
     for (key, value) in expected {

@@ -656,9 +656,7 @@ pub fn decide(
                 _ => {}
             }
             let note = parse_multiline_text("note", &note, 5000)?;
-            if let Some(d) = &document {
-                check_file(d)?;
-            }
+            let document = document.map(check_file).transpose()?;
             Ok(vec![ComplianceEvent::ObligationFulfilled {
                 key,
                 submission: Submission { note, document, by: actor.user, at: ctx.now, verdict: None },
@@ -765,12 +763,12 @@ fn find(
     obligations(case, record, today).into_iter().find(|o| o.key == key).ok_or(Rejection::NotFound)
 }
 
-fn check_file(d: &EvidenceFile) -> Result<(), Rejection> {
-    crate::parse_filename("document.filename", &d.filename)?;
+fn check_file(d: EvidenceFile) -> Result<EvidenceFile, Rejection> {
+    let filename = crate::parse_filename("document.filename", &d.filename)?;
     if d.sha256.len() != 64 || !d.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(invalid("document.sha256", "must be 64 hexadecimal characters"));
     }
-    Ok(())
+    Ok(EvidenceFile { filename, sha256: d.sha256.to_ascii_lowercase(), ..d })
 }
 
 fn status_word(s: LicenceStatus) -> &'static str {

@@ -94,6 +94,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::health::router())
         .merge(routes::session::router())
         .merge(routes::applications::router())
+        .merge(routes::licences::router())
         .merge(routes::admin::router())
         .merge(routes::reference::router())
         .merge(routes::register::router())

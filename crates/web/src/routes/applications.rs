@@ -409,6 +409,11 @@ pub struct DecisionRequest {
     /// happened). A departure towards approval then waits for a second approver.
     #[serde(default)]
     departure_justification: String,
+    /// Conditions that ask something of the exporter (end-use certificate, post-shipment
+    /// verification, training, periodic report, audit on request): each is written on the licence
+    /// as a condition and tracked as obligations (`approve_with_conditions` only).
+    #[serde(default)]
+    obligations: Vec<oversight_domain::compliance::ObligationTerm>,
 }
 
 /// Takes the decision (approvers only; not the officer who drafted the recommendation). An approval
@@ -433,6 +438,7 @@ async fn decide_application(
             req.internal_note,
             req.conditions,
             req.departure_justification,
+            req.obligations,
         )
         .await?;
     Ok(Json(view))

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod applications;
 pub mod assessment;
 pub mod health;
+pub mod licences;
 pub mod log;
 pub mod pages;
 pub mod reference;

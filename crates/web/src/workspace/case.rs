@@ -750,6 +750,7 @@ pub async fn decide(
             form.internal_note.trim().to_string(),
             lines(&form.conditions),
             form.departure_justification.trim().to_string(),
+            vec![],
         )
         .await;
     match result {
