@@ -373,7 +373,7 @@ impl App {
     }
 
     /// Load → decide → append (guarded by the case's version) → the record after.
-    async fn compliance_command(
+    pub(crate) async fn compliance_command(
         &self,
         actor: &Actor,
         id: ApplicationId,

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use oversight_domain::{
     Actor, ApplicationId, ItemId, OrgKind, PartyId, Role, Sector,
     application::{DocumentKind, Outcome},
+    compliance::{ComplianceCommand, ObligationKind, ObligationTerm, ShipmentLine},
     lifecycle::Command,
     party::PartyRole,
 };
@@ -147,7 +148,12 @@ const CASES: &[Case] = &[
         title: "Monitoring software for federal police",
         end_use: "Analysis of lawfully intercepted data in organised-crime investigations.",
         destination: "BR",
-        item: ("5D001.e", "Monitoring and analysis software for handover interface data", 1, 1_200_000),
+        item: (
+            "5D001.e",
+            "Monitoring and analysis software for handover interface data (site licences)",
+            4,
+            1_200_000,
+        ),
         end_user: ("Polícia Federal", "SAS Quadra 6, Brasília", Sector::Police),
         stage: Stage::ApprovedWithConditions,
     },
@@ -193,6 +199,121 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// The obligations of the demo's conditional licences.
+fn demo_obligations() -> Vec<ObligationTerm> {
+    vec![
+        ObligationTerm { kind: ObligationKind::EndUseCertificate, days: None },
+        ObligationTerm { kind: ObligationKind::PostShipmentVerification, days: Some(90) },
+        ObligationTerm { kind: ObligationKind::RecipientTraining, days: Some(30) },
+        ObligationTerm { kind: ObligationKind::PeriodicReport, days: Some(90) },
+        ObligationTerm { kind: ObligationKind::AuditOnRequest, days: None },
+    ]
+}
+
+/// A licence's life after the decision, issued at `issued` (some 130 days ago): obligations in
+/// every state — the end-use certificate and training accepted, a verification overdue, an end-use
+/// report rejected, a second verification waiting for an officer, an audit requested — two
+/// shipments drawn down and one refused. The obligation sweep at the end of the load sends the
+/// breaches past their grace period to licence reviews.
+async fn demo_compliance(
+    app: &App,
+    id: ApplicationId,
+    exporter: &Actor,
+    officer: &Actor,
+    issued: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let now = app.now();
+    let case = app.case(id).ok_or(AppError::NotFound)?;
+    let item = case.items[0].id;
+    let end_user = case
+        .parties
+        .iter()
+        .find(|p| p.role == PartyRole::EndUser)
+        .map(|p| p.name.clone())
+        .unwrap_or_default();
+    let day = |d: i64| issued + Duration::days(d);
+    let ago = |d: i64| now - Duration::days(d);
+    let ship = |quantity: u32, value_eur: u64, consignee: &str, at: DateTime<Utc>| {
+        ComplianceCommand::ReportShipment {
+            id: app.new_id(),
+            date: at.date_naive(),
+            lines: vec![ShipmentLine { item, quantity }],
+            value_eur,
+            consignee: consignee.to_string(),
+        }
+    };
+    let fulfil = |key: &str, note: &str| ComplianceCommand::Fulfil {
+        key: key.into(),
+        note: note.into(),
+        document: None,
+    };
+    let judge = |key: &str, accept: bool, reason: &str| ComplianceCommand::Judge {
+        key: key.into(),
+        accept,
+        reason: reason.into(),
+    };
+    let steps: Vec<(&Actor, ComplianceCommand, DateTime<Utc>)> = vec![
+        (
+            exporter,
+            fulfil("t0", "End-use certificate signed by the Director-General of the Polícia Federal."),
+            day(2),
+        ),
+        (
+            officer,
+            judge("t0", true, "Signature and stamp checked against the end user's published register."),
+            day(3),
+        ),
+        (exporter, ship(2, 600_000, &end_user, day(10)), day(10)),
+        (
+            exporter,
+            fulfil(
+                "t2",
+                "Two-day course on the legal framework and human-rights safeguards, 14 officers trained.",
+            ),
+            day(30),
+        ),
+        (officer, judge("t2", true, "Attendance list and syllabus received."), day(31)),
+        (exporter, fulfil("t3-p1", "The system is in use as licensed."), day(85)),
+        (
+            officer,
+            judge(
+                "t3-p1",
+                false,
+                "The report names no site: list the installations and the units using them.",
+            ),
+            day(88),
+        ),
+        (exporter, ship(1, 300_000, &end_user, ago(20)), ago(20)),
+        (
+            officer,
+            ComplianceCommand::RequestAudit {
+                id: app.new_id(),
+                scope: "Inspection of the audit trail of interception warrants processed by the system."
+                    .into(),
+                due: (now + Duration::days(20)).date_naive(),
+            },
+            ago(10),
+        ),
+        (exporter, ship(1, 300_000, "Intermediário Comercial Ltda", ago(3)), ago(3)),
+    ];
+    for (who, cmd, at) in steps {
+        app.compliance_command(who, id, cmd, at).await?;
+    }
+    // The second shipment's verification, sent and waiting for a verdict.
+    let record = app.compliance(officer, id)?;
+    if let Some(o) = record.obligations.iter().find(|o| {
+        o.kind == ObligationKind::PostShipmentVerification
+            && o.status == oversight_domain::compliance::ObligationStatus::Pending
+    }) {
+        let cmd = fulfil(
+            &o.key,
+            "Verification visit on site: serial numbers match the shipment; photographs attached to the file.",
+        );
+        app.compliance_command(exporter, id, cmd, ago(2)).await?;
+    }
+    Ok(())
+}
+
 /// How many days ago an open demo case was started (`None` for a decided one), chosen so that on
 /// any day the demo is loaded its open cases stand in different bands of a 20-working-day target:
 /// a new submission not yet due, a case under review due soon, a consultation overdue, a red-flag
@@ -212,6 +333,8 @@ fn opened_days_ago(stage: Stage) -> Option<i64> {
 /// Loads the demo dataset. Refuses if the database already has organisations.
 pub async fn load(app: &App) -> Result<(), AppError> {
     load_history(app).await?;
+    // Breaches past their grace period go to licence reviews, as the server's hourly sweep does.
+    app.sweep_obligations().await?;
     // One checkpoint over the whole demo history, so the register starts fully signed (not at
     // whatever size the background sequencer signed last).
     app.publish_checkpoint().await;
@@ -374,6 +497,7 @@ async fn load_history(app: &App) -> Result<(), AppError> {
                     "End-use assurance signed by the end user before shipment".to_string(),
                     "Post-shipment verification within 90 days".to_string(),
                     "Recipient training on human-rights safeguards before use".to_string(),
+                    "An end-use report every 90 days".to_string(),
                 ],
             ),
             _ => (
@@ -404,6 +528,11 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             ),
         };
         t.set(t.get() + Duration::days(3));
+        // A conditional licence's conditions are obligations the exporter fulfils (`compliance`).
+        let (conditions, obligations) = match outcome {
+            Outcome::ApproveWithConditions => (vec![], demo_obligations()),
+            _ => (conditions, vec![]),
+        };
         let cmd = decision_command(
             id,
             outcome,
@@ -413,7 +542,8 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             conditions,
             "Demo: the case officer's review of the end user and the destination weighs more than the indicator score."
                 .into(),
-            t.get(), vec![],
+            t.get(),
+            obligations,
         );
         let view = app.execute_at(&approver, id, cmd, t.get()).await?;
         if view.application.proposed_decision.is_some() {
@@ -425,6 +555,7 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             app.execute_at(&second_approver, id, cmd, t.get()).await?;
         }
         match c.stage {
+            Stage::ApprovedWithConditions => demo_compliance(app, id, &exporter, &officer, t.get()).await?,
             Stage::Suspended => {
                 let cmd = Command::SuspendLicence {
                     reason:

@@ -231,6 +231,7 @@ async fn the_gate_keeps_the_lifecycles_own_answers_for_the_wrong_role_or_state()
         licence_number: "OVS-1".into(),
         licence_expires_at: app.now() + chrono::Duration::days(30),
         departure_justification: String::new(),
+        obligations: vec![],
     };
     assert!(matches!(app.execute(&officer, id, cmd).await, Err(AppError::Forbidden(_))));
 }

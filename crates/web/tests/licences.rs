@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 both_backends!(
+    the_demo_has_obligations_in_every_state_shipments_and_open_reviews,
     a_licence_is_watched_from_decision_to_suspension,
     bad_input_and_the_wrong_roles_change_nothing
 );
@@ -379,4 +380,30 @@ async fn bad_input_and_the_wrong_roles_change_nothing(t: TestServer) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
+}
+
+async fn the_demo_has_obligations_in_every_state_shipments_and_open_reviews(t: TestServer) {
+    let officer = t.login(OFFICER).await;
+    let (_, flags) = officer.get("/api/licences/flags").await;
+    let case = flags.as_array().unwrap().first().expect("the demo flags a licence")["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let c = compliance(&officer, &case).await;
+    let mut states: Vec<&str> =
+        c["obligations"].as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
+    states.sort();
+    states.dedup();
+    assert_eq!(states, vec!["accepted", "overdue", "pending", "rejected", "submitted"], "{c}");
+    let shipments = c["shipments"].as_array().unwrap();
+    assert_eq!(shipments.iter().filter(|s| s.get("refused").is_none()).count(), 2);
+    assert_eq!(shipments.iter().filter(|s| s.get("refused").is_some()).count(), 1);
+    assert_eq!(c["drawdown"]["items"][0]["shipped"], 3);
+    let (_, reviews) = t.login(APPROVER).await.get("/api/reviews").await;
+    let open: Vec<&Value> =
+        reviews.as_array().unwrap().iter().filter(|r| r["case"] == case.as_str()).collect();
+    assert!(
+        open.iter().any(|r| r["proposed"] == "suspend" && r["trigger"]["kind"] == "obligation_breach"),
+        "{reviews}"
+    );
 }
