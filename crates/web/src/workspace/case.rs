@@ -12,6 +12,7 @@ use oversight_app::{
     AppError, ApplicationView, HistoryEntry,
     assessment::{CaseAssessments, risk::Hria},
 };
+use oversight_domain::compliance::{ObligationKind, ObligationTerm};
 use oversight_domain::{
     ApplicationId, ApplicationStatus, Command, Role,
     application::Outcome,
@@ -132,6 +133,8 @@ struct Typed {
     decision: DecisionForm,
     /// The ticked criteria of a refused decision.
     ticked: Vec<u8>,
+    /// The obligations ticked on a refused decision.
+    obligations: Vec<ObligationKind>,
     /// The sections of a refused HRIA.
     hria: Option<Hria>,
     /// A refused query or answer.
@@ -218,6 +221,8 @@ struct CasePage {
     can_clear: bool,
     draft: DecisionForm,
     criteria: Vec<Criterion>,
+    /// The obligations a conditional approval may impose: (kind, wording, ticked).
+    obligation_terms: Vec<(&'static str, String, bool)>,
     /// The assessor's form: the latest HRIA's sections (or what was typed), when they may record one.
     can_record_hria: bool,
     hria_fields: Vec<HriaField>,
@@ -549,6 +554,16 @@ async fn case_page_with(
                 && a.status.is_open()
                 && a.submitted_at.is_some(),
             can_clear: authority && v.has(Role::Approver),
+            obligation_terms: ObligationKind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        k.as_str(),
+                        ObligationTerm { kind: *k, days: None }.wording(),
+                        typed.obligations.contains(k),
+                    )
+                })
+                .collect(),
             criteria: CRITERIA
                 .iter()
                 .zip(1u8..)
@@ -729,13 +744,22 @@ pub async fn decide(
     if outcome.is_none() {
         errors.push(FieldMessage { field: "decide", message: "Choose the outcome of your decision".into() });
     }
+    // Ticked obligations (`obligation` may repeat), each with its kind's default period.
+    let ticked: Vec<ObligationKind> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k == "obligation")
+        .filter_map(|(_, x)| x.parse().ok())
+        .collect();
+    let terms: Vec<ObligationTerm> =
+        ticked.iter().map(|k| ObligationTerm { kind: *k, days: k.default_days() }).collect();
     let Some(outcome) = outcome.filter(|_| errors.is_empty()) else {
         return case_page_with(
             &s,
             &v,
             id,
             errors,
-            Typed { decision: form, ticked: criteria, ..Typed::default() },
+            Typed { decision: form, ticked: criteria, obligations: ticked, ..Typed::default() },
         )
         .await;
     };
@@ -750,7 +774,7 @@ pub async fn decide(
             form.internal_note.trim().to_string(),
             lines(&form.conditions),
             form.departure_justification.trim().to_string(),
-            vec![],
+            terms,
         )
         .await;
     match result {
@@ -760,8 +784,14 @@ pub async fn decide(
                 field: "decide",
                 message: format!("{}: {}", humanise(&f.field), f.message),
             }];
-            case_page_with(&s, &v, id, errors, Typed { decision: form, ticked: criteria, ..Typed::default() })
-                .await
+            case_page_with(
+                &s,
+                &v,
+                id,
+                errors,
+                Typed { decision: form, ticked: criteria, obligations: ticked, ..Typed::default() },
+            )
+            .await
         }
         Err(e) => app_error(&s, e, Some(&v)),
     }

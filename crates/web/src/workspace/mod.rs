@@ -18,6 +18,7 @@ pub mod admin;
 pub mod case;
 pub mod display;
 pub mod draft;
+pub mod licence;
 pub mod page;
 pub mod portal;
 pub mod queue;
@@ -70,6 +71,26 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/queries/{query}/answer", post(case::answer_query))
         .route("/applications/{id}/red-flags/clear", post(case::clear_red_flags))
         .route("/applications/{id}/actions/{action}", get(actions::confirm).post(actions::act))
+        .route("/applications/{id}/licence", get(licence::page))
+        .route(
+            "/applications/{id}/licence/shipments",
+            get(licence::back_to_licence).post(licence::report_shipment),
+        )
+        .route(
+            "/applications/{id}/licence/obligations/{key}/fulfil",
+            get(licence::back_to_licence_of)
+                .post(licence::fulfil)
+                .layer(DefaultBodyLimit::max(draft::MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/applications/{id}/licence/obligations/{key}/verdict",
+            get(licence::back_to_licence_of).post(licence::verdict),
+        )
+        .route("/applications/{id}/licence/audits", get(licence::back_to_licence).post(licence::audit))
+        .route("/applications/{id}/licence/reviews", get(licence::back_to_licence).post(licence::open_review))
+        .route("/applications/{id}/licence/documents/{sha}", get(licence::document))
+        .route("/reviews/{id}", get(licence::review))
+        .route("/reviews/{id}/decision", get(licence::back_to_review).post(licence::decide_review))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/role-grants", post(admin::propose_grant))
         .route("/admin/users/{id}/{what}", post(admin::set_disabled))

@@ -158,10 +158,20 @@ struct Group {
     rows: Vec<Row>,
 }
 
+/// A licence needing attention: an open review, evidence to judge, a breach, a refused shipment.
+struct LicenceRow {
+    href: String,
+    licence: String,
+    what: String,
+    since: String,
+    bad: bool,
+}
+
 #[derive(Template)]
 #[template(path = "work.html")]
 struct WorkPage {
     layout: Layout,
+    licences: Vec<LicenceRow>,
     errors: Vec<FieldMessage>,
     statuses: Vec<Choice>,
     sectors: Vec<Choice>,
@@ -239,6 +249,7 @@ pub async fn work(State(s): State<AppState>, SignedIn(v): SignedIn, RawQuery(raw
         status,
         &WorkPage {
             layout: Layout::new(&s, title, Some(&v), "/work"),
+            licences: licence_rows(&s, &v),
             statuses: choices(
                 f(&form.status).as_deref(),
                 open_states.map(|st| (st.as_str().to_string(), humanise(st.as_str()))),
@@ -269,4 +280,35 @@ pub async fn work(State(s): State<AppState>, SignedIn(v): SignedIn, RawQuery(raw
             next: (page.page < page.pages).then(|| form.href(page.page + 1)),
         },
     )
+}
+
+/// Open licence reviews (for those who see them) and the compliance flags of the viewer's role.
+fn licence_rows(s: &AppState, v: &super::page::Signed) -> Vec<LicenceRow> {
+    let mut rows: Vec<LicenceRow> = s
+        .app
+        .reviews(&v.actor, true, None)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| LicenceRow {
+            href: format!("/reviews/{}", r.id),
+            licence: r.licence_number.clone(),
+            what: format!(
+                "Review{}: {}",
+                r.proposed
+                    .map(|p| format!(" ({} proposed)", super::display::label(&p).to_lowercase()))
+                    .unwrap_or_default(),
+                r.trigger.label()
+            ),
+            since: date(r.opened_at),
+            bad: r.proposed.is_some(),
+        })
+        .collect();
+    rows.extend(s.app.licence_flags(&v.actor).into_iter().map(|f| LicenceRow {
+        href: format!("/applications/{}/licence", f.case_id),
+        licence: f.licence_number,
+        bad: !f.reason.starts_with("evidence waiting"),
+        what: format!("{}: {}", super::display::capitalise(&f.reason), f.subject),
+        since: f.since.format("%-d %B %Y").to_string(),
+    }));
+    rows
 }

@@ -1,0 +1,129 @@
+// After the decision, with the real binary, in the browser: an approver issues a licence with
+// obligations → the exporter's first shipment is refused (no end-use certificate yet) → an
+// administrator imports a list release that names the licence's end user → a licence review opens
+// in the approver's queue → the approver suspends the licence on the review page → the exporter's
+// next shipment is refused because the licence is suspended → the suspension is on the public
+// register → `oversight verify` accepts the log. Every page is checked with axe-core at desktop and
+// phone width, with a screenshot. Run by scripts/e2e.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { accessible, base, follow, foreign, run, screens, session, signIn } from './lib.mjs';
+
+const EXPORTERS = {
+  'Nordwatch Systems AB': 'compliance@nordwatch.example',
+  'Helix Forensics GmbH': 'compliance@helix-forensics.example',
+  'Sentinel Signal Ltd': 'compliance@sentinel-signal.example',
+};
+const approver = await session();
+let caseUrl, licenceUrl, exporter, endUser, licenceNumber;
+
+/** Today, as the form wants it. */
+const today = () => new Date().toISOString().slice(0, 10);
+
+async function reportShipment(page, quantity) {
+  await page.goto(licenceUrl);
+  await page.getByLabel('Date the goods left (YYYY-MM-DD)').fill(today());
+  await page.locator('#ship-lines input').first().fill(String(quantity));
+  await page.getByLabel('Value in euros').fill('1000');
+  await page.getByLabel('Consignee').selectOption({ label: endUser });
+  await follow(page, page.getByRole('button', { name: 'Report the shipment' }));
+}
+
+const checks = [
+  ['an approver issues a licence with obligations on the case page', async () => {
+    await signIn(approver, 'approver@authority.example');
+    await approver.goto(`${base}/work?status=pending_decision`);
+    await follow(approver, approver.locator('table.queue a').first());
+    caseUrl = approver.url();
+    const caption = (await approver.locator('p.caption').first().textContent()).trim();
+    const org = caption.split(' · ')[0];
+    assert.ok(EXPORTERS[org], `an exporter of the demo: ${caption}`);
+    exporter = await session();
+    await signIn(exporter, EXPORTERS[org]);
+    endUser = (await approver.locator('#parties tbody tr td:nth-child(2)').first().innerText()).split('\n')[0].trim();
+    await approver.getByLabel('Approve with conditions').check();
+    await approver.getByLabel(/An end-use certificate signed by the end user/).check();
+    await approver.getByLabel(/A post-shipment verification/).check();
+    await approver.getByLabel('Public rationale (published on the register)').fill('Licensed with end-use controls.');
+    await approver.getByLabel("If you depart from the assessment's recommended outcome, why")
+      .fill("The case officer's review of the end user outweighs the indicator score here.");
+    await follow(approver, approver.getByRole('button', { name: 'Record decision' }));
+    const licence = approver.getByRole('link', { name: 'shipments, obligations and reviews' });
+    await licence.waitFor();
+    await follow(approver, licence);
+    licenceUrl = approver.url();
+    licenceNumber = (await approver.locator('h1').textContent()).replace('Licence ', '').trim();
+    await approver.getByText('An end-use certificate signed by the end user must be on file').waitFor();
+    await accessible(approver, 'licence-authority');
+  }],
+  ['the exporter sees the licence, and a shipment before the certificate is refused and recorded', async () => {
+    await exporter.goto(licenceUrl);
+    await accessible(exporter, 'licence-exporter');
+    await reportShipment(exporter, 1);
+    await exporter.getByRole('alert').getByText(/refused and recorded for the enforcement officers/).waitFor();
+    assert.match(await exporter.locator('#shipments').textContent(), /Refused/);
+    await accessible(exporter, 'licence-shipment-refused');
+  }],
+  ['a list release naming the end user opens a review in the approver\'s queue', async () => {
+    const admin = await session();
+    await signIn(admin, 'admin@authority.example');
+    await admin.goto(`${base}/admin/lists`);
+    const sample = fs.readFileSync(new URL('../../data/lists/us-csl-sample.csv', import.meta.url), 'utf8');
+    const header = sample.split('\n')[0];
+    const row = header.split(',').map(() => '');
+    row[0] = 'e2e-licensed-end-user';
+    row[1] = 'Entity List (EL) - Bureau of Industry and Security';
+    row[3] = 'Entity';
+    row[5] = `"${endUser}"`;
+    const csv = `${sample.trimEnd()}\n${row.join(',')}\n`;
+    await admin.getByLabel('List name').fill('us-csl');
+    await admin.getByLabel('Format').selectOption('csl-csv');
+    await admin.getByLabel('List file (at most 64 MB)').setInputFiles({ name: 'csl-e2e.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await follow(admin, admin.getByRole('button', { name: 'Import' }));
+    await admin.getByText('The release is stored and in use for screening.').waitFor({ timeout: 60000 });
+    await approver.goto(`${base}/work`);
+    const review = approver.getByRole('link', { name: licenceNumber }).first();
+    await review.waitFor();
+    assert.match(await approver.locator('section', { hasText: 'Licences needing attention' }).textContent(), /list match/);
+    await accessible(approver, 'work-licences');
+  }],
+  ['the approver suspends the licence on the review page; it is published at once', async () => {
+    await approver.goto(`${base}/work`);
+    const row = approver.locator('tr', { hasText: 'list match' }).filter({ hasText: licenceNumber });
+    await follow(approver, row.getByRole('link', { name: licenceNumber }));
+    assert.match(approver.url(), /\/reviews\/[0-9a-f-]{36}$/);
+    assert.match(await approver.locator('blockquote').textContent(), new RegExp(endUser.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    await accessible(approver, 'review');
+    // No outcome chosen: refused, nothing recorded, the reason typed is kept.
+    await approver.getByLabel(/Reason/).fill('The end user is now on the Entity List.');
+    await follow(approver, approver.getByRole('button', { name: 'Record the decision' }));
+    await approver.getByRole('alert').getByText('Choose the outcome of the review').waitFor();
+    assert.equal(await approver.getByLabel(/Reason/).inputValue(), 'The end user is now on the Entity List.');
+    await accessible(approver, 'review-error');
+    await approver.getByLabel(/Suspend the licence/).check();
+    await follow(approver, approver.getByRole('button', { name: 'Record the decision' }));
+    assert.equal(approver.url().split('#')[0], licenceUrl);
+    assert.equal((await approver.locator('.status-line').textContent()).trim(), 'Suspended');
+    const register = await session();
+    await register.goto(`${base}/register?q=${encodeURIComponent(licenceNumber)}`);
+    assert.match(await register.locator('main').textContent(), /[Ss]uspended/);
+  }],
+  ['a shipment under the suspended licence is refused', async () => {
+    await reportShipment(exporter, 1);
+    await exporter.getByRole('alert').getByText(/the licence is suspended/).waitFor();
+  }],
+  ['oversight verify accepts the log', async () => {
+    const bin = process.env.OVERSIGHT_BIN;
+    assert.ok(bin, 'scripts/e2e sets OVERSIGHT_BIN');
+    const state = path.join(screens, '..', 'verify-state.json');
+    const out = execFileSync(bin, ['verify', '--url', base, '--state', state], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.match(out, /^OK: log .* verified at size \d+/, out);
+  }],
+  ['no request left the server', async () => {
+    assert.deepEqual(foreign, []);
+  }],
+];
+
+await run(checks);
