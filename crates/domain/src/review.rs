@@ -128,6 +128,18 @@ impl Review {
     pub fn is_open(&self) -> bool {
         self.decision.is_none()
     }
+
+    /// What the review is about, in one line: the trigger and, for a breach or an officer's
+    /// concern, the first line of the evidence.
+    pub fn summary(&self) -> String {
+        match self.trigger {
+            Trigger::ObligationBreach { .. } | Trigger::Officer => {
+                let first: String = self.evidence.lines().next().unwrap_or("").chars().take(140).collect();
+                format!("{}: {first}", self.trigger.label())
+            }
+            _ => self.trigger.label(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

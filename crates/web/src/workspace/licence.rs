@@ -136,7 +136,7 @@ async fn licence_page(
                 .map(|r| ReviewRow {
                     id: r.id.to_string(),
                     opened: date(r.opened_at),
-                    trigger: capitalise(&r.trigger.label()),
+                    trigger: capitalise(&r.summary()),
                     state: review_state(r),
                 })
                 .collect(),

@@ -297,7 +297,7 @@ fn licence_rows(s: &AppState, v: &super::page::Signed) -> Vec<LicenceRow> {
                 r.proposed
                     .map(|p| format!(" ({} proposed)", super::display::label(&p).to_lowercase()))
                     .unwrap_or_default(),
-                r.trigger.label()
+                r.summary()
             ),
             since: date(r.opened_at),
             bad: r.proposed.is_some(),
