@@ -206,10 +206,11 @@ struct Refusal {
     detail: String,
     claims: Option<TokenClaims>,
     state: Option<VerifierState>,
+    trusted_time: Option<u64>,
 }
 
 fn refuse(reason: Reason, detail: impl ToString) -> Refusal {
-    Refusal { reason, detail: detail.to_string(), claims: None, state: None }
+    Refusal { reason, detail: detail.to_string(), claims: None, state: None, trusted_time: None }
 }
 
 impl VerifierState {
@@ -283,7 +284,7 @@ impl Verifier {
                 reason: Some(r.reason),
                 detail: r.detail,
                 claims: r.claims,
-                trusted_time: now.max(state.highest_time),
+                trusted_time: r.trusted_time.unwrap_or(now.max(state.highest_time)),
                 disabled_after: None,
                 state: r.state.unwrap_or_else(|| state.clone()),
             },
@@ -337,6 +338,8 @@ impl Verifier {
             .map_err(|e| with_claims(refuse(Reason::NotInLog, e)))?;
 
         let trusted_time = now.max(state.highest_time).max(witnessed.newest_cosignature.unwrap_or(0));
+        // From here on, refusals report the trusted time they were decided at.
+        let with_claims = |r: Refusal| Refusal { trusted_time: Some(trusted_time), ..with_claims(r) };
 
         let mut new_state = state.clone();
         if let Some(list) = presented.revocation {
