@@ -72,7 +72,8 @@ int main(int argc, char **argv) {
 
     int status = 0;
     for (long tick = 0; tick < max_ticks; tick++) {
-        OvVerdict verdict = ov_verifier_check(v, token, token_len, (const char *)proof, NULL, 0, (uint64_t)time(NULL));
+        OvVerdict verdict = ov_verifier_check(v, token, token_len, (const char *)proof, NULL, 0, NULL,
+                                             (uint64_t)time(NULL));
         if (verdict.status == OV_DISABLED) {
             printf("refused: %s\n", ov_reason_name(verdict.reason));
             status = 2;

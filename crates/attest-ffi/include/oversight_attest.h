@@ -121,18 +121,21 @@ OvVerifier *ov_verifier_new(const uint8_t *root,
                             uint32_t *error);
 
 // Checks a token with its `tlog-proof` at local clock reading `now` (POSIX seconds).
-// `revocation` may be NULL (no fresh revocation list at hand). On `OV_VALID`/`OV_GRACE` the
-// verifier's state advances: save it with `ov_verifier_state` before acting on the verdict.
+// `revocation` and `revocation_proof` are both NULL (no fresh revocation list at hand) or a
+// revocation list with its `tlog-proof`. The verifier's state advances on `OV_VALID`/`OV_GRACE`
+// (and when a revocation list applies): save it with `ov_verifier_state` before acting.
 //
 // # Safety
 // `verifier` must come from `ov_verifier_new` and not be freed; `token` valid for `token_len`
-// bytes; `proof` NUL-terminated; `revocation` NULL or valid for `revocation_len` bytes.
+// bytes; `proof` NUL-terminated; `revocation` NULL or valid for `revocation_len` bytes;
+// `revocation_proof` NULL or NUL-terminated.
 OvVerdict ov_verifier_check(OvVerifier *verifier,
                             const uint8_t *token,
                             size_t token_len,
                             const char *proof,
                             const uint8_t *revocation,
                             size_t revocation_len,
+                            const char *revocation_proof,
                             uint64_t now);
 
 // Follows one authority key rotation (a root statement signed by the current and the next

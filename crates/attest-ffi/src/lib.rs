@@ -168,12 +168,14 @@ pub unsafe extern "C" fn ov_verifier_new(
 }
 
 /// Checks a token with its `tlog-proof` at local clock reading `now` (POSIX seconds).
-/// `revocation` may be NULL (no fresh revocation list at hand). On `OV_VALID`/`OV_GRACE` the
-/// verifier's state advances: save it with `ov_verifier_state` before acting on the verdict.
+/// `revocation` and `revocation_proof` are both NULL (no fresh revocation list at hand) or a
+/// revocation list with its `tlog-proof`. The verifier's state advances on `OV_VALID`/`OV_GRACE`
+/// (and when a revocation list applies): save it with `ov_verifier_state` before acting.
 ///
 /// # Safety
 /// `verifier` must come from `ov_verifier_new` and not be freed; `token` valid for `token_len`
-/// bytes; `proof` NUL-terminated; `revocation` NULL or valid for `revocation_len` bytes.
+/// bytes; `proof` NUL-terminated; `revocation` NULL or valid for `revocation_len` bytes;
+/// `revocation_proof` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ov_verifier_check(
     verifier: *mut OvVerifier,
@@ -182,14 +184,21 @@ pub unsafe extern "C" fn ov_verifier_check(
     proof: *const c_char,
     revocation: *const u8,
     revocation_len: usize,
+    revocation_proof: *const c_char,
     now: u64,
 ) -> OvVerdict {
     // SAFETY: the caller guarantees `verifier` is a live pointer from `ov_verifier_new`.
     let Some(v) = (unsafe { verifier.as_mut() }) else { return disabled(OV_REASON_BAD_ARGUMENT) };
     // SAFETY: the caller guarantees the pointers are valid for these lengths.
-    let (token, proof, revocation) =
-        unsafe { (bytes(token, token_len), text(proof), bytes(revocation, revocation_len)) };
+    let (token, proof, list, list_proof) = unsafe {
+        (bytes(token, token_len), text(proof), bytes(revocation, revocation_len), text(revocation_proof))
+    };
     let (Some(token), Some(proof)) = (token, proof) else { return disabled(OV_REASON_BAD_ARGUMENT) };
+    let revocation = match (list, list_proof) {
+        (Some(list), Some(list_proof)) => Some((list, list_proof)),
+        (None, None) if revocation_proof.is_null() => None,
+        _ => return disabled(OV_REASON_BAD_ARGUMENT),
+    };
     let verdict = v.verifier.check(&v.state, &Presented { token, proof, revocation }, now);
     let status = match verdict.status {
         Status::Valid => OV_VALID,
@@ -354,6 +363,7 @@ mod tests {
                 core::ptr::null(),
                 core::ptr::null(),
                 0,
+                core::ptr::null(),
                 0,
             );
             assert_eq!((verdict.status, verdict.reason), (OV_DISABLED, OV_REASON_BAD_ARGUMENT));

@@ -30,7 +30,7 @@ pub mod token;
 pub mod verifier;
 
 pub use keys::{AuthoritySigner, KeyId, key_id};
-pub use revocation::{RevocationError, RevocationList};
+pub use revocation::{RevocationError, RevocationList, revocation_leaf};
 pub use roots::{RootError, RootStatement, TrustedRoot};
 pub use token::{Token, TokenClaims, TokenError, issue, token_digest, token_leaf};
 pub use verifier::{Presented, Reason, Status, Verdict, Verifier, VerifierState};

@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use oversight_tlog::{Checkpoint, Cosigner, MemoryLog, Note, NoteSigner, TlogProof};
 
 use crate::keys::AuthoritySigner;
+use crate::revocation::{RevocationList, revocation_leaf};
 use crate::roots::RootStatement;
 use crate::token::{TokenClaims, issue, token_leaf};
 
@@ -130,6 +131,18 @@ impl MemoryAuthority {
         let index = self.log.append(&token_leaf(&token));
         let proof = self.proof(index, cosigners, cosign_time);
         (token, proof)
+    }
+}
+
+impl MemoryAuthority {
+    /// Signs a revocation list, appends its leaf and returns it with its proof (cosigned by all
+    /// witnesses at `list.issued_at`).
+    pub fn revoke_logged(&mut self, list: &RevocationList) -> (Vec<u8>, String) {
+        let bytes = list.sign(&self.signer);
+        let index = self.log.append(&revocation_leaf(&bytes));
+        let all: Vec<usize> = (0..self.witnesses.len()).collect();
+        let proof = self.proof(index, &all, list.issued_at);
+        (bytes, proof)
     }
 }
 

@@ -3,7 +3,13 @@
 //!
 //! Format: a tagged COSE_Sign1 (EdDSA, `kid` in the protected header) with external AAD
 //! `"oversight/attest/v1 revocation"` and payload the CBOR map
-//! `{1: issued_at (uint), 2: expires (uint), 3: [licence id (text) ...], 4: [installation key (bstr .size 32) ...]}`.
+//! `{1: issued_at (uint), 2: expires (uint), 3: [licence id (text) ...], 4: [installation key (bstr .size 32) ...], 5: sequence (uint)}`.
+//!
+//! Like a token, a list is itself logged: its leaf is
+//! `oversight/attest/v1 revocation <hex SHA-256 of the list's bytes>\n`, and the verifier accepts
+//! it only with a `tlog-proof` satisfying the same witness policy — a secret revocation (or a
+//! secretly withheld one) is as visible as a secret token. The sequence number increases with each
+//! list; the verifier refuses a list older than one it has seen (replay of a stale list).
 //!
 //! A list names a licence or an installation; the verifier disables every token of that licence or
 //! installation issued at or before the list's `issued_at` (a token issued later means the
@@ -29,6 +35,8 @@ pub struct RevocationList {
     pub expires: u64,
     pub licences: Vec<String>,
     pub installations: Vec<[u8; 32]>,
+    /// Increases with each list the authority publishes.
+    pub sequence: u64,
 }
 
 /// Why a revocation list is refused.
@@ -50,6 +58,7 @@ impl RevocationList {
             (uint(2), uint(self.expires)),
             (uint(3), Value::Array(self.licences.iter().map(|l| Value::Text(l.clone())).collect())),
             (uint(4), Value::Array(self.installations.iter().map(|k| Value::Bytes(k.to_vec())).collect())),
+            (uint(5), uint(self.sequence)),
         ]));
         let protected = HeaderBuilder::new()
             .algorithm(iana::Algorithm::EdDSA)
@@ -91,6 +100,7 @@ impl RevocationList {
                 expires: fields.u64(2)?,
                 licences,
                 installations,
+                sequence: fields.u64(5)?,
             })
         })()
         .ok_or(RevocationError::Malformed)?;
@@ -105,3 +115,13 @@ impl RevocationList {
         self.licences.iter().any(|l| l == licence_id) || self.installations.contains(installation_key)
     }
 }
+
+/// The log leaf that records a revocation list:
+/// `oversight/attest/v1 revocation <64 lowercase hex digits of SHA-256(list bytes)>\n`.
+pub fn revocation_leaf(list: &[u8]) -> Vec<u8> {
+    alloc::format!("{REVOCATION_LEAF_PREFIX}{}\n", crate::keys::hex(&crate::token::token_digest(list)))
+        .into_bytes()
+}
+
+/// Prefix of the log leaf that records a revocation list.
+pub const REVOCATION_LEAF_PREFIX: &str = "oversight/attest/v1 revocation ";

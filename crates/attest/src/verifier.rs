@@ -12,8 +12,9 @@
 //!    cosigned by a quorum of its witnesses ([`Reason::NoQuorum`]), and the token's leaf is in that
 //!    checkpoint's tree ([`Reason::NotInLog`]);
 //! 5. **trusted time** = max(local clock, highest time accepted, newest valid cosignature);
-//! 6. a revocation list, if given, is valid and fresh ([`Reason::BadRevocationList`]) and does not
-//!    name this licence or installation, nor did an earlier one ([`Reason::Revoked`]);
+//! 6. a revocation list, if given, is signed, unexpired, logged under the same witness policy and
+//!    not older than one seen ([`Reason::BadRevocationList`]), and does not name this licence or
+//!    installation, nor did an earlier one ([`Reason::Revoked`]);
 //! 7. the sequence number is not below the highest accepted, nor equal with other bytes
 //!    ([`Reason::Rollback`]);
 //! 8. trusted time is within `[nbf, exp)` → [`Status::Valid`]; within `[exp, exp + grace)` →
@@ -30,7 +31,7 @@ use ciborium::value::Value;
 use oversight_tlog::{CheckpointPolicyError, Policy, TlogProof, leaf_hash};
 
 use crate::keys::{Fields, as_bytes32, from_cbor, to_cbor, uint};
-use crate::revocation::{RevocationError, RevocationList};
+use crate::revocation::{RevocationError, RevocationList, revocation_leaf};
 use crate::roots::{RootError, TrustedRoot};
 use crate::token::{Token, TokenClaims, TokenError, token_leaf};
 
@@ -149,6 +150,8 @@ pub struct VerifierState {
     pub highest_time: u64,
     /// Tokens issued at or before this time are revoked (set by a revocation list).
     pub revoked_at: Option<u64>,
+    /// Highest revocation list sequence number seen.
+    pub revocation_sequence: Option<u64>,
 }
 
 /// The verifier's configuration, fixed by the vendor and the installation.
@@ -172,8 +175,8 @@ pub struct Presented<'a> {
     pub token: &'a [u8],
     /// Its `tlog-proof` text.
     pub proof: &'a str,
-    /// A revocation list fetched recently, if the product is online.
-    pub revocation: Option<&'a [u8]>,
+    /// A revocation list fetched recently (if the product is online) and its `tlog-proof`.
+    pub revocation: Option<(&'a [u8], &'a str)>,
 }
 
 /// The outcome of a check.
@@ -216,7 +219,13 @@ fn refuse(reason: Reason, detail: impl ToString) -> Refusal {
 impl VerifierState {
     /// The state of a new installation: it trusts only the pinned root.
     pub fn new(root: TrustedRoot) -> Self {
-        VerifierState { root, highest_sequence: None, highest_time: 0, revoked_at: None }
+        VerifierState {
+            root,
+            highest_sequence: None,
+            highest_time: 0,
+            revoked_at: None,
+            revocation_sequence: None,
+        }
     }
 
     /// Follows a chain of root statements (key rotation) from the current root. On success the
@@ -234,7 +243,8 @@ impl VerifierState {
     }
 
     /// CBOR encoding for the embedder to store:
-    /// `{1: root version, 2: threshold, 3: [keys], 4: highest time, ?5: sequence, ?6: token digest, ?7: revoked_at}`.
+    /// `{1: root version, 2: threshold, 3: [keys], 4: highest time, ?5: sequence, ?6: token digest,
+    /// ?7: revoked_at, ?8: revocation list sequence}`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut map = alloc::vec![
             (uint(1), uint(self.root.version)),
@@ -248,6 +258,9 @@ impl VerifierState {
         }
         if let Some(r) = self.revoked_at {
             map.push((uint(7), uint(r)));
+        }
+        if let Some(r) = self.revocation_sequence {
+            map.push((uint(8), uint(r)));
         }
         to_cbor(&Value::Map(map))
     }
@@ -270,6 +283,7 @@ impl VerifierState {
             highest_sequence,
             highest_time: f.u64(4)?,
             revoked_at: f.u64(7),
+            revocation_sequence: f.u64(8),
         })
     }
 }
@@ -342,11 +356,27 @@ impl Verifier {
         let with_claims = |r: Refusal| Refusal { trusted_time: Some(trusted_time), ..with_claims(r) };
 
         let mut new_state = state.clone();
-        if let Some(list) = presented.revocation {
-            let list = RevocationList::open(list, &state.root.keys, trusted_time).map_err(|e| {
-                let e: RevocationError = e;
-                with_claims(refuse(Reason::BadRevocationList, e))
-            })?;
+        if let Some((list_bytes, list_proof)) = presented.revocation {
+            let bad = |detail: String| with_claims(refuse(Reason::BadRevocationList, detail));
+            let list = RevocationList::open(list_bytes, &state.root.keys, trusted_time)
+                .map_err(|e: RevocationError| bad(e.to_string()))?;
+            let list_proof =
+                TlogProof::parse(list_proof).map_err(|e| bad(alloc::format!("its proof: {e}")))?;
+            self.policy
+                .verify_checkpoint(&list_proof.checkpoint_note)
+                .map_err(|e| bad(alloc::format!("its checkpoint: {e}")))?;
+            list_proof
+                .verify_inclusion(&leaf_hash(&revocation_leaf(list_bytes)))
+                .map_err(|e| bad(alloc::format!("it is not in the log: {e}")))?;
+            if let Some(seen) = state.revocation_sequence
+                && list.sequence < seen
+            {
+                return Err(bad(alloc::format!(
+                    "list {} is older than list {seen} already seen",
+                    list.sequence
+                )));
+            }
+            new_state.revocation_sequence = Some(list.sequence);
             if list.names(&claims.licence_id, &self.installation_key) {
                 new_state.revoked_at = new_state.revoked_at.max(Some(list.issued_at));
             }

@@ -243,25 +243,31 @@ fn the_state_survives_its_byte_form() {
     assert_eq!(VerifierState::from_bytes(b"\xa0"), None);
 }
 
+fn revocation(
+    licences: Vec<String>,
+    installations: Vec<[u8; 32]>,
+    issued_at: u64,
+    sequence: u64,
+) -> RevocationList {
+    RevocationList { issued_at, expires: issued_at + HOUR, licences, installations, sequence }
+}
+
+impl World {
+    fn check_with_list(&self, token: &[u8], proof: &str, list: (&[u8], &str), now: u64) -> Verdict {
+        self.verifier.check(&self.state, &Presented { token, proof, revocation: Some(list) }, now)
+    }
+}
+
 #[test]
 fn a_revocation_list_naming_the_licence_disables_at_once_and_for_good() {
     let mut w = world();
     let (token, proof) = w.token(T0, 1);
     assert_eq!(w.check_and_store(&token, &proof, T0).status, Status::Valid);
-    let claims = sample_claims(w.install, T0, T0, 1);
-    let list = RevocationList {
-        issued_at: T0 + 60,
-        expires: T0 + HOUR,
-        licences: vec![claims.licence_id.clone()],
-        installations: vec![],
-    }
-    .sign(&w.authority.signer);
-    let v = w.verifier.check(
-        &w.state,
-        &Presented { token: &token, proof: &proof, revocation: Some(&list) },
-        T0 + 120,
-    );
+    let licence = sample_claims(w.install, T0, T0, 1).licence_id;
+    let (list, list_proof) = w.authority.revoke_logged(&revocation(vec![licence], vec![], T0 + 60, 1));
+    let v = w.check_with_list(&token, &proof, (&list, &list_proof), T0 + 120);
     refused(&v, Reason::Revoked);
+    assert_eq!(v.state.revocation_sequence, Some(1));
     w.state = v.state;
     // Without the list, the same token stays disabled.
     refused(&w.check(&token, &proof, T0 + 180), Reason::Revoked);
@@ -274,64 +280,55 @@ fn a_revocation_list_naming_the_licence_disables_at_once_and_for_good() {
 fn a_revocation_list_naming_someone_else_changes_nothing() {
     let mut w = world();
     let (token, proof) = w.token(T0, 1);
-    let list = RevocationList {
-        issued_at: T0,
-        expires: T0 + HOUR,
-        licences: vec!["other".into()],
-        installations: vec![[9; 32]],
-    }
-    .sign(&w.authority.signer);
-    let v = w.verifier.check(
-        &w.state,
-        &Presented { token: &token, proof: &proof, revocation: Some(&list) },
-        T0 + 1,
-    );
+    let (list, list_proof) =
+        w.authority.revoke_logged(&revocation(vec!["other".into()], vec![[9; 32]], T0, 1));
+    let v = w.check_with_list(&token, &proof, (&list, &list_proof), T0 + 1);
     assert_eq!(v.status, Status::Valid);
     assert_eq!(v.state.revoked_at, None);
+    assert_eq!(v.state.revocation_sequence, Some(1));
 }
 
 #[test]
 fn a_revocation_list_naming_the_installation_disables_it() {
     let mut w = world();
     let (token, proof) = w.token(T0, 1);
-    let list = RevocationList {
-        issued_at: T0,
-        expires: T0 + HOUR,
-        licences: vec![],
-        installations: vec![w.install],
-    }
-    .sign(&w.authority.signer);
-    let v = w.verifier.check(
-        &w.state,
-        &Presented { token: &token, proof: &proof, revocation: Some(&list) },
-        T0 + 1,
-    );
-    refused(&v, Reason::Revoked);
+    let (list, list_proof) = w.authority.revoke_logged(&revocation(vec![], vec![w.install], T0, 1));
+    refused(&w.check_with_list(&token, &proof, (&list, &list_proof), T0 + 1), Reason::Revoked);
 }
 
 #[test]
-fn a_forged_or_expired_revocation_list_fails_closed() {
+fn a_forged_expired_unlogged_or_stale_revocation_list_fails_closed() {
     let mut w = world();
     let (token, proof) = w.token(T0, 1);
     let rogue = AuthoritySigner::from_secret(&[99; 32]);
-    let body = RevocationList { issued_at: T0, expires: T0 + 60, licences: vec![], installations: vec![] };
-    for list in [body.sign(&rogue), body.sign(&w.authority.signer), b"junk".to_vec()] {
-        let v = w.verifier.check(
-            &w.state,
-            &Presented { token: &token, proof: &proof, revocation: Some(&list) },
-            T0 + 120,
-        );
-        refused(&v, Reason::BadRevocationList);
-    }
+    let body = revocation(vec![], vec![], T0, 5);
+    let (good, good_proof) = w.authority.revoke_logged(&body);
+    // Forged: signed by an unknown key (its proof is for the good list anyway).
+    refused(
+        &w.check_with_list(&token, &proof, (&body.sign(&rogue), &good_proof), T0 + 1),
+        Reason::BadRevocationList,
+    );
+    // Expired.
+    refused(&w.check_with_list(&token, &proof, (&good, &good_proof), T0 + HOUR), Reason::BadRevocationList);
+    // Signed but not logged: the proof is the token's.
+    let unlogged = revocation(vec![], vec![], T0, 6).sign(&w.authority.signer);
+    refused(&w.check_with_list(&token, &proof, (&unlogged, &proof), T0 + 1), Reason::BadRevocationList);
+    // Junk.
+    refused(&w.check_with_list(&token, &proof, (b"junk", &good_proof), T0 + 1), Reason::BadRevocationList);
+    // Stale: list 5 after list 5 is fine, list 4 after list 5 is not.
+    let v = w.check_and_store(&token, &proof, T0 + 1);
+    assert_eq!(v.status, Status::Valid);
+    w.state = w.check_with_list(&token, &proof, (&good, &good_proof), T0 + 2).state;
+    assert_eq!(w.check_with_list(&token, &proof, (&good, &good_proof), T0 + 3).status, Status::Valid);
+    let (older, older_proof) = w.authority.revoke_logged(&revocation(vec![], vec![], T0, 4));
+    refused(&w.check_with_list(&token, &proof, (&older, &older_proof), T0 + 4), Reason::BadRevocationList);
 }
 
 #[test]
 fn a_token_can_never_pass_for_a_revocation_list_or_a_root() {
     let mut w = world();
     let (token, proof) = w.token(T0, 1);
-    let v =
-        w.verifier.check(&w.state, &Presented { token: &token, proof: &proof, revocation: Some(&token) }, T0);
-    refused(&v, Reason::BadRevocationList);
+    refused(&w.check_with_list(&token, &proof, (&token, &proof), T0), Reason::BadRevocationList);
     assert!(w.state.follow_roots(&[&token]).is_err());
 }
 
