@@ -110,12 +110,17 @@ fn main() {
     unsafe { ov_verifier_free(v) };
     println!("verify (C ABI):    median {:.1} µs per token over {runs} runs of {PER_ROUND}", median(c));
 
+    // The cdylib is built beside the example: in `target/release/deps` when built as its
+    // dependency, in `target/release` after `cargo build --release -p oversight-attest-ffi`.
     let exe = std::env::current_exe().unwrap();
-    let lib: PathBuf = exe.parent().unwrap().parent().unwrap().join("liboversight_attest_ffi.so");
-    if !lib.exists() {
-        println!("{} not found: build with --release to measure the library", lib.display());
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let name = "liboversight_attest_ffi.so";
+    let Some(lib): Option<PathBuf> =
+        [profile_dir.join(name), profile_dir.join("deps").join(name)].into_iter().find(|p| p.exists())
+    else {
+        println!("{name} not found under {}: build with --release to measure it", profile_dir.display());
         return;
-    }
+    };
     let copy = std::env::temp_dir().join(format!("liboversight_attest_ffi-{}.so", std::process::id()));
     std::fs::copy(&lib, &copy).unwrap();
     let stripped = Command::new("strip").arg(&copy).status().is_ok_and(|s| s.success());
