@@ -24,6 +24,7 @@
 //! option that skips expiry. The verifier never reads a clock or writes a file: the embedder
 //! passes its clock reading and stores the [`VerifierState`] it gets back.
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -207,8 +208,9 @@ impl Verdict {
 struct Refusal {
     reason: Reason,
     detail: String,
-    claims: Option<TokenClaims>,
-    state: Option<VerifierState>,
+    // Boxed: a refusal travels through every `?` of `run`, and most carry neither.
+    claims: Option<Box<TokenClaims>>,
+    state: Option<Box<VerifierState>>,
     trusted_time: Option<u64>,
 }
 
@@ -297,10 +299,10 @@ impl Verifier {
                 status: Status::Disabled,
                 reason: Some(r.reason),
                 detail: r.detail,
-                claims: r.claims,
+                claims: r.claims.map(|c| *c),
                 trusted_time: r.trusted_time.unwrap_or(now.max(state.highest_time)),
                 disabled_after: None,
-                state: r.state.unwrap_or_else(|| state.clone()),
+                state: r.state.map_or_else(|| state.clone(), |s| *s),
             },
         }
     }
@@ -326,7 +328,7 @@ impl Verifier {
         })?;
         let claims = token.claims.clone();
         let with_claims = |mut r: Refusal| {
-            r.claims = Some(claims.clone());
+            r.claims = Some(Box::new(claims.clone()));
             r
         };
 
@@ -388,7 +390,7 @@ impl Verifier {
                 Reason::Revoked,
                 alloc::format!("the licence or installation was revoked at {revoked_at}"),
             ));
-            r.state = Some(new_state);
+            r.state = Some(Box::new(new_state));
             return Err(r);
         }
 
