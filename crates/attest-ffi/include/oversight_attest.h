@@ -56,8 +56,6 @@
 
 #define OV_REASON_ROOT_ROLLBACK 16
 
-#define OV_REASON_BAD_STATE 17
-
 // A NULL pointer or a string that is not UTF-8 was passed.
 #define OV_REASON_BAD_ARGUMENT 100
 

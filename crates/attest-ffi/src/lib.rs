@@ -43,7 +43,6 @@ pub const OV_REASON_REVOKED: u32 = 13;
 pub const OV_REASON_BAD_REVOCATION_LIST: u32 = 14;
 pub const OV_REASON_ROOT_CHAIN_BROKEN: u32 = 15;
 pub const OV_REASON_ROOT_ROLLBACK: u32 = 16;
-pub const OV_REASON_BAD_STATE: u32 = 17;
 /// A NULL pointer or a string that is not UTF-8 was passed.
 pub const OV_REASON_BAD_ARGUMENT: u32 = 100;
 
@@ -285,7 +284,6 @@ pub extern "C" fn ov_reason_name(reason: u32) -> *const c_char {
             Some(Reason::BadRevocationList) => c"BadRevocationList",
             Some(Reason::RootChainBroken) => c"RootChainBroken",
             Some(Reason::RootRollback) => c"RootRollback",
-            Some(Reason::BadState) => c"BadState",
             None => c"Unknown",
         },
     };
@@ -327,7 +325,6 @@ mod tests {
             (Reason::BadRevocationList, OV_REASON_BAD_REVOCATION_LIST),
             (Reason::RootChainBroken, OV_REASON_ROOT_CHAIN_BROKEN),
             (Reason::RootRollback, OV_REASON_ROOT_ROLLBACK),
-            (Reason::BadState, OV_REASON_BAD_STATE),
         ];
         assert_eq!(expected.len(), Reason::ALL.len());
         for (reason, code) in expected {

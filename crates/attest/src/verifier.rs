@@ -3,8 +3,8 @@
 //!
 //! [`Verifier::check`] runs, in order, and stops at the first failure with a [`Reason`]:
 //!
-//! 1. the local clock is not more than `max_clock_skew` behind the highest time ever accepted
-//!    ([`Reason::ClockWentBack`]);
+//! 1. the local clock is not more than `max_clock_skew` behind its reading at the last accepted
+//!    check ([`Reason::ClockWentBack`]);
 //! 2. the token is a COSE_Sign1 ([`Reason::Malformed`]) signed by a key of the current trusted
 //!    root ([`Reason::UnknownKey`], [`Reason::Forged`]);
 //! 3. it names this installation's key ([`Reason::WrongInstallation`]);
@@ -68,7 +68,7 @@ pub enum Reason {
     NoQuorum,
     /// The token is older than (or different from, with the same sequence number) one accepted.
     Rollback,
-    /// The local clock is behind the highest time ever accepted.
+    /// The local clock is behind its reading at an earlier accepted check.
     ClockWentBack,
     /// Trusted time is before the token's `nbf`.
     NotYetValid,
@@ -82,13 +82,11 @@ pub enum Reason {
     RootChainBroken,
     /// A root statement would take the trusted root back to an older version.
     RootRollback,
-    /// The persisted state could not be read.
-    BadState,
 }
 
 impl Reason {
     /// Every reason, in a stable order (the C ABI numbers them from 1 in this order).
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 16] = [
         Reason::Malformed,
         Reason::UnknownKey,
         Reason::Forged,
@@ -105,7 +103,6 @@ impl Reason {
         Reason::BadRevocationList,
         Reason::RootChainBroken,
         Reason::RootRollback,
-        Reason::BadState,
     ];
 
     /// A stable identifier, e.g. `"Expired"`.
@@ -127,7 +124,6 @@ impl Reason {
             Reason::BadRevocationList => "BadRevocationList",
             Reason::RootChainBroken => "RootChainBroken",
             Reason::RootRollback => "RootRollback",
-            Reason::BadState => "BadState",
         }
     }
 }
@@ -149,6 +145,10 @@ pub struct VerifierState {
     pub highest_sequence: Option<(u64, [u8; 32])>,
     /// Highest trusted time at which a token was accepted.
     pub highest_time: u64,
+    /// Highest *local clock* reading at which a token was accepted. Kept apart from
+    /// `highest_time` so that a device whose clock is merely slow (behind the witnesses'
+    /// timestamps) is not mistaken for one whose clock was set back.
+    pub highest_clock: u64,
     /// Tokens issued at or before this time are revoked (set by a revocation list).
     pub revoked_at: Option<u64>,
     /// Highest revocation list sequence number seen.
@@ -164,8 +164,8 @@ pub struct Verifier {
     pub installation_key: [u8; 32],
     /// Grace after `exp`, in thousandths of the lease (`exp - nbf`); e.g. 250 = a quarter.
     pub grace_permille: u32,
-    /// How far the local clock may be behind the highest accepted time before the verifier
-    /// refuses with [`Reason::ClockWentBack`] (absorbs small NTP corrections).
+    /// How far the local clock may be behind its reading at the last accepted check before the
+    /// verifier refuses with [`Reason::ClockWentBack`] (absorbs small NTP corrections).
     pub max_clock_skew: u64,
 }
 
@@ -225,6 +225,7 @@ impl VerifierState {
             root,
             highest_sequence: None,
             highest_time: 0,
+            highest_clock: 0,
             revoked_at: None,
             revocation_sequence: None,
         }
@@ -246,13 +247,14 @@ impl VerifierState {
 
     /// CBOR encoding for the embedder to store:
     /// `{1: root version, 2: threshold, 3: [keys], 4: highest time, ?5: sequence, ?6: token digest,
-    /// ?7: revoked_at, ?8: revocation list sequence}`.
+    /// ?7: revoked_at, ?8: revocation list sequence, 9: highest local clock}`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut map = alloc::vec![
             (uint(1), uint(self.root.version)),
             (uint(2), uint(self.root.threshold as u64)),
             (uint(3), Value::Array(self.root.keys.iter().map(|k| Value::Bytes(k.to_vec())).collect())),
             (uint(4), uint(self.highest_time)),
+            (uint(9), uint(self.highest_clock)),
         ];
         if let Some((seq, digest)) = self.highest_sequence {
             map.push((uint(5), uint(seq)));
@@ -284,6 +286,7 @@ impl VerifierState {
             root: TrustedRoot { version: f.u64(1)?, threshold, keys },
             highest_sequence,
             highest_time: f.u64(4)?,
+            highest_clock: f.u64(9)?,
             revoked_at: f.u64(7),
             revocation_sequence: f.u64(8),
         })
@@ -308,12 +311,12 @@ impl Verifier {
     }
 
     fn run(&self, state: &VerifierState, presented: &Presented<'_>, now: u64) -> Result<Verdict, Refusal> {
-        if now.saturating_add(self.max_clock_skew) < state.highest_time {
+        if now.saturating_add(self.max_clock_skew) < state.highest_clock {
             return Err(refuse(
                 Reason::ClockWentBack,
                 alloc::format!(
-                    "the local clock ({now}) is behind the highest time already accepted ({})",
-                    state.highest_time
+                    "the local clock ({now}) is behind its reading at an earlier accepted check ({})",
+                    state.highest_clock
                 ),
             ));
         }
@@ -431,6 +434,7 @@ impl Verifier {
 
         new_state.highest_sequence = Some((claims.sequence, token.digest));
         new_state.highest_time = trusted_time;
+        new_state.highest_clock = state.highest_clock.max(now);
         Ok(Verdict {
             status,
             reason: None,

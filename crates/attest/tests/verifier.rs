@@ -214,6 +214,20 @@ fn a_witness_cosignature_moves_trusted_time_past_a_stale_local_clock() {
 }
 
 #[test]
+fn a_device_whose_clock_is_merely_slow_keeps_working() {
+    let mut w = world();
+    let claims = sample_claims(w.install, T0, T0 + 8 * HOUR, 1);
+    // The witnesses cosigned at T0 + 1 h; the device's clock is 40 minutes slow.
+    let (token, proof) = w.authority.issue_logged_with(&claims, &[0, 1, 2], T0 + HOUR);
+    let slow = T0 + HOUR - 40 * 60;
+    let v = w.check_and_store(&token, &proof, slow);
+    assert_eq!((v.status, v.trusted_time), (Status::Valid, T0 + HOUR));
+    // Its clock keeps moving forward: not a clock set back, although it is behind trusted time.
+    assert_eq!(w.check_and_store(&token, &proof, slow + 60).status, Status::Valid);
+    refused(&w.check(&token, &proof, slow - 3600), Reason::ClockWentBack);
+}
+
+#[test]
 fn a_token_before_its_lease_is_not_yet_valid() {
     let mut w = world();
     let claims = sample_claims(w.install, T0 + HOUR, T0 + 2 * HOUR, 1);
