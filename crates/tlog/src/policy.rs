@@ -108,7 +108,8 @@ impl Policy {
         for (i, raw) in text.split('\n').enumerate() {
             let line = i + 1;
             let syntax = |reason| PolicyError::Syntax { line, reason };
-            if raw.chars().any(|c| c.is_control() && c != '\t' && c != '\r') || raw.ends_with('\r') {
+            // The spec allows tab and newline as the only control octets; octets ≥ 0x80 are opaque.
+            if raw.chars().any(|c| c.is_ascii_control() && c != '\t') {
                 return Err(syntax("control characters other than tab are not allowed"));
             }
             let words: Vec<&str> = raw.split(is_space).filter(|w| !w.is_empty()).collect();
@@ -429,9 +430,32 @@ mod tests {
             format!("log {w}\nquorum none\n"),                         // cosigner key as log key
             format!("witness a {}\nquorum a\n", f.log.verifier_key()), // log key as witness key
             "frobnicate\nquorum none\n".to_string(),
+            "quorum none\r\n".to_string(), // CR is a control character
         ];
         for text in bad {
             assert!(Policy::parse(&text).is_err(), "accepted: {text}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Two groups (k1 of the first three witnesses, k2 of the last three), both required: the
+        /// policy is satisfied exactly when each group has enough valid cosignatures.
+        #[test]
+        fn quorum_matches_counting(k1 in 1usize..=3, k2 in 1usize..=3, cosigned in proptest::collection::vec(proptest::bool::ANY, 6)) {
+            let f = fixture();
+            let mut p = format!("log {}\n", f.log.verifier_key());
+            for (i, w) in f.witnesses.iter().enumerate() {
+                p.push_str(&format!("witness w{i} {}\n", w.verifier().to_vkey()));
+            }
+            p.push_str(&format!("group a {k1} w0 w1 w2\ngroup b {k2} w3 w4 w5\ngroup ab all a b\nquorum ab\n"));
+            let policy = Policy::parse(&p).unwrap();
+            let which: Vec<usize> = (0..6).filter(|i| cosigned[*i]).collect();
+            let in_a = which.iter().filter(|i| **i < 3).count();
+            let in_b = which.len() - in_a;
+            let ok = policy.verify_checkpoint(&note_cosigned_by(&f, &which)).is_ok();
+            proptest::prop_assert_eq!(ok, in_a >= k1 && in_b >= k2);
         }
     }
 }
