@@ -173,6 +173,10 @@ pub fn attest(data: &[u8]) {
         let _ = root.follow(data);
     }
     if let Some(state) = VerifierState::from_bytes(data) {
-        assert_eq!(VerifierState::from_bytes(&state.to_bytes()), Some(state), "state must survive its byte form");
+        assert_eq!(
+            VerifierState::from_bytes(&state.to_bytes()),
+            Some(state),
+            "state must survive its byte form"
+        );
     }
 }
