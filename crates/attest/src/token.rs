@@ -12,6 +12,9 @@
 //! | licence number | -65537 | text, as printed on the licence |
 //! | capabilities | -65538 | array of text |
 //! | sequence | -65539 | unsigned, strictly increasing per installation |
+//! | product | -65540 | text: the licensed product |
+//! | end user | -65541 | text: the end user the licence names |
+//! | end use | -65542 | text: the permitted end use |
 //!
 //! The protected header holds `alg: EdDSA (-8)`, `kid` (8 bytes, [`crate::keys::key_id`]) and
 //! `content-format: application/cwt (61)`. The signature uses the external AAD
@@ -39,6 +42,9 @@ pub const LEAF_PREFIX: &str = "oversight/attest/v1 token ";
 const CLAIM_LICENCE_NUMBER: i64 = -65537;
 const CLAIM_CAPABILITIES: i64 = -65538;
 const CLAIM_SEQUENCE: i64 = -65539;
+const CLAIM_PRODUCT: i64 = -65540;
+const CLAIM_END_USER: i64 = -65541;
+const CLAIM_END_USE: i64 = -65542;
 
 /// What the authority states in a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +55,12 @@ pub struct TokenClaims {
     /// The installation's Ed25519 public key: the token is useless on any other installation.
     pub installation_key: [u8; 32],
     pub capabilities: Vec<String>,
+    /// The licensed product (name and model, as on the licence).
+    pub product: String,
+    /// The end user the licence names.
+    pub end_user: String,
+    /// The permitted end use the licence names.
+    pub end_use: String,
     pub issued_at: u64,
     pub not_before: u64,
     pub expires: u64,
@@ -111,6 +123,9 @@ impl TokenClaims {
                     Value::Array(self.capabilities.iter().map(|c| Value::Text(c.clone())).collect()),
                 ),
                 (ClaimName::PrivateUse(CLAIM_SEQUENCE), crate::keys::uint(self.sequence)),
+                (ClaimName::PrivateUse(CLAIM_PRODUCT), Value::Text(self.product.clone())),
+                (ClaimName::PrivateUse(CLAIM_END_USER), Value::Text(self.end_user.clone())),
+                (ClaimName::PrivateUse(CLAIM_END_USE), Value::Text(self.end_use.clone())),
             ],
         }
     }
@@ -139,14 +154,18 @@ impl TokenClaims {
                 .collect::<Result<Vec<_>, _>>()?,
             _ => return Err(bad("no capabilities claim")),
         };
+        let text = |key: i64, missing: &'static str| {
+            rest(ClaimName::PrivateUse(key)).and_then(|v| v.into_text().ok()).ok_or(bad(missing))
+        };
         let claims = TokenClaims {
             issuer: set.issuer.clone().ok_or(bad("no iss claim"))?,
             licence_id: set.subject.clone().ok_or(bad("no sub claim (licence id)"))?,
-            licence_number: rest(ClaimName::PrivateUse(CLAIM_LICENCE_NUMBER))
-                .and_then(|v| v.into_text().ok())
-                .ok_or(bad("no licence number claim"))?,
+            licence_number: text(CLAIM_LICENCE_NUMBER, "no licence number claim")?,
             installation_key,
             capabilities,
+            product: text(CLAIM_PRODUCT, "no product claim")?,
+            end_user: text(CLAIM_END_USER, "no end user claim")?,
+            end_use: text(CLAIM_END_USE, "no end use claim")?,
             issued_at: from_timestamp(&set.issued_at).ok_or(bad("no iat claim"))?,
             not_before: from_timestamp(&set.not_before).ok_or(bad("no nbf claim"))?,
             expires: from_timestamp(&set.expiration_time).ok_or(bad("no exp claim"))?,

@@ -20,20 +20,36 @@ fn claims_strategy() -> impl Strategy<Value = TokenClaims> {
         1u64..(1 << 30),
         any::<u64>(),
         any::<u8>(),
+        ("\\PC{0,30}", "\\PC{0,30}", "\\PC{0,30}"),
     )
-        .prop_map(|(issuer, licence_id, licence_number, capabilities, nbf, lease, sequence, seed)| {
-            TokenClaims {
+        .prop_map(
+            |(
                 issuer,
                 licence_id,
                 licence_number,
-                installation_key: installation_key(seed).1,
                 capabilities,
-                issued_at: nbf,
-                not_before: nbf,
-                expires: nbf + lease,
+                nbf,
+                lease,
                 sequence,
-            }
-        })
+                seed,
+                (product, end_user, end_use),
+            )| {
+                TokenClaims {
+                    issuer,
+                    licence_id,
+                    licence_number,
+                    installation_key: installation_key(seed).1,
+                    capabilities,
+                    product,
+                    end_user,
+                    end_use,
+                    issued_at: nbf,
+                    not_before: nbf,
+                    expires: nbf + lease,
+                    sequence,
+                }
+            },
+        )
 }
 
 proptest! {
