@@ -132,3 +132,51 @@ pub fn keys(data: &[u8]) {
         assert_eq!(again.verifier_key(), s.verifier_key());
     }
 }
+
+/// C2SP `tlog-proof`: parse (it must write back as read), check the inclusion of an arbitrary leaf.
+pub fn tlog_proof(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(proof) = oversight_tlog::TlogProof::parse(text) {
+        assert_eq!(
+            oversight_tlog::TlogProof::parse(&proof.to_text()).as_ref(),
+            Ok(&proof),
+            "a parsed proof must parse the same when written back"
+        );
+        let _ = proof.verify_inclusion(&oversight_tlog::leaf_hash(b"leaf"));
+    }
+}
+
+/// C2SP `tlog-policy`: parse (it must parse the same when written back), evaluate a checkpoint.
+pub fn tlog_policy(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(policy) = oversight_tlog::Policy::parse(text) {
+        let written = policy.to_string();
+        assert_eq!(
+            oversight_tlog::Policy::parse(&written).as_ref(),
+            Ok(&policy),
+            "a parsed policy must parse the same when written back"
+        );
+        let cp = oversight_tlog::Checkpoint::new("oversight.example/log", 1, [0; 32]).to_text();
+        let _ = policy.verify_checkpoint(&log_key().0.sign(&cp).expect("signable"));
+    }
+}
+
+/// Operating tokens and their companions, all CBOR from outside: a token, a root statement, a
+/// revocation list and a persisted verifier state, each opened against fixed keys; and a full
+/// verifier check of the bytes as a token.
+pub fn attest(data: &[u8]) {
+    use oversight_attest::{AuthoritySigner, RevocationList, Token, TrustedRoot, VerifierState};
+    let authority = AuthoritySigner::from_secret(&[3; 32]).public_key();
+    let _ = Token::open(data, &[authority]);
+    let _ = RevocationList::open(data, &[authority], 0);
+    if let Ok(root) = TrustedRoot::pinned(data) {
+        let _ = root.follow(data);
+    }
+    if let Some(state) = VerifierState::from_bytes(data) {
+        assert_eq!(
+            VerifierState::from_bytes(&state.to_bytes()),
+            Some(state),
+            "state must survive its byte form"
+        );
+    }
+}
