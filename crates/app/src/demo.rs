@@ -478,6 +478,8 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             Stage::OnHold => {
                 let cmd = Command::PutOnHold {
                     reason: "Red flag: credible reports of interception used against journalists; query sent to exporter about the end user's oversight arrangements.".into(),
+                    // The authority's own concern: the clock runs on.
+                    stops_clock: false,
                 };
                 step(&officer, cmd, 5).await?;
                 continue;

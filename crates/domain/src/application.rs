@@ -246,6 +246,30 @@ pub struct Hold {
     /// Set when the red-flag rule holds the case: the assessment whose flags hold it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub red_flags_of: Option<u64>,
+    /// On hold for the exporter's reasons: the working-day clock stops meanwhile.
+    #[serde(default)]
+    pub stops_clock: bool,
+}
+
+/// Why the working-day clock stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// A query to the exporter was open.
+    Query,
+    /// The case was on hold for the exporter's reasons.
+    ExporterHold,
+}
+
+/// A time the clock stood still: from `from` until `until` (still stopped when absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClockStop {
+    pub reason: StopReason,
+    pub from: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// The act an exporter's statement was written with.
@@ -301,29 +325,51 @@ pub struct Application {
     /// Queries to the exporter, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queries: Vec<ExporterQuery>,
+    /// The times the case was on hold for the exporter's reasons (the queries' stops are their
+    /// own dates): see [`Application::clock_stops`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hold_stops: Vec<ClockStop>,
     /// Number of events applied: the stream version used for optimistic concurrency.
     pub version: u64,
 }
 
 impl Application {
-    /// Working days from submission to `now`, not counting the working days during which a query
-    /// to the exporter was open (the clock stops while the authority waits for the exporter).
-    pub fn working_days_elapsed(&self, now: DateTime<Utc>) -> Option<u32> {
+    /// Working days from submission to `now` (or to the decision, if earlier) on `calendar`, not
+    /// counting the days the clock stood still ([`clock_stops`](Self::clock_stops)): while a query to
+    /// the exporter was open, and while the case was on hold for the exporter's reasons. A day
+    /// within two stops is one day not counted.
+    pub fn working_days_elapsed(
+        &self,
+        now: DateTime<Utc>,
+        calendar: &crate::calendar::WorkingCalendar,
+    ) -> Option<u32> {
         let submitted = self.submitted_at?;
         let end = match &self.decision {
             Some(d) => d.at.min(now),
             None => now,
         };
-        let total = crate::register::working_days_between(submitted, end);
-        let stopped: u32 = self
+        let stops: Vec<(chrono::NaiveDate, chrono::NaiveDate)> = self
+            .clock_stops()
+            .iter()
+            .map(|s| (s.from.date_naive(), s.until.unwrap_or(end).min(end).date_naive()))
+            .filter(|(from, until)| until > from)
+            .collect();
+        Some(calendar.working_days_in(submitted.date_naive(), end.date_naive(), |d| {
+            stops.iter().any(|(from, until)| *from < d && d <= *until)
+        }))
+    }
+
+    /// Every time the clock stood still, oldest first: each query to the exporter while it was
+    /// open, each hold for the exporter's reasons.
+    pub fn clock_stops(&self) -> Vec<ClockStop> {
+        let mut stops: Vec<ClockStop> = self
             .queries
             .iter()
-            .map(|q| {
-                let until = q.answered_at.unwrap_or(end).min(end);
-                if until > q.asked_at { crate::register::working_days_between(q.asked_at, until) } else { 0 }
-            })
-            .sum();
-        Some(total.saturating_sub(stopped))
+            .map(|q| ClockStop { reason: StopReason::Query, from: q.asked_at, until: q.answered_at })
+            .chain(self.hold_stops.iter().cloned())
+            .collect();
+        stops.sort_by_key(|s| s.from);
+        stops
     }
 
     /// Whether a query to the exporter is open.

@@ -131,6 +131,7 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
         exporter_statement,
         proposed_decision: _,
         queries,
+        hold_stops,
         version,
     } = app.clone();
     Application {
@@ -154,6 +155,8 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
             resume_to: h.resume_to,
             since: h.since,
             red_flags_of: None,
+            // A hold waiting for the exporter says so: the exporter is the one to act.
+            stops_clock: h.stops_clock,
         }),
         decision: decision.as_ref().map(decision_for),
         licence,
@@ -162,6 +165,8 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
         // The exporter's own queries: addressed to them, with nothing of the authority's beyond
         // the question and the date.
         queries,
+        // When the clock stood still for the exporter's reasons: dates only.
+        hold_stops,
         version,
     }
 }
@@ -293,11 +298,13 @@ mod tests {
                 resume_to: crate::ApplicationStatus::PendingDecision,
                 since: t(),
                 red_flags_of: Some(1),
+                stops_clock: false,
             }),
             decision: Some(decision()),
             licence: None,
             exporter_statement: None,
             queries: Vec::new(),
+            hold_stops: Vec::new(),
             proposed_decision: Some(decision()),
             version: 9,
         }
@@ -352,8 +359,12 @@ mod tests {
             Event::Assigned { officer: OFFICER },
             Event::ConsultationStarted { with: "Partner intelligence service".into(), reason: "r".into() },
             Event::ConsultationEnded { summary: "s".into() },
-            Event::PutOnHold { reason: "Red flags: end_user_abuse_evidence".into(), red_flags_of: Some(1) },
-            Event::PutOnHold { reason: "Investigation".into(), red_flags_of: None },
+            Event::PutOnHold {
+                reason: "Red flags: end_user_abuse_evidence".into(),
+                red_flags_of: Some(1),
+                stops_clock: false,
+            },
+            Event::PutOnHold { reason: "Investigation".into(), red_flags_of: None, stops_clock: false },
             Event::Resumed { reason: "Cleared: the approver's reasoning".into() },
         ];
         for event in kind_only {

@@ -19,6 +19,7 @@
 pub mod access;
 pub mod application;
 pub mod assessment;
+pub mod calendar;
 pub mod clock;
 pub mod compliance;
 pub mod control_list;

@@ -34,9 +34,9 @@ use serde::{Deserialize, Serialize};
 use crate::{
     FieldError,
     application::{
-        Application, ApplicationStatus as S, Decision, Departure, DepartureDirection, Document, DocumentKind,
-        ExporterQuery, ExporterStatement, Hold, Item, Licence, LicenceStatus, Outcome, Recommendation,
-        StatementAct,
+        Application, ApplicationStatus as S, ClockStop, Decision, Departure, DepartureDirection, Document,
+        DocumentKind, ExporterQuery, ExporterStatement, Hold, Item, Licence, LicenceStatus, Outcome,
+        Recommendation, StatementAct, StopReason,
     },
     compliance::ObligationTerm,
     control_list::ControlList,
@@ -168,6 +168,10 @@ pub enum Command {
     },
     PutOnHold {
         reason: String,
+        /// On hold for the exporter's reasons (waiting for something only the exporter can give):
+        /// the working-day clock stops until the case resumes.
+        #[serde(default)]
+        stops_clock: bool,
     },
     /// The red-flag rule: an assessment that raised red flags holds the case until an approver
     /// clears them. Issued by the use case that recorded the assessment, under its author.
@@ -313,6 +317,9 @@ pub enum Event {
         /// case's assessment stream) whose flags hold it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         red_flags_of: Option<u64>,
+        /// On hold for the exporter's reasons: the clock stops until the case resumes.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        stops_clock: bool,
     },
     Resumed {
         reason: String,
@@ -803,10 +810,14 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             }
             Ok(vec![Event::Withdrawn { reason: lines("reason", reason, 2000)? }])
         }
-        Command::PutOnHold { ref reason } => {
+        Command::PutOnHold { ref reason, stops_clock } => {
             require_authority(actor, &[Role::LicensingOfficer, Role::Approver], "putting a case on hold")?;
             require_status(app, &cmd, &open_submitted)?;
-            Ok(vec![Event::PutOnHold { reason: lines("reason", reason, 2000)?, red_flags_of: None }])
+            Ok(vec![Event::PutOnHold {
+                reason: lines("reason", reason, 2000)?,
+                red_flags_of: None,
+                stops_clock,
+            }])
         }
         Command::HoldForRedFlags { assessment_version, ref flags } => {
             require_authority(
@@ -824,6 +835,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                     flags.join(", ")
                 ),
                 red_flags_of: Some(assessment_version),
+                stops_clock: false,
             }])
         }
         Command::Resume { ref reason } => {
@@ -1021,6 +1033,7 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
                 exporter_statement: None,
                 proposed_decision: None,
                 queries: Vec::new(),
+                hold_stops: Vec::new(),
                 version: 1,
             });
         }
@@ -1078,19 +1091,33 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
             }
             app.status = S::Withdrawn;
             app.hold = None;
+            close_hold_stop(&mut app, rec.at);
             app.proposed_decision = None;
         }
-        Event::PutOnHold { reason, red_flags_of } => {
+        Event::PutOnHold { reason, red_flags_of, stops_clock } => {
             // Holds recorded before `red_flags_of` existed are recognised by the rule's own wording.
             let red_flags_of = red_flags_of.or_else(|| legacy_red_flag_hold(reason));
-            app.hold =
-                Some(Hold { reason: reason.clone(), resume_to: app.status, since: rec.at, red_flags_of });
+            app.hold = Some(Hold {
+                reason: reason.clone(),
+                resume_to: app.status,
+                since: rec.at,
+                red_flags_of,
+                stops_clock: *stops_clock,
+            });
+            if *stops_clock {
+                app.hold_stops.push(ClockStop {
+                    reason: StopReason::ExporterHold,
+                    from: rec.at,
+                    until: None,
+                });
+            }
             app.status = S::OnHold;
         }
         Event::Resumed { .. } => {
             if let Some(hold) = app.hold.take() {
                 app.status = hold.resume_to;
             }
+            close_hold_stop(&mut app, rec.at);
         }
         Event::LicenceSuspended { .. } => set_licence(&mut app, LicenceStatus::Suspended),
         Event::LicenceReinstated { .. } => set_licence(&mut app, LicenceStatus::Active),
@@ -1134,6 +1161,13 @@ pub const RED_FLAG_HOLD_PREFIX: &str = "Red flags raised by the risk assessment"
 fn legacy_red_flag_hold(reason: &str) -> Option<u64> {
     let rest = reason.strip_prefix(RED_FLAG_HOLD_PREFIX)?.strip_prefix(" (assessment ")?;
     rest.split(')').next()?.parse().ok()
+}
+
+/// Ends the clock stop of an exporter's hold, if one runs.
+fn close_hold_stop(app: &mut Application, at: DateTime<Utc>) {
+    if let Some(stop) = app.hold_stops.iter_mut().find(|s| s.until.is_none()) {
+        stop.until = Some(at);
+    }
 }
 
 fn set_licence(app: &mut Application, status: LicenceStatus) {

@@ -7,7 +7,7 @@
 //! designed to carry later kinds (appeal outcomes, informed notices, rule changes) without change:
 //! the kind says what it is, fields that do not apply are absent.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -176,6 +176,8 @@ pub struct Publication<'a> {
     pub control_list: &'a ControlList,
     pub policy: PublicationPolicy,
     pub earlier: &'a [(RecordKind, String)],
+    /// The working days the processing time is counted in (the authority's holidays).
+    pub calendar: &'a crate::calendar::WorkingCalendar,
 }
 
 /// The authority's wording of a withdrawal on the register (the exporter's reason is not published).
@@ -198,7 +200,7 @@ pub fn public_record(
     event: &Event,
     publication: Publication<'_>,
 ) -> Option<PublicRecord> {
-    let Publication { record_id, at, exporter_name, control_list, policy, earlier } = publication;
+    let Publication { record_id, at, exporter_name, control_list, policy, earlier, calendar } = publication;
     let issued =
         [RecordKind::LicenceIssued, RecordKind::LicenceIssuedWithConditions, RecordKind::AppealOverturned];
     let mut statement = None;
@@ -298,7 +300,7 @@ pub fn public_record(
         // The published clock: submission to decision, less the days a query to the exporter
         // was open (`Application::working_days_elapsed`).
         processing_working_days: match (after.submitted_at, decision) {
-            (Some(_), Some(d)) if first => after.working_days_elapsed(d.at),
+            (Some(_), Some(d)) if first => after.working_days_elapsed(d.at, calendar),
             _ => None,
         },
         public_rationale: rationale.filter(|r| !r.is_empty()),
@@ -387,17 +389,10 @@ pub fn value_band(eur: u64) -> String {
     .to_string()
 }
 
-/// Working days from `start` to `end`: Monday to Friday (public holidays are not configured yet).
+/// Working days from `start` to `end`, Monday to Friday, without holidays (a case's clock counts
+/// on the authority's calendar: [`crate::calendar::WorkingCalendar`]).
 pub fn working_days_between(start: DateTime<Utc>, end: DateTime<Utc>) -> u32 {
-    let (mut d, last) = (start.date_naive(), end.date_naive());
-    let mut n = 0;
-    while d < last {
-        d = d.succ_opt().expect("date in range");
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            n += 1;
-        }
-    }
-    n
+    crate::calendar::WorkingCalendar::weekends_only().working_days_between(start, end)
 }
 
 #[cfg(test)]

@@ -91,6 +91,7 @@ pub(crate) fn licensed_case() -> Application {
         exporter_statement: None,
         proposed_decision: None,
         queries: vec![],
+        hold_stops: vec![],
         version: 10,
     }
 }

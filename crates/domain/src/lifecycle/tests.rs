@@ -129,7 +129,7 @@ fn case_in(status: S) -> Option<Application> {
     match status {
         S::Submitted => return s,
         S::Withdrawn => return ok(s, exporter(), Command::Withdraw { reason: reason() }),
-        S::OnHold => return ok(s, officer(), Command::PutOnHold { reason: reason() }),
+        S::OnHold => return ok(s, officer(), Command::PutOnHold { reason: reason(), stops_clock: false }),
         _ => {}
     }
     s = ok(s, officer(), assign());
@@ -191,7 +191,7 @@ fn entitled(cmd_name: &str) -> (Actor, Command) {
         "recommend" => (officer(), recommend(Outcome::Approve)),
         "decide" => (approver(), decide_cmd(Outcome::Approve)),
         "withdraw" => (exporter(), Command::Withdraw { reason: reason() }),
-        "hold" => (officer(), Command::PutOnHold { reason: reason() }),
+        "hold" => (officer(), Command::PutOnHold { reason: reason(), stops_clock: false }),
         "resume" => (officer(), Command::Resume { reason: reason() }),
         "suspend" => (approver(), Command::SuspendLicence { reason: reason() }),
         "reinstate" => (approver(), Command::ReinstateLicence { reason: reason() }),
@@ -350,7 +350,7 @@ fn obligations_decided_with_the_licence_are_written_as_its_conditions_and_added_
 #[test]
 fn resuming_returns_to_the_state_the_case_was_held_in() {
     for from in [S::Submitted, S::UnderReview, S::Consultation, S::PendingDecision] {
-        let held = ok(case_in(from), approver(), Command::PutOnHold { reason: reason() });
+        let held = ok(case_in(from), approver(), Command::PutOnHold { reason: reason(), stops_clock: false });
         assert_eq!(held.as_ref().unwrap().status, S::OnHold);
         let resumed = ok(held, officer(), Command::Resume { reason: reason() }).unwrap();
         assert_eq!(resumed.status, from);
@@ -906,6 +906,7 @@ mod published {
                 control_list: ControlList::bundled(),
                 policy: PublicationPolicy::default(),
                 earlier,
+                calendar: &crate::calendar::WorkingCalendar::weekends_only(),
             };
             if let Some(r) = public_record(before, after, e, publication) {
                 earlier.push((r.kind, r.record_id.clone()));
@@ -1284,8 +1285,9 @@ fn the_clock_stops_while_a_query_is_open() {
     let mut app = case_in(S::UnderReview).unwrap();
     app.submitted_at = Some(monday);
     let day = |n: i64| monday + Duration::days(n);
+    let weekends = crate::calendar::WorkingCalendar::weekends_only();
     // Two weeks later: 10 working days.
-    assert_eq!(app.working_days_elapsed(day(14)), Some(10));
+    assert_eq!(app.working_days_elapsed(day(14), &weekends), Some(10));
     // A query open from Wednesday of the first week to Monday of the second: 3 working days stopped.
     app.queries.push(ExporterQuery {
         id: Uuid::from_u128(1),
@@ -1295,7 +1297,7 @@ fn the_clock_stops_while_a_query_is_open() {
         answer: Some("a".into()),
         answered_at: Some(day(7)),
     });
-    assert_eq!(app.working_days_elapsed(day(14)), Some(7));
+    assert_eq!(app.working_days_elapsed(day(14), &weekends), Some(7));
     // A query still open (since Friday) stops the clock up to now (Monday): one working day.
     app.queries.push(ExporterQuery {
         id: Uuid::from_u128(2),
@@ -1305,8 +1307,80 @@ fn the_clock_stops_while_a_query_is_open() {
         answer: None,
         answered_at: None,
     });
-    assert_eq!(app.working_days_elapsed(day(14)), Some(6));
+    assert_eq!(app.working_days_elapsed(day(14), &weekends), Some(6));
     // A draft has no clock.
     app.submitted_at = None;
-    assert_eq!(app.working_days_elapsed(day(14)), None);
+    assert_eq!(app.working_days_elapsed(day(14), &weekends), None);
+}
+
+#[test]
+fn the_clock_skips_holidays_and_stops_while_the_case_is_held_for_the_exporter() {
+    use crate::calendar::WorkingCalendar;
+    // Monday 14 December 2026; in Germany the 24th is a working day, the 25th and 26th holidays.
+    let monday = Utc.with_ymd_and_hms(2026, 12, 14, 9, 0, 0).unwrap();
+    let day = |n: i64| monday + Duration::days(n);
+    let de = WorkingCalendar::shipped(&CountryCode::parse("DE").unwrap());
+    let s = case_in(S::UnderReview);
+    let mut app = s.clone().unwrap();
+    app.submitted_at = Some(monday);
+    // To Monday 28 December: 10 weekdays, one of them (Friday 25th) Christmas Day.
+    assert_eq!(app.working_days_elapsed(day(14), &WorkingCalendar::weekends_only()), Some(10));
+    assert_eq!(app.working_days_elapsed(day(14), &de), Some(9));
+
+    // The authority's own hold: the clock runs on.
+    let step = |s: Option<Application>, who: Actor, cmd: Command, at: DateTime<Utc>| {
+        let ctx = Context {
+            actor: who.clone(),
+            now: at,
+            control_list: ControlList::bundled(),
+            gates: Gates::open(),
+        };
+        decide(s.as_ref(), cmd, &ctx)
+            .unwrap()
+            .into_iter()
+            .fold(s, |s, event| apply(s, &Recorded { actor: who.user, at, event }))
+    };
+    let mut held = s.clone().unwrap();
+    held.submitted_at = Some(monday);
+    let own = step(
+        Some(held.clone()),
+        officer(),
+        Command::PutOnHold { reason: reason(), stops_clock: false },
+        day(1),
+    );
+    assert!(own.as_ref().unwrap().clock_stops().is_empty());
+    // On hold for the exporter from Tuesday 15th to Monday 21st: 4 working days stopped
+    // (Wed–Fri and Mon), then a query open from Tuesday 22nd to Wednesday 23rd, one more.
+    let h = step(Some(held), officer(), Command::PutOnHold { reason: reason(), stops_clock: true }, day(1));
+    assert!(h.as_ref().unwrap().hold.as_ref().unwrap().stops_clock);
+    assert_eq!(
+        h.as_ref().unwrap().working_days_elapsed(day(14), &de),
+        Some(1),
+        "still stopped: only Tuesday 15th counts"
+    );
+    let r = step(h, officer(), Command::Resume { reason: reason() }, day(7));
+    let r = step(
+        r,
+        officer(),
+        Command::RaiseQuery { id: Uuid::from_u128(5), question: "q".into(), due: day(20).date_naive() },
+        day(8),
+    );
+    let r = step(r, exporter(), Command::AnswerQuery { id: Uuid::from_u128(5), answer: "a".into() }, day(9));
+    let app = r.unwrap();
+    let stops = app.clock_stops();
+    assert_eq!(stops.len(), 2, "{stops:?}");
+    assert_eq!(
+        (stops[0].reason, stops[0].from, stops[0].until),
+        (StopReason::ExporterHold, day(1), Some(day(7)))
+    );
+    assert_eq!((stops[1].reason, stops[1].until), (StopReason::Query, Some(day(9))));
+    assert_eq!(app.working_days_elapsed(day(14), &de), Some(9 - 4 - 1));
+    // Overlapping stops count a day once: a second hold over the query's days changes nothing.
+    let mut overlap = app.clone();
+    overlap.hold_stops.push(ClockStop {
+        reason: StopReason::ExporterHold,
+        from: day(8),
+        until: Some(day(9)),
+    });
+    assert_eq!(overlap.working_days_elapsed(day(14), &de), Some(4));
 }

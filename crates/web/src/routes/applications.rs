@@ -476,17 +476,36 @@ async fn withdraw_application(
     Ok(Json(s.app.execute(&actor, app_id(&id)?, Command::Withdraw { reason: req.reason }).await?))
 }
 
-/// Puts a case on hold (red flag, open query); the clock stops.
-#[utoipa::path(post, path = "/api/applications/{id}/hold", tag = "applications", request_body = ReasonRequest,
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    reason: String,
+    /// On hold for the exporter's reasons (waiting for something only the exporter can give): the
+    /// working-day clock stops until the case resumes. Default false: the authority's own hold.
+    #[serde(default)]
+    stops_clock: bool,
+}
+
+/// Puts a case on hold (licensing officers, approvers). A hold for the exporter's reasons
+/// (`stops_clock`) stops the working-day clock until the case resumes.
+#[utoipa::path(post, path = "/api/applications/{id}/hold", tag = "applications", request_body = HoldRequest,
     params(("id" = String, Path)),
     responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn hold_application(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
-    ApiJson(req): ApiJson<ReasonRequest>,
+    ApiJson(req): ApiJson<HoldRequest>,
 ) -> ApiResult<Json<ApplicationView>> {
-    Ok(Json(s.app.execute(&actor, app_id(&id)?, Command::PutOnHold { reason: req.reason }).await?))
+    Ok(Json(
+        s.app
+            .execute(
+                &actor,
+                app_id(&id)?,
+                Command::PutOnHold { reason: req.reason, stops_clock: req.stops_clock },
+            )
+            .await?,
+    ))
 }
 
 /// Resumes a case on hold, back to the state it was held in.

@@ -188,7 +188,7 @@ impl Action {
         Some(match self {
             Action::Withdraw => Command::Withdraw { reason },
             Action::Surrender => Command::SurrenderLicence { reason },
-            Action::Hold => Command::PutOnHold { reason },
+            Action::Hold => Command::PutOnHold { reason, stops_clock: false },
             Action::Resume => Command::Resume { reason },
             Action::Consult => Command::StartConsultation { with: form.with.trim().to_string(), reason },
             Action::EndConsultation => Command::EndConsultation { summary: form.summary.trim().to_string() },
