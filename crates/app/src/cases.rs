@@ -382,7 +382,7 @@ impl App {
         let own = |u: UserId| self.actor_of(u).is_ok_and(|a| a.org == actor.org);
         ApplicationView {
             organisation_name: self.org_name(app.org).unwrap_or_default(),
-            working_days_elapsed: app.working_days_elapsed(self.now()),
+            working_days_elapsed: app.working_days_elapsed(self.now(), &self.working_calendar()),
             application: disclosure::disclose_application(app, actor.org_kind, &own),
         }
     }
@@ -465,6 +465,7 @@ impl App {
             return Err(AppError::Forbidden("the work queue is for licensing officers and approvers".into()));
         }
         let now = self.now();
+        let calendar = self.working_calendar();
         let waiting: Vec<(Application, &'static str)> = {
             let p = self.read();
             p.cases
@@ -506,7 +507,7 @@ impl App {
                 status: a.status,
                 organisation_name: self.org_name(a.org).unwrap_or_default(),
                 submitted_at: a.submitted_at,
-                working_days_elapsed: a.working_days_elapsed(now),
+                working_days_elapsed: a.working_days_elapsed(now, &calendar),
                 reason: reason.into(),
             })
             .collect();

@@ -19,6 +19,7 @@
 pub mod accounts;
 mod app;
 pub mod assessment;
+pub mod calendar;
 pub mod cases;
 pub mod clock;
 pub mod compliance;

@@ -41,6 +41,8 @@ pub(crate) enum Fold {
     Evidence(String, EvidenceEvent),
     /// `compliance-<case uuid>`: shipments and obligations under a licence.
     Compliance(ApplicationId, compliance::ComplianceEvent),
+    /// `calendar-<country>`: an administrator's change to the holidays.
+    Calendar(String, oversight_domain::calendar::CalendarEvent),
     /// `review-<uuid>`: a licence review.
     Review(uuid::Uuid, review::ReviewEvent),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
@@ -69,6 +71,8 @@ impl Fold {
             Fold::Assessment
         } else if let Some(rest) = s.strip_prefix("compliance-") {
             Fold::Compliance(case_id(rest)?, decode(e)?)
+        } else if let Some(country) = s.strip_prefix("calendar-") {
+            Fold::Calendar(country.to_string(), decode(e)?)
         } else if let Some(rest) = s.strip_prefix("review-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Review(id, decode(e)?)
@@ -95,6 +99,8 @@ pub struct Projections {
     pub(crate) compliance: crate::compliance::ComplianceProjection,
     #[serde(default)]
     pub(crate) reviews: crate::reviews::ReviewsProjection,
+    #[serde(default)]
+    pub(crate) calendar: crate::calendar::CalendarProjection,
 }
 
 impl Projections {
@@ -112,6 +118,7 @@ impl Projections {
         self.evidence.fold(e, &fold);
         self.compliance.fold(&fold);
         self.reviews.fold(e, &fold);
+        self.calendar.fold(&fold);
         self.last_seq = e.seq;
         Ok(())
     }

@@ -163,6 +163,7 @@ impl App {
         access::require_authority(actor, &QUEUE_ROLES, "the work queue")?;
         let now = self.now();
         let targets = self.clock_targets;
+        let calendar = self.working_calendar();
         let with_alert = self.cases_with_open_alerts();
         let mut officers = std::collections::BTreeSet::new();
         let mut rows: Vec<QueueRow> = self.case_rows(|a| {
@@ -177,7 +178,7 @@ impl App {
             if q.open_alert && !open_alert {
                 return None;
             }
-            let elapsed = a.working_days_elapsed(now).unwrap_or(0);
+            let elapsed = a.working_days_elapsed(now, &calendar).unwrap_or(0);
             let band = targets.band(elapsed);
             if q.band.is_some_and(|b| b != band) {
                 return None;

@@ -143,6 +143,7 @@ impl App {
             .map(|r| (r.kind, r.record_id.clone()))
             .collect();
         let mut out = Vec::new();
+        let calendar = self.working_calendar();
         for (i, event) in events.iter().enumerate() {
             let id = self.new_uuid_at(now).to_string();
             let publication = Publication {
@@ -152,6 +153,7 @@ impl App {
                 control_list: &self.control_list,
                 policy: self.publication,
                 earlier: &earlier,
+                calendar: &calendar,
             };
             let record = public_record(state, &after, event, publication);
             if let Some(r) = record {
@@ -385,7 +387,7 @@ impl App {
     pub fn register_stats(&self) -> Result<RegisterStats> {
         self.register_guard()?;
         let p = self.read();
-        Ok(stats(p.register.records.iter().flatten()))
+        Ok(stats(p.register.records.iter().flatten(), self.clock_targets.target))
     }
 
     /// Checks the transparency log against itself and against the cases, and withholds the
@@ -545,12 +547,48 @@ pub struct RegisterStats {
     pub within_20_working_days: Option<f64>,
     pub within_60_working_days: Option<f64>,
     pub median_processing_working_days: Option<u32>,
+    /// The 90th percentile (nearest rank) of the working days to a first decision.
+    pub p90_processing_working_days: Option<u32>,
+    /// The authority's target in working days, and the share of first decisions within it.
+    pub target_working_days: u32,
+    pub within_target: Option<f64>,
+    /// Quarter of the decision ("2026-Q3") → its processing-time figures.
+    pub processing_by_quarter: BTreeMap<String, ProcessingFigures>,
     /// Refusals by criterion ("2" → count).
     pub refusals_by_criterion: BTreeMap<String, usize>,
     pub outcomes: BTreeMap<String, usize>,
     /// Records excluded from decision statistics, by reason.
     pub excluded: BTreeMap<String, usize>,
     pub cyber_surveillance: CyberStats,
+}
+
+/// Processing times of the first decisions of a period, in working days from submission (the clock
+/// stopped while the exporter was asked or the case held for its reasons).
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProcessingFigures {
+    pub decisions: usize,
+    pub median: u32,
+    /// 90th percentile (nearest rank).
+    pub p90: u32,
+    /// Share decided within the target.
+    pub within_target: f64,
+}
+
+/// The `p`-th percentile of sorted, non-empty `days` by nearest rank.
+fn percentile(sorted: &[u32], p: usize) -> u32 {
+    let rank = (sorted.len() * p).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+fn figures(mut days: Vec<u32>, target: u32) -> ProcessingFigures {
+    days.sort_unstable();
+    ProcessingFigures {
+        decisions: days.len(),
+        median: percentile(&days, 50),
+        p90: percentile(&days, 90),
+        within_target: days.iter().filter(|d| **d <= target).count() as f64 / days.len() as f64,
+    }
 }
 
 /// The dedicated cyber-surveillance section (EU Regulation 2021/821 Art. 26).
@@ -566,9 +604,10 @@ pub struct CyberStats {
     pub licence_actions: BTreeMap<String, usize>,
 }
 
-pub fn stats<'a>(records: impl Iterator<Item = &'a PublicRecord>) -> RegisterStats {
-    let mut s = RegisterStats::default();
+pub fn stats<'a>(records: impl Iterator<Item = &'a PublicRecord>, target: u32) -> RegisterStats {
+    let mut s = RegisterStats { target_working_days: target, ..RegisterStats::default() };
     let mut days = Vec::new();
+    let mut by_quarter: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for r in records {
         s.total_records += 1;
         let outcome = r.kind.outcome().to_string();
@@ -586,6 +625,9 @@ pub fn stats<'a>(records: impl Iterator<Item = &'a PublicRecord>) -> RegisterSta
         *s.outcomes.entry(outcome.clone()).or_default() += 1;
         let date = r.decision_date.unwrap_or_else(|| r.published_at.date_naive());
         let quarter = format!("{}-Q{}", date.year(), (date.month0() / 3) + 1);
+        if let Some(d) = r.processing_working_days {
+            by_quarter.entry(quarter.clone()).or_default().push(d);
+        }
         let destination = r.destination.clone().unwrap_or_else(|| "unknown".into());
         *s.decisions_by_quarter
             .entry(quarter)
@@ -616,6 +658,63 @@ pub fn stats<'a>(records: impl Iterator<Item = &'a PublicRecord>) -> RegisterSta
         s.within_60_working_days = Some(days.iter().filter(|d| **d <= 60).count() as f64 / n);
         days.sort_unstable();
         s.median_processing_working_days = Some(days[days.len() / 2]);
+        let all = figures(days, target);
+        s.p90_processing_working_days = Some(all.p90);
+        s.within_target = Some(all.within_target);
     }
+    s.processing_by_quarter = by_quarter.into_iter().map(|(q, d)| (q, figures(d, target))).collect();
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decided(day: &str, working_days: u32) -> PublicRecord {
+        let at =
+            chrono::DateTime::parse_from_rfc3339(&format!("{day}T12:00:00Z")).unwrap().with_timezone(&Utc);
+        PublicRecord {
+            record_id: format!("r-{day}-{working_days}"),
+            kind: RecordKind::LicenceIssued,
+            published_at: at,
+            case_id: None,
+            licence_number: None,
+            licence_type: None,
+            decision_date: Some(at.date_naive()),
+            act_date: None,
+            acts_on: None,
+            destination: Some("NO".into()),
+            destination_name: None,
+            end_user_sector: None,
+            control_entries: vec![],
+            cyber_surveillance: false,
+            goods_summary: None,
+            value_band: None,
+            refusal_criteria: vec![],
+            conditions: vec![],
+            processing_working_days: Some(working_days),
+            public_rationale: None,
+            exporter_statement: None,
+            exporter: None,
+            departed_from_recommendation: false,
+            first_decision: true,
+            excluded_from_statistics: None,
+        }
+    }
+
+    #[test]
+    fn processing_times_per_quarter_are_median_90th_percentile_and_share_within_target() {
+        // Q1: 1..=10 working days; Q2: a single decision of 30.
+        let mut records: Vec<PublicRecord> = (1..=10).map(|d| decided("2026-02-10", d)).collect();
+        records.push(decided("2026-05-04", 30));
+        let s = stats(records.iter(), 8);
+        let q1 = &s.processing_by_quarter["2026-Q1"];
+        assert_eq!((q1.decisions, q1.median, q1.p90), (10, 5, 9));
+        assert!((q1.within_target - 0.8).abs() < 1e-9);
+        let q2 = &s.processing_by_quarter["2026-Q2"];
+        assert_eq!((q2.decisions, q2.median, q2.p90, q2.within_target), (1, 30, 30, 0.0));
+        assert_eq!(s.target_working_days, 8);
+        assert_eq!(s.p90_processing_working_days, Some(10));
+        assert!((s.within_target.unwrap() - 8.0 / 11.0).abs() < 1e-9);
+    }
 }

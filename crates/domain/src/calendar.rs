@@ -40,10 +40,7 @@ impl WorkingCalendar {
 
     /// The shipped public holidays of `country` (none for a country not shipped).
     pub fn shipped(country: &CountryCode) -> WorkingCalendar {
-        let code = country.alpha2();
-        let holidays =
-            shipped_rows().filter(|(c, _, _)| *c == code).map(|(_, d, name)| (d, name.to_string())).collect();
-        WorkingCalendar { holidays }
+        WorkingCalendar { holidays: shipped_table().get(country.alpha2()).cloned().unwrap_or_default() }
     }
 
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
@@ -76,9 +73,20 @@ impl WorkingCalendar {
 
 /// The countries whose holidays are shipped.
 pub fn shipped_countries() -> Vec<&'static str> {
-    let mut c: Vec<&str> = shipped_rows().map(|(c, _, _)| c).collect();
-    c.dedup();
-    c
+    shipped_table().keys().copied().collect()
+}
+
+/// The shipped file, read once.
+fn shipped_table() -> &'static BTreeMap<&'static str, BTreeMap<NaiveDate, String>> {
+    static TABLE: std::sync::OnceLock<BTreeMap<&'static str, BTreeMap<NaiveDate, String>>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t: BTreeMap<&str, BTreeMap<NaiveDate, String>> = BTreeMap::new();
+        for (c, d, name) in shipped_rows() {
+            t.entry(c).or_default().insert(d, name.to_string());
+        }
+        t
+    })
 }
 
 fn shipped_rows() -> impl Iterator<Item = (&'static str, NaiveDate, &'static str)> {

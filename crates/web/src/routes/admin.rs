@@ -28,6 +28,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_role_grants))
         .routes(routes!(approve_role_grant))
         .routes(routes!(withdraw_role_grant))
+        .routes(routes!(get_calendar))
+        .routes(routes!(add_holiday))
+        .routes(routes!(remove_holiday))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -184,4 +187,53 @@ async fn withdraw_role_grant(
 ) -> ApiResult<StatusCode> {
     s.app.withdraw_role_grant(&actor, path_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The holiday calendar the working-day clock counts with: the shipped public holidays of the
+/// authority's country and the administrators' changes (any authority user with a role).
+#[utoipa::path(get, path = "/api/admin/calendar", tag = "admin",
+    responses((status = 200, body = oversight_app::calendar::CalendarView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+async fn get_calendar(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<Json<oversight_app::calendar::CalendarView>> {
+    Ok(Json(s.app.calendar(&actor)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddHoliday {
+    /// YYYY-MM-DD, a weekday that is not already a holiday.
+    #[schema(value_type = String, format = Date)]
+    date: chrono::NaiveDate,
+    name: String,
+}
+
+/// Adds a holiday to the authority's calendar (administrators). Cases' clocks skip it from now on;
+/// published processing times stay as published.
+#[utoipa::path(post, path = "/api/admin/calendar/holidays", tag = "admin", request_body = AddHoliday,
+    responses((status = 201, body = oversight_app::calendar::CalendarView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_holiday(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(req): ApiJson<AddHoliday>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(s.app.add_holiday(&actor, req.date, &req.name).await?)))
+}
+
+/// Removes a holiday, shipped or added, from the authority's calendar (administrators).
+#[utoipa::path(delete, path = "/api/admin/calendar/holidays/{date}", tag = "admin",
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses((status = 200, body = oversight_app::calendar::CalendarView), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn remove_holiday(
+    State(s): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(date): Path<String>,
+) -> ApiResult<Json<oversight_app::calendar::CalendarView>> {
+    let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .map_err(|_| oversight_app::AppError::invalid("date", "use YYYY-MM-DD"))?;
+    Ok(Json(s.app.remove_holiday(&actor, date).await?))
 }

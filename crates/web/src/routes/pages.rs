@@ -784,6 +784,13 @@ struct StatsPage {
     within_20: String,
     within_60: String,
     median: String,
+    p90: String,
+    target: u32,
+    within_target: String,
+    /// (quarter, decisions, median, 90th percentile, share within target).
+    by_quarter: Vec<(String, usize, String, String, String)>,
+    median_chart: Chart,
+    p90_chart: Chart,
     refusals_chart: Chart,
     refusals: CountTable,
     excluded: CountTable,
@@ -813,6 +820,30 @@ fn stats(s: &AppState, st: &RegisterStats, layout: Layout) -> StatsPage {
         ),
         within_20: percent(st.within_20_working_days),
         within_60: percent(st.within_60_working_days),
+        p90: st
+            .p90_processing_working_days
+            .map(|d| crate::workspace::display::working_days(d.into()))
+            .unwrap_or_else(|| "—".into()),
+        target: st.target_working_days,
+        within_target: percent(st.within_target),
+        by_quarter: st
+            .processing_by_quarter
+            .iter()
+            .map(|(q, f)| {
+                let wd = |d: u32| crate::workspace::display::working_days(d.into());
+                (quarter(q), f.decisions, wd(f.median), wd(f.p90), percent(Some(f.within_target)))
+            })
+            .collect(),
+        median_chart: chart(
+            "chart-median",
+            "Median working days to a first decision, per quarter",
+            st.processing_by_quarter.iter().map(|(q, f)| (quarter(q), f.median as usize)).collect(),
+        ),
+        p90_chart: chart(
+            "chart-p90",
+            "90th percentile of working days to a first decision, per quarter",
+            st.processing_by_quarter.iter().map(|(q, f)| (quarter(q), f.p90 as usize)).collect(),
+        ),
         median: st
             .median_processing_working_days
             .map(|d| crate::workspace::display::working_days(d.into()))

@@ -188,7 +188,7 @@ impl Action {
         Some(match self {
             Action::Withdraw => Command::Withdraw { reason },
             Action::Surrender => Command::SurrenderLicence { reason },
-            Action::Hold => Command::PutOnHold { reason, stops_clock: false },
+            Action::Hold => Command::PutOnHold { reason, stops_clock: form.stops_clock.is_some() },
             Action::Resume => Command::Resume { reason },
             Action::Consult => Command::StartConsultation { with: form.with.trim().to_string(), reason },
             Action::EndConsultation => Command::EndConsultation { summary: form.summary.trim().to_string() },
@@ -228,6 +228,9 @@ pub struct ActionForm {
     with: String,
     #[serde(default)]
     summary: String,
+    /// A hold for the exporter's reasons (the checkbox of the hold page): the clock stops.
+    #[serde(default)]
+    stops_clock: Option<String>,
 }
 
 struct Field {
@@ -253,6 +256,8 @@ struct ActionPage {
     slug: &'static str,
     fields: Vec<Field>,
     danger: bool,
+    /// The hold page's "for the exporter's reasons" checkbox, and whether it is ticked.
+    clock_choice: Option<bool>,
 }
 
 fn page(
@@ -294,6 +299,7 @@ fn page(
                 .map(|(name, label)| Field { name, label, value: value(name), single_line: *name == "with" })
                 .collect(),
             danger: matches!(action, Action::Withdraw | Action::Surrender | Action::Suspend | Action::Revoke),
+            clock_choice: (action == Action::Hold).then(|| form.stops_clock.is_some()),
         },
     )
 }

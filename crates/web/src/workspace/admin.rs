@@ -13,7 +13,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{FromRequest, Multipart, Path, Request, State},
+    extract::{FromRequest, Multipart, Path, Query, Request, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -24,7 +24,7 @@ use serde::Deserialize;
 use std::{collections::HashMap, sync::Arc};
 
 use super::{
-    display::{code, date_time, humanise, label, thousands},
+    display::{capitalise, code, date_time, humanise, label, thousands},
     page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, error_page, render},
     session::FieldMessage,
 };
@@ -614,6 +614,124 @@ pub async fn basis(State(s): State<AppState>, SignedIn(v): SignedIn) -> Response
                 basis,
             },
         ),
+        Err(e) => app_error(&s, e, Some(&v)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_calendar.html")]
+struct CalendarPage {
+    layout: Layout,
+    errors: Vec<FieldMessage>,
+    country: String,
+    year: i32,
+    years: Vec<i32>,
+    holidays: Vec<(String, String, String, bool)>,
+    removed: Vec<(String, String, String)>,
+    date: String,
+    name: String,
+    can_edit: bool,
+}
+
+fn calendar_page(
+    s: &AppState,
+    v: &Signed,
+    year: Option<i32>,
+    errors: Vec<FieldMessage>,
+    date: &str,
+    name: &str,
+) -> Response {
+    let cal = match s.app.calendar(&v.actor) {
+        Ok(c) => c,
+        Err(e) => return app_error(s, e, Some(v)),
+    };
+    use chrono::Datelike;
+    let this_year = s.app.now().year();
+    let year = year.unwrap_or(this_year);
+    let fmt = |d: chrono::NaiveDate| (d.to_string(), d.format("%A %-d %B %Y").to_string());
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render(
+        status,
+        &CalendarPage {
+            layout: Layout::new(s, "Public holidays", Some(v), "/admin/calendar"),
+            errors,
+            country: cal.country.clone().unwrap_or_else(|| "not known yet".into()),
+            year,
+            years: (this_year - 1..=this_year + 3).collect(),
+            holidays: cal
+                .holidays
+                .iter()
+                .filter(|h| h.date.year() == year)
+                .map(|h| {
+                    let (iso, long) = fmt(h.date);
+                    (iso, long, h.name.clone(), h.shipped)
+                })
+                .collect(),
+            removed: cal
+                .removed
+                .iter()
+                .filter(|h| h.date.year() == year)
+                .map(|h| {
+                    let (iso, long) = fmt(h.date);
+                    (iso, long, h.name.clone())
+                })
+                .collect(),
+            date: date.to_string(),
+            name: name.to_string(),
+            can_edit: v.is_authority() && v.has(Role::Administrator),
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CalendarQuery {
+    year: Option<String>,
+}
+
+/// `GET /admin/calendar?year=`: the holidays the working-day clock skips (administrators change
+/// them; every authority user may read them).
+pub async fn calendar(
+    State(s): State<AppState>,
+    SignedIn(v): SignedIn,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let year = q.year.as_deref().and_then(|y| y.parse().ok()).filter(|y| (2000..=2100).contains(y));
+    calendar_page(&s, &v, year, vec![], "", "")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HolidayForm {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    remove: bool,
+}
+
+/// `POST /admin/calendar`: add (`date`, `name`) or remove (`date`, `remove=true`) a holiday.
+pub async fn change_calendar(
+    State(s): State<AppState>,
+    CsrfForm(v, form): CsrfForm<HolidayForm>,
+) -> Response {
+    use chrono::Datelike;
+    let Ok(date) = chrono::NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d") else {
+        let errors = vec![FieldMessage { field: "date", message: "Enter the date, like 2026-12-24".into() }];
+        return calendar_page(&s, &v, None, errors, &form.date, &form.name);
+    };
+    let result = if form.remove {
+        s.app.remove_holiday(&v.actor, date).await
+    } else {
+        s.app.add_holiday(&v.actor, date, &form.name).await
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/admin/calendar?year={}", date.year())).into_response(),
+        Err(AppError::Invalid(f)) => {
+            let field = if f.field == "name" { "name" } else { "date" };
+            let errors =
+                vec![FieldMessage { field, message: format!("{}: {}", capitalise(&f.field), f.message) }];
+            calendar_page(&s, &v, Some(date.year()), errors, &form.date, &form.name)
+        }
         Err(e) => app_error(&s, e, Some(&v)),
     }
 }

@@ -199,6 +199,8 @@ struct CasePage {
     submitted: String,
     clock: Option<String>,
     clock_band: &'static str,
+    /// Each time the clock stood still, in words.
+    clock_stops: Vec<String>,
     officer: String,
     consultation: Option<String>,
     items: Vec<ItemRow>,
@@ -473,6 +475,24 @@ async fn case_page_with(
                 .filter(|_| a.status.is_open())
                 .map(|d| format!("{} of {}", working_days(i64::from(d)), targets.target)),
             clock_band: band.map_or("not_due", |b| b.as_str()),
+            clock_stops: a
+                .clock_stops()
+                .iter()
+                .map(|st| {
+                    let why = match st.reason {
+                        oversight_domain::application::StopReason::Query => {
+                            "a query to the exporter was open"
+                        }
+                        oversight_domain::application::StopReason::ExporterHold => {
+                            "on hold for the exporter's reasons"
+                        }
+                    };
+                    match st.until {
+                        Some(u) => format!("{} to {}: {why}", date(st.from), date(u)),
+                        None => format!("Since {}: {why} (the clock is stopped)", date(st.from)),
+                    }
+                })
+                .collect(),
             officer: s.app.user_name(a.assigned_officer).unwrap_or_else(|| "Not assigned".into()),
             consultation: a.consultation_with.clone(),
             items: a

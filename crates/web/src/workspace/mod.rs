@@ -103,6 +103,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/lists/imports/{id}", get(admin::import_progress))
         .route("/admin/basis", get(admin::basis))
+        .route("/admin/calendar", get(admin::calendar).post(admin::change_calendar))
         .route("/register/verify", get(verify::verify_page))
         .route("/static/oversight.css", get(stylesheet))
         .route("/static/htmx.min.js", get(htmx))

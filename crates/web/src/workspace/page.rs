@@ -215,6 +215,7 @@ impl Layout {
             if v.is_authority() && v.has(Role::Administrator) {
                 link("/admin/users", "Users");
                 link("/admin/lists", "Lists");
+                link("/admin/calendar", "Holidays");
             }
             if v.is_authority() {
                 link("/admin/basis", "Method and data");
