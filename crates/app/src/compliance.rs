@@ -369,7 +369,8 @@ impl App {
     ) -> Result<Vec<ComplianceEvent>> {
         let (case, record, _) = self.compliance_from_store(id).await?;
         let case = case.ok_or(AppError::NotFound)?;
-        Ok(rules::decide(&record, cmd, &ComplianceContext { actor, now, case: &case })?)
+        let notices = self.notices_to(case.org);
+        Ok(rules::decide(&record, cmd, &ComplianceContext { actor, now, case: &case, notices: &notices })?)
     }
 
     /// Load → decide → append (guarded by the case's version) → the record after.
@@ -383,7 +384,12 @@ impl App {
         self.retrying("the licence's compliance record", || async {
             let (case, record, case_version) = self.compliance_from_store(id).await?;
             let case = case.ok_or(AppError::NotFound)?;
-            let events = rules::decide(&record, cmd.clone(), &ComplianceContext { actor, now, case: &case })?;
+            let notices = self.notices_to(case.org);
+            let events = rules::decide(
+                &record,
+                cmd.clone(),
+                &ComplianceContext { actor, now, case: &case, notices: &notices },
+            )?;
             let by = (!actor.is_platform()).then_some(actor.user);
             let new: Vec<_> = events.iter().map(|e| new_event(e.kind(), e, by, now)).collect();
             let expect = [Expect { stream: id.stream(), version: case_version }];

@@ -199,6 +199,32 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// An exporter's suspicious-activity report waiting for triage, and an informed notice to another.
+async fn demo_reports(app: &App) -> Result<(), AppError> {
+    let actor = |email: &str| -> Result<Actor, AppError> {
+        let id = app.user_by_email(email).ok_or(AppError::NotFound)?;
+        let me = app.me_of_id(id)?;
+        Ok(Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles })
+    };
+    let report = crate::reports::ReportRequest {
+        requester: "Horizon Gulf Trading FZE".into(),
+        requester_country: "AE".into(),
+        items: "Twelve portable IMSI catchers and the decryption module, delivered to a free-zone warehouse.".into(),
+        why: "The buyer would not name the end user, offered to pay in cash above list price and asked us to label the goods as network test equipment.".into(),
+    };
+    app.file_report(&actor("compliance@nordwatch.example")?, report, vec![]).await?;
+    let sentinel = app.org_by_name("Sentinel Signal Ltd").ok_or(AppError::NotFound)?;
+    let notice = crate::reports::NoticeRequest {
+        exporter: sentinel.id.to_string(),
+        item: "Social-media monitoring and sentiment analysis platform (not on the control list)".into(),
+        end_user: None,
+        destination: Some("EG".into()),
+        reason: "Credible reports that comparable platforms were used to identify and detain peaceful protesters in the destination: the item may be intended for internal repression (Regulation (EU) 2021/821, Article 5).".into(),
+    };
+    app.issue_notice(&actor("approver@authority.example")?, notice).await?;
+    Ok(())
+}
+
 /// The obligations of the demo's conditional licences.
 fn demo_obligations() -> Vec<ObligationTerm> {
     vec![
@@ -333,6 +359,7 @@ fn opened_days_ago(stage: Stage) -> Option<i64> {
 /// Loads the demo dataset. Refuses if the database already has organisations.
 pub async fn load(app: &App) -> Result<(), AppError> {
     load_history(app).await?;
+    demo_reports(app).await?;
     // Breaches past their grace period go to licence reviews, as the server's hourly sweep does.
     app.sweep_obligations().await?;
     // One checkpoint over the whole demo history, so the register starts fully signed (not at

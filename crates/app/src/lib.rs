@@ -31,6 +31,7 @@ mod observe;
 pub mod projections;
 pub mod queue;
 pub mod register;
+pub mod reports;
 pub mod reviews;
 pub mod screening;
 pub mod snapshot;

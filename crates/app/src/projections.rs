@@ -43,6 +43,10 @@ pub(crate) enum Fold {
     Compliance(ApplicationId, compliance::ComplianceEvent),
     /// `calendar-<country>`: an administrator's change to the holidays.
     Calendar(String, oversight_domain::calendar::CalendarEvent),
+    /// `sar-<uuid>`: an exporter's suspicious-activity report.
+    Report(uuid::Uuid, oversight_domain::reports::ReportEvent),
+    /// `notice-<uuid>`: an informed notice.
+    Notice(uuid::Uuid, oversight_domain::reports::NoticeEvent),
     /// `review-<uuid>`: a licence review.
     Review(uuid::Uuid, review::ReviewEvent),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
@@ -73,6 +77,12 @@ impl Fold {
             Fold::Compliance(case_id(rest)?, decode(e)?)
         } else if let Some(country) = s.strip_prefix("calendar-") {
             Fold::Calendar(country.to_string(), decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("sar-") {
+            let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
+            Fold::Report(id, decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("notice-") {
+            let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
+            Fold::Notice(id, decode(e)?)
         } else if let Some(rest) = s.strip_prefix("review-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Review(id, decode(e)?)
@@ -101,6 +111,8 @@ pub struct Projections {
     pub(crate) reviews: crate::reviews::ReviewsProjection,
     #[serde(default)]
     pub(crate) calendar: crate::calendar::CalendarProjection,
+    #[serde(default)]
+    pub(crate) reports: crate::reports::ReportsProjection,
 }
 
 impl Projections {
@@ -119,6 +131,7 @@ impl Projections {
         self.compliance.fold(&fold);
         self.reviews.fold(e, &fold);
         self.calendar.fold(&fold);
+        self.reports.fold(e, &fold);
         self.last_seq = e.seq;
         Ok(())
     }

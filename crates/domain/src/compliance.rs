@@ -507,6 +507,9 @@ pub struct ComplianceContext<'a> {
     pub actor: &'a Actor,
     pub now: DateTime<Utc>,
     pub case: &'a Application,
+    /// The informed notices to the licence holder (live or not): a live one issued after the
+    /// licence that covers a shipment holds it to a new licence.
+    pub notices: &'a [crate::reports::InformedNotice],
 }
 
 fn invalid(field: &str, msg: &str) -> Rejection {
@@ -602,6 +605,22 @@ pub fn decide(
                 .any(|p| fold_name(&p.name) == fold_name(&consignee));
             if !named {
                 reasons.push(format!("{consignee:?} is not a consignee or end user on the licence"));
+            }
+            let end_users: Vec<&str> = case
+                .parties
+                .iter()
+                .filter(|p| p.role == PartyRole::EndUser)
+                .map(|p| p.name.as_str())
+                .chain([consignee.as_str()])
+                .collect();
+            for n in ctx.notices.iter().filter(|n| n.issued_at > licence.issued_at) {
+                if end_users.iter().any(|u| n.covers(case.org, &case.destination, Some(u))) {
+                    reasons.push(format!(
+                        "an informed notice of {} covers this export (\"{}\"): it needs a new licence",
+                        n.issued_at.date_naive(),
+                        n.item
+                    ));
+                }
             }
             let dd = drawdown(case, record);
             for it in &dd.items {

@@ -32,6 +32,7 @@ pub mod licence;
 pub mod lifecycle;
 pub mod party;
 pub mod register;
+pub mod reports;
 pub mod review;
 pub mod roles;
 pub mod screening;

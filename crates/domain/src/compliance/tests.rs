@@ -20,7 +20,7 @@ fn run(
     now: DateTime<Utc>,
     cmd: ComplianceCommand,
 ) -> Result<Compliance, Rejection> {
-    let events = decide(&record, cmd, &ComplianceContext { actor, now, case })?;
+    let events = decide(&record, cmd, &ComplianceContext { actor, now, case, notices: &[] })?;
     Ok(events.iter().fold(record, apply))
 }
 
@@ -182,7 +182,7 @@ fn a_bad_report_is_refused_and_records_nothing() {
     let field = |cmd| match decide(
         &r,
         cmd,
-        &ComplianceContext { actor: &exporter, now: at(2026, 3, 10), case: &case },
+        &ComplianceContext { actor: &exporter, now: at(2026, 3, 10), case: &case, notices: &[] },
     ) {
         Err(Rejection::Invalid(e)) => e.field,
         other => panic!("expected a field error, got {other:?}"),
@@ -204,19 +204,19 @@ fn only_the_holder_reports_and_fulfils_only_an_officer_judges_and_another_export
     let now = at(2026, 3, 10);
     let cmd = || ship(1, day(2026, 3, 9), 1, 1, "Nordic Secure AS");
     assert!(matches!(
-        decide(&r, cmd(), &ComplianceContext { actor: &officer(), now, case: &case }),
+        decide(&r, cmd(), &ComplianceContext { actor: &officer(), now, case: &case, notices: &[] }),
         Err(Rejection::Forbidden(_))
     ));
     let mut other = exporter_of(&case);
     other.org = crate::OrgId(Uuid::from_u128(55));
     assert_eq!(
-        decide(&r, cmd(), &ComplianceContext { actor: &other, now, case: &case }),
+        decide(&r, cmd(), &ComplianceContext { actor: &other, now, case: &case, notices: &[] }),
         Err(Rejection::NotFound)
     );
     let partner =
         Actor { org_kind: OrgKind::PartnerAgency, roles: vec![Role::PartnerAgency], ..other.clone() };
     assert_eq!(
-        decide(&r, cmd(), &ComplianceContext { actor: &partner, now, case: &case }),
+        decide(&r, cmd(), &ComplianceContext { actor: &partner, now, case: &case, notices: &[] }),
         Err(Rejection::NotFound)
     );
     let sent = run(
@@ -233,7 +233,11 @@ fn only_the_holder_reports_and_fulfils_only_an_officer_judges_and_another_export
     {
         assert!(
             matches!(
-                decide(&sent, judge.clone(), &ComplianceContext { actor: &actor, now, case: &case }),
+                decide(
+                    &sent,
+                    judge.clone(),
+                    &ComplianceContext { actor: &actor, now, case: &case, notices: &[] }
+                ),
                 Err(Rejection::Forbidden(_))
             ),
             "{actor:?}"
@@ -242,12 +246,20 @@ fn only_the_holder_reports_and_fulfils_only_an_officer_judges_and_another_export
     // Fulfilling twice while one waits, or an obligation that does not exist.
     let again = ComplianceCommand::Fulfil { key: "t0".into(), note: "n".into(), document: None };
     assert!(matches!(
-        decide(&sent, again, &ComplianceContext { actor: &exporter_of(&case), now, case: &case }),
+        decide(
+            &sent,
+            again,
+            &ComplianceContext { actor: &exporter_of(&case), now, case: &case, notices: &[] }
+        ),
         Err(Rejection::Invalid(_))
     ));
     let nothing = ComplianceCommand::Fulfil { key: "t9".into(), note: "n".into(), document: None };
     assert_eq!(
-        decide(&sent, nothing, &ComplianceContext { actor: &exporter_of(&case), now, case: &case }),
+        decide(
+            &sent,
+            nothing,
+            &ComplianceContext { actor: &exporter_of(&case), now, case: &case, notices: &[] }
+        ),
         Err(Rejection::NotFound)
     );
 }
@@ -295,7 +307,7 @@ fn verification_follows_each_shipment_and_goes_overdue_then_to_review_after_the_
         decide(
             &r,
             ComplianceCommand::Escalate { grace_days: 0 },
-            &ComplianceContext { actor: &exporter, now: at(2026, 6, 1), case: &case }
+            &ComplianceContext { actor: &exporter, now: at(2026, 6, 1), case: &case, notices: &[] }
         ),
         Err(Rejection::Forbidden(_))
     ));
@@ -406,14 +418,18 @@ fn audits_are_requested_only_under_an_audit_condition_and_fall_due_on_their_date
         decide(
             &r,
             req(2),
-            &ComplianceContext { actor: &exporter_of(&case), now: at(2026, 4, 1), case: &case }
+            &ComplianceContext { actor: &exporter_of(&case), now: at(2026, 4, 1), case: &case, notices: &[] }
         ),
         Err(Rejection::Forbidden(_))
     ));
     let mut plain = case.clone();
     plain.licence.as_mut().unwrap().obligations.retain(|t| t.kind != ObligationKind::AuditOnRequest);
     assert!(matches!(
-        decide(&r, req(3), &ComplianceContext { actor: &officer(), now: at(2026, 4, 1), case: &plain }),
+        decide(
+            &r,
+            req(3),
+            &ComplianceContext { actor: &officer(), now: at(2026, 4, 1), case: &plain, notices: &[] }
+        ),
         Err(Rejection::Blocked(_))
     ));
 }
@@ -426,4 +442,47 @@ fn terms_are_checked_and_worded() {
     let t = ObligationTerm::parse("o", ObligationKind::PostShipmentVerification, Some(45)).unwrap();
     assert!(t.wording().contains("within 45 days"));
     assert!(parse_terms("o", &vec![t; 11]).is_err());
+}
+
+#[test]
+fn an_informed_notice_issued_after_the_licence_holds_a_covered_shipment_to_a_new_licence() {
+    use crate::reports::InformedNotice;
+    let case = licensed_case();
+    let exporter = exporter_of(&case);
+    let r = with_certificate(&case);
+    let notice = |at: DateTime<Utc>, end_user: &str| InformedNotice {
+        id: Uuid::from_u128(3),
+        exporter: case.org,
+        item: "Unlisted analytics module".into(),
+        end_user: Some(end_user.into()),
+        destination: None,
+        reason: "r".into(),
+        issued_by: authority(&[Role::Approver], 30).user,
+        issued_at: at,
+        withdrawn_at: None,
+    };
+    let notices = [notice(at(2026, 4, 1), "National Police Directorate")];
+    let cmd = ship(1, day(2026, 4, 2), 1, 1, "Nordic Secure AS");
+    let events = decide(
+        &r,
+        cmd.clone(),
+        &ComplianceContext { actor: &exporter, now: at(2026, 4, 2), case: &case, notices: &notices },
+    )
+    .unwrap();
+    assert!(
+        matches!(&events[0], ComplianceEvent::ShipmentRefused { shipment } if shipment.refused.iter().any(|x| x.contains("informed notice"))),
+        "{events:?}"
+    );
+    // A notice older than the licence was known when it was issued; another end user's is not this one.
+    for notices in
+        [[notice(at(2026, 1, 1), "National Police Directorate")], [notice(at(2026, 4, 1), "Someone Else")]]
+    {
+        let events = decide(
+            &r,
+            cmd.clone(),
+            &ComplianceContext { actor: &exporter, now: at(2026, 4, 2), case: &case, notices: &notices },
+        )
+        .unwrap();
+        assert!(matches!(&events[0], ComplianceEvent::ShipmentReported { .. }), "{events:?}");
+    }
 }

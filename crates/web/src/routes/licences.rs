@@ -90,8 +90,8 @@ pub struct Fulfilment {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadedFile {
-    filename: String,
-    content_base64: String,
+    pub(crate) filename: String,
+    pub(crate) content_base64: String,
 }
 
 /// Sends what an obligation asks for (the licence holder's exporters): a note and a document.

@@ -9,5 +9,6 @@ pub mod log;
 pub mod pages;
 pub mod reference;
 pub mod register;
+pub mod reports;
 pub mod screening;
 pub mod session;

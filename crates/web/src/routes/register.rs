@@ -25,7 +25,7 @@ use crate::{
 };
 
 /// Outcomes a search may filter on, as the register names them (`RecordKind::outcome`).
-pub(crate) const OUTCOMES: [&str; 10] = [
+pub(crate) const OUTCOMES: [&str; 12] = [
     "issued",
     "issued_with_conditions",
     "refused",
@@ -35,6 +35,8 @@ pub(crate) const OUTCOMES: [&str; 10] = [
     "revoked",
     "surrendered",
     "expired",
+    "conditions_added",
+    "informed",
     "exporter_statement",
 ];
 

@@ -201,6 +201,8 @@ struct CasePage {
     clock_band: &'static str,
     /// Each time the clock stood still, in words.
     clock_stops: Vec<String>,
+    /// The informed notices that cover the case.
+    notices: Vec<String>,
     officer: String,
     consultation: Option<String>,
     items: Vec<ItemRow>,
@@ -475,6 +477,12 @@ async fn case_page_with(
                 .filter(|_| a.status.is_open())
                 .map(|d| format!("{} of {}", working_days(i64::from(d)), targets.target)),
             clock_band: band.map_or("not_due", |b| b.as_str()),
+            notices: s
+                .app
+                .notices_covering(a)
+                .iter()
+                .map(|n| format!("Informed notice of {}: {} — {}", date(n.issued_at), n.item, n.reason))
+                .collect(),
             clock_stops: a
                 .clock_stops()
                 .iter()

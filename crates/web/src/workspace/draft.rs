@@ -37,13 +37,13 @@ fn parse_id(s: &str) -> Option<ApplicationId> {
 }
 
 /// A choice in a select or a set of radios.
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    pub(crate) selected: bool,
 }
 
-fn country_choices(selected: &str) -> Vec<Choice> {
+pub(crate) fn country_choices(selected: &str) -> Vec<Choice> {
     let mut all: Vec<&Country> = Country::all().iter().collect();
     all.sort_by(|a, b| a.name().cmp(b.name()));
     all.into_iter()

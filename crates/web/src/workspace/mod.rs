@@ -22,6 +22,7 @@ pub mod licence;
 pub mod page;
 pub mod portal;
 pub mod queue;
+pub mod reports;
 pub mod session;
 pub mod verify;
 
@@ -89,6 +90,13 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/licence/audits", get(licence::back_to_licence).post(licence::audit))
         .route("/applications/{id}/licence/reviews", get(licence::back_to_licence).post(licence::open_review))
         .route("/applications/{id}/licence/documents/{sha}", get(licence::document))
+        .route(
+            "/reports",
+            get(reports::reports).post(reports::file).layer(DefaultBodyLimit::max(draft::MAX_UPLOAD_BYTES)),
+        )
+        .route("/reports/{id}/triage", get(reports::back_to_reports_of).post(reports::triage))
+        .route("/notices", get(reports::notices).post(reports::issue))
+        .route("/notices/{id}/withdraw", get(reports::back_to_notices_of).post(reports::withdraw))
         .route("/reviews/{id}", get(licence::review))
         .route("/reviews/{id}/decision", get(licence::back_to_review).post(licence::decide_review))
         .route("/admin/users", get(admin::users).post(admin::create_user))

@@ -211,6 +211,14 @@ impl Layout {
             }
             if v.actor.org_kind == OrgKind::Exporter {
                 link("/applications", "Applications");
+                link("/reports", "Reports");
+                link("/notices", "Notices");
+            }
+            if v.is_authority() && (v.has(Role::LicensingOfficer) || v.has(Role::EnforcementOfficer)) {
+                link("/reports", "Reports");
+            }
+            if v.is_authority() && (v.has(Role::Approver) || v.has(Role::LicensingOfficer)) {
+                link("/notices", "Notices");
             }
             if v.is_authority() && v.has(Role::Administrator) {
                 link("/admin/users", "Users");
