@@ -114,6 +114,52 @@ const checks = [
     await reportShipment(exporter, 1);
     await exporter.getByRole('alert').getByText(/the licence is suspended/).waitFor();
   }],
+  ['an exporter reports a suspicious request; an officer triages it', async () => {
+    await exporter.goto(`${base}/reports`);
+    await exporter.getByLabel('Who asked (name of the person or company)').fill('Blue Harbour Logistics');
+    await exporter.getByLabel('The country they gave').selectOption({ label: 'Panama' });
+    await exporter.getByLabel('What they asked for').fill('Four interception probes');
+    await follow(exporter, exporter.getByRole('button', { name: 'Send the report' }));
+    await exporter.getByRole('alert').getByText(/Why: must not be empty/).waitFor();
+    assert.equal(await exporter.getByLabel('What they asked for').inputValue(), 'Four interception probes');
+    await accessible(exporter, 'reports-error');
+    await exporter.getByLabel('Why it looked suspicious').fill('They asked for delivery to a third country and refused an end-user certificate.');
+    await follow(exporter, exporter.getByRole('button', { name: 'Send the report' }));
+    await exporter.getByText('Blue Harbour Logistics (Panama)').waitFor();
+    await accessible(exporter, 'reports-exporter');
+    const officer = await session();
+    await signIn(officer, 'officer@authority.example');
+    await officer.goto(`${base}/reports`);
+    const card = officer.locator('article', { hasText: 'Blue Harbour Logistics' });
+    await card.getByLabel('What was done').selectOption('referred_to_enforcement');
+    await card.getByLabel('Note').fill('Matches a pattern the enforcement team follows.');
+    await follow(officer, card.getByRole('button', { name: 'Record the triage' }));
+    await officer.locator('article', { hasText: 'Blue Harbour Logistics' }).getByText(/Referred to enforcement/).waitFor();
+    await accessible(officer, 'reports-officer');
+  }],
+  ['an approver issues an informed notice; it is on the register', async () => {
+    await approver.goto(`${base}/notices`);
+    await approver.getByLabel('Exporter').selectOption({ label: 'Nordwatch Systems AB' });
+    await approver.getByLabel('The unlisted item').fill('Unlisted voice-analytics add-on');
+    await approver.getByLabel('Destination (optional if an end user is given)').selectOption({ label: 'Kenya' });
+    await approver.getByLabel('Why (published)').fill('Risk of use against journalists in the destination.');
+    await follow(approver, approver.getByRole('button', { name: 'Issue the notice' }));
+    await approver.getByText('Unlisted voice-analytics add-on').waitFor();
+    await accessible(approver, 'notices');
+    const register = await session();
+    await register.goto(`${base}/register?outcome=informed`);
+    assert.match(await register.locator('main').textContent(), /Risk of use against journalists in the destination/);
+  }],
+  ['an administrator adds a public holiday', async () => {
+    const admin = await session();
+    await signIn(admin, 'admin@authority.example');
+    await admin.goto(`${base}/admin/calendar?year=2027`);
+    await admin.getByLabel('Date (YYYY-MM-DD)').fill('2027-03-03');
+    await admin.getByLabel('Name').fill('Authority closure');
+    await follow(admin, admin.getByRole('button', { name: 'Add the holiday' }));
+    await admin.getByRole('cell', { name: 'Authority closure', exact: true }).waitFor();
+    await accessible(admin, 'calendar');
+  }],
   ['oversight verify accepts the log', async () => {
     const bin = process.env.OVERSIGHT_BIN;
     assert.ok(bin, 'scripts/e2e sets OVERSIGHT_BIN');
