@@ -103,6 +103,9 @@ pub struct CaseAssessments {
     pub uncleared_red_flags: Vec<String>,
     /// Why a decision would be refused now (empty: the assessment gates are passed).
     pub decision_blockers: Vec<String>,
+    /// The latest assessment beside the one before it, line by line (empty with fewer than two).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub difference: Vec<oversight_risk::compare::Difference>,
 }
 
 /// The result of re-running the latest assessment with its recorded inputs.
@@ -338,7 +341,12 @@ impl App {
         let mut all: Vec<AssessmentRecord> =
             rec.assessments.iter().rev().map(|a| self.assessment_view(rec, a)).collect();
         let latest = (!all.is_empty()).then(|| all.remove(0));
+        let difference = match (&latest, all.first()) {
+            (Some(l), Some(e)) => oversight_risk::compare::differences(&e.assessment, &l.assessment),
+            _ => vec![],
+        };
         CaseAssessments {
+            difference,
             latest,
             earlier: all,
             hria_required: rules::hria_required(rec),
@@ -388,6 +396,19 @@ impl App {
             .await?;
         let latest = rec.latest().expect("just recorded");
         let flags: Vec<String> = latest.value.red_flags.iter().map(|f| f.kind.as_str().to_string()).collect();
+        // A re-assessment of a live licence that raises red flags is new evidence: a review.
+        if !flags.is_empty()
+            && case.licence.as_ref().is_some_and(|l| oversight_domain::review::is_live(l.status))
+        {
+            let trigger = oversight_domain::review::Trigger::Officer;
+            let evidence = format!(
+                "Re-assessment {} raised red flags: {}. Recommended outcome: {}.",
+                latest.version,
+                latest.value.red_flags.iter().map(|f| f.summary.as_str()).collect::<Vec<_>>().join("; "),
+                latest.value.recommended_outcome.plain()
+            );
+            self.open_reviews(actor, vec![(id, trigger, evidence)]).await;
+        }
         if !flags.is_empty() && case.status.can_hold() {
             // The assessment is stored: the hold is its consequence, and a failure to record it is
             // logged, not answered as a failed assessment (the decision gate still holds the case).

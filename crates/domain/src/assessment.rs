@@ -211,7 +211,9 @@ pub fn decide(
 }
 
 /// Whether `actor` may run and record a risk assessment of `case` now (asked before the
-/// assessment is computed, and again when it is recorded).
+/// assessment is computed, and again when it is recorded): a submitted case not yet decided, or a
+/// live (active or suspended) licence — a re-assessment when indicators, policy or evidence change
+/// or a licence review opens, recorded beside the earlier ones.
 pub fn may_assess(actor: &Actor, case: &Application) -> Result<(), Rejection> {
     access::require_on_case(
         actor,
@@ -219,6 +221,9 @@ pub fn may_assess(actor: &Actor, case: &Application) -> Result<(), Rejection> {
         &[Role::LicensingOfficer, Role::HumanRightsAssessor],
         "running a risk assessment",
     )?;
+    if case.licence.as_ref().is_some_and(|l| crate::review::is_live(l.status)) {
+        return Ok(());
+    }
     require_assessable(case, "a risk assessment")
 }
 

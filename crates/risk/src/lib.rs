@@ -16,6 +16,7 @@
 //! and `docs/risk.md`.
 
 pub mod assess;
+pub mod compare;
 pub mod country;
 pub mod embargo;
 pub mod evidence;

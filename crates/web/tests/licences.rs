@@ -407,3 +407,49 @@ async fn the_demo_has_obligations_in_every_state_shipments_and_open_reviews(t: T
         "{reviews}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_licence_is_re_assessed_beside_its_earlier_assessment_and_new_evidence_opens_a_review() {
+    let t = TestServer::sqlite().await;
+    let officer = t.login(OFFICER).await;
+    let (_, flags) = officer.get("/api/licences/flags").await;
+    let case = flags[0]["case_id"].as_str().unwrap().to_string();
+    let path = format!("/api/applications/{case}/assessment");
+    // Refused to those without the right, and on a decided case without a live licence.
+    for who in [APPROVER, ENFORCEMENT, ADMIN] {
+        let (s, body) = t.login(who).await.post(&path, json!({})).await;
+        assert!(matches!(s, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{who}: {s} {body}");
+    }
+    let (_, refused) = officer.get("/api/applications?status=denied").await;
+    let denied = refused[0]["id"].as_str().unwrap();
+    assert_eq!(
+        officer.post(&format!("/api/applications/{denied}/assessment"), json!({})).await.0,
+        StatusCode::CONFLICT
+    );
+    let (s, rec) = officer.post(&path, json!({})).await;
+    assert!(s.is_success(), "{s} {rec}");
+    let (_, all) = officer.get(&path).await;
+    let diff = all["difference"].as_array().unwrap();
+    assert!(diff.iter().any(|d| d["what"] == "Recommended outcome"), "{all}");
+    assert!(diff.iter().any(|d| d["what"].as_str().unwrap().starts_with("Factor: ")));
+    // The case page shows them side by side.
+    let (_, html) = officer.get(&format!("/applications/{case}")).await;
+    assert!(html.as_str().unwrap().contains("The latest assessment beside the one before"));
+
+    // New evidence about the licence's destination opens a review of it.
+    let (_, view) = officer.get(&format!("/api/applications/{case}")).await;
+    let iso3 = match view["destination"].as_str().unwrap() {
+        "BR" => "BRA",
+        other => panic!("the demo's conditional licence is to Brazil, not {other}"),
+    };
+    let assessor = t.login(ASSESSOR).await;
+    let (s, e) = assessor
+        .post(
+            "/api/evidence",
+            json!({"iso3": iso3, "year": 2026, "confidence": "high", "finding": "Interception used against journalists covering protests.", "source": "Test rapporteur", "evidence_type": "documented_misuse", "technology": "interception"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let (_, reviews) = t.login(APPROVER).await.get(&format!("/api/reviews?case_id={case}")).await;
+    assert!(reviews.as_array().unwrap().iter().any(|r| r["trigger"]["kind"] == "evidence"), "{reviews}");
+}

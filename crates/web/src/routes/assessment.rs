@@ -31,9 +31,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revise_evidence))
 }
 
-/// Runs the risk assessment of a submitted case with the bundled policy and data and records it
-/// (licensing officers and human-rights assessors). Red flags put the case on hold until an approver
-/// clears them.
+/// Runs the risk assessment of a submitted case, or re-runs it on a live licence, with the bundled
+/// policy and data and records it beside the earlier ones (licensing officers and human-rights
+/// assessors). Red flags put an open case on hold until an approver clears them; on a live licence
+/// they open a licence review.
 #[utoipa::path(post, path = "/api/applications/{id}/assessment", tag = "assessment",
     params(("id" = String, Path, description = "Application id")),
     responses((status = 201, body = AssessmentRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]

@@ -87,6 +87,8 @@ struct FactorBar {
 }
 
 struct AssessmentView {
+    /// The latest assessment beside the one before: (what, before, after, changed).
+    difference: Vec<(String, String, String, bool)>,
     score: String,
     band: String,
     recommended: String,
@@ -343,6 +345,11 @@ fn assessment_view(c: &CaseAssessments) -> Option<AssessmentView> {
     let a = &latest.assessment;
     let max = a.factors.iter().map(|f| f.contribution).fold(0.0_f64, f64::max).max(1.0);
     Some(AssessmentView {
+        difference: c
+            .difference
+            .iter()
+            .map(|d| (d.what.clone(), d.before.clone(), d.after.clone(), d.changed))
+            .collect(),
         score: a.country_score.map_or("no data".into(), |s| format!("{s:.0} of 100")),
         band: a.adjusted_band.as_ref().map(label).unwrap_or_else(|| "none".into()),
         recommended: label(&a.recommended_outcome),
@@ -579,8 +586,8 @@ async fn case_page_with(
             },
             can_assess: authority
                 && (v.has(Role::LicensingOfficer) || v.has(Role::HumanRightsAssessor))
-                && a.status.is_open()
-                && a.submitted_at.is_some(),
+                && ((a.status.is_open() && a.submitted_at.is_some())
+                    || a.licence.as_ref().is_some_and(|l| oversight_domain::review::is_live(l.status))),
             can_clear: authority && v.has(Role::Approver),
             obligation_terms: ObligationKind::ALL
                 .iter()
