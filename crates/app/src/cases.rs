@@ -345,6 +345,28 @@ impl App {
         self.execute_at(actor, id, cmd, now).await
     }
 
+    /// The exporter answers a query, with a document when it has one (attached to the case as
+    /// correspondence). The answer is decided first: a refused answer stores no document.
+    pub async fn answer_query(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        query: uuid::Uuid,
+        answer: &str,
+        document: Option<(&str, &[u8])>,
+    ) -> Result<ApplicationView> {
+        let cmd = Command::AnswerQuery { id: query, answer: answer.to_string() };
+        let now = self.now();
+        let state = fold_case(&self.store.read_stream(&id.stream()).await?)?;
+        let ctx =
+            Context { actor: actor.clone(), now, control_list: &self.control_list, gates: Gates::open() };
+        lifecycle::decide(state.as_ref(), cmd.clone(), &ctx)?;
+        if let Some((filename, bytes)) = document {
+            self.upload_document(actor, id, DocumentKind::Correspondence, filename, bytes).await?;
+        }
+        self.execute_at(actor, id, cmd, now).await
+    }
+
     // ----- reads ------------------------------------------------------------------------------
 
     /// A document's metadata and bytes, if the actor may see the case.

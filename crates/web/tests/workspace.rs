@@ -973,9 +973,14 @@ async fn a_query_to_the_exporter_holds_the_decision_until_the_exporter_answers_i
     let (_, view) =
         server.login("officer@authority.example").await.get(&format!("/api/applications/{id}")).await;
     let query = view["queries"][0]["id"].as_str().unwrap().to_string();
+    // With a document: attached to the case as correspondence.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", exporter_csrf.clone())
+        .text("answer", "The national judicial council.")
+        .part("file", reqwest::multipart::Part::bytes(b"Council charter".to_vec()).file_name("charter.txt"));
     let resp = exporter
         .post(server.url(&format!("/applications/{id}/queries/{query}/answer")))
-        .form(&[("csrf_token", exporter_csrf.as_str()), ("answer", "The national judicial council.")])
+        .multipart(form)
         .send()
         .await
         .unwrap();
@@ -983,6 +988,7 @@ async fn a_query_to_the_exporter_holds_the_decision_until_the_exporter_answers_i
     let html =
         officer.get(server.url(&format!("/applications/{id}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("The national judicial council.") && html.contains("Answered on"));
+    assert!(html.contains("charter.txt"), "the answer's document is on the case");
     // Answered: the approver decides.
     let (status, body) = approver.post(&format!("/api/applications/{id}/decision"), decide.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -585,6 +585,9 @@ async fn raise_query(
 #[serde(deny_unknown_fields)]
 pub struct AnswerQuery {
     answer: String,
+    /// A document with the answer (attached to the case as correspondence), base64-encoded.
+    #[serde(default)]
+    document: Option<super::licences::UploadedFile>,
 }
 
 /// Answers an open query (the exporter whose application it is).
@@ -601,8 +604,17 @@ async fn answer_query(
     let query = query
         .parse::<uuid::Uuid>()
         .map_err(|_| crate::error::ApiError::from(oversight_app::AppError::NotFound))?;
-    let cmd = Command::AnswerQuery { id: query, answer: req.answer };
-    Ok(Json(s.app.execute(&actor, app_id(&id)?, cmd).await?))
+    let bytes = match &req.document {
+        Some(d) => Some(
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, d.content_base64.trim())
+                .map_err(|_| {
+                    oversight_app::AppError::invalid("document.content_base64", "not valid base64")
+                })?,
+        ),
+        None => None,
+    };
+    let document = req.document.as_ref().zip(bytes.as_deref()).map(|(d, b)| (d.filename.as_str(), b));
+    Ok(Json(s.app.answer_query(&actor, app_id(&id)?, query, &req.answer, document).await?))
 }
 
 /// What waits for the caller: triage and assigned cases (officers), decisions (approvers).

@@ -927,17 +927,75 @@ pub async fn raise_query(
     }
 }
 
-/// `POST /applications/{id}/queries/{query}/answer`: the exporter answers.
+/// `POST /applications/{id}/queries/{query}/answer` (`multipart/form-data`: `csrf_token`,
+/// `answer`, optional `file`): the exporter answers, with a document when it has one.
 pub async fn answer_query(
     State(s): State<AppState>,
+    SignedIn(v): SignedIn,
     Path((id, query)): Path<(String, String)>,
-    CsrfForm(v, form): CsrfForm<QueryForm>,
+    req: axum::extract::Request,
 ) -> Response {
+    use axum::extract::FromRequest;
+    let mut m = match axum::extract::Multipart::from_request(req, &s).await {
+        Ok(m) => m,
+        Err(e) => {
+            return super::page::error_page(
+                &s,
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                &e.body_text(),
+                Some(&v),
+            );
+        }
+    };
+    let (mut csrf, mut form, mut file) = (String::new(), QueryForm::default(), None::<(String, Vec<u8>)>);
+    loop {
+        let field = match m.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return super::page::error_page(
+                    &s,
+                    StatusCode::BAD_REQUEST,
+                    "The form could not be read",
+                    &e.body_text(),
+                    Some(&v),
+                );
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let read = if name == "file" {
+            let filename = field.file_name().unwrap_or_default().to_string();
+            field.bytes().await.map(|b| {
+                if !b.is_empty() {
+                    file = Some((filename, b.to_vec()));
+                }
+            })
+        } else {
+            field.text().await.map(|t| match name.as_str() {
+                "csrf_token" => csrf = t,
+                "answer" => form.answer = t,
+                _ => {}
+            })
+        };
+        if let Err(e) = read {
+            return super::page::error_page(
+                &s,
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                &e.body_text(),
+                Some(&v),
+            );
+        }
+    }
+    if let Err(r) = super::page::check_csrf_token(&s, &v, &csrf) {
+        return *r;
+    }
     let (Some(id), Ok(query)) = (parse_id(&id), query.parse::<uuid::Uuid>()) else {
         return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
     };
-    let cmd = Command::AnswerQuery { id: query, answer: form.answer.trim().to_string() };
-    match s.app.execute(&v.actor, id, cmd).await {
+    let document = file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice()));
+    match s.app.answer_query(&v.actor, id, query, form.answer.trim(), document).await {
         Ok(_) => Redirect::to(&format!("/applications/{id}#queries")).into_response(),
         Err(oversight_app::AppError::Invalid(f)) => {
             let errors = vec![FieldMessage { field: "query", message: capitalise(&f.message) }];

@@ -69,7 +69,10 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}/assessment", post(case::assess))
         .route("/applications/{id}/hria", post(case::record_hria))
         .route("/applications/{id}/queries", post(case::raise_query))
-        .route("/applications/{id}/queries/{query}/answer", post(case::answer_query))
+        .route(
+            "/applications/{id}/queries/{query}/answer",
+            post(case::answer_query).layer(DefaultBodyLimit::max(draft::MAX_UPLOAD_BYTES)),
+        )
         .route("/applications/{id}/red-flags/clear", post(case::clear_red_flags))
         .route("/applications/{id}/actions/{action}", get(actions::confirm).post(actions::act))
         .route("/applications/{id}/licence", get(licence::page))

@@ -195,6 +195,7 @@ struct WorkPage {
 
 /// `GET /work`.
 pub async fn work(State(s): State<AppState>, SignedIn(v): SignedIn, RawQuery(raw): RawQuery) -> Response {
+    let unfiltered = raw.as_deref().unwrap_or_default().is_empty();
     let form: QueueForm = serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
     let (query, errors) = form.to_query();
     let result = if errors.is_empty() {
@@ -249,7 +250,8 @@ pub async fn work(State(s): State<AppState>, SignedIn(v): SignedIn, RawQuery(raw
         status,
         &WorkPage {
             layout: Layout::new(&s, title, Some(&v), "/work"),
-            licences: licence_rows(&s, &v),
+            // The licences needing attention head the unfiltered queue (a filter is about cases).
+            licences: if unfiltered { licence_rows(&s, &v) } else { Vec::new() },
             statuses: choices(
                 f(&form.status).as_deref(),
                 open_states.map(|st| (st.as_str().to_string(), humanise(st.as_str()))),
