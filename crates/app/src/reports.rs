@@ -124,28 +124,57 @@ impl App {
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the report was not filed")))
     }
 
-    /// A licensing or enforcement officer triages a report, once.
+    /// A licensing or enforcement officer triages a report, once. Triaged as concerning a live
+    /// licence (`licence_review`), it names the licence's case, and a review of it opens with the
+    /// report as its evidence.
     pub async fn triage_report(
         &self,
         actor: &Actor,
         id: Uuid,
         outcome: TriageOutcome,
         note: &str,
+        case: Option<oversight_domain::ApplicationId>,
     ) -> Result<SuspiciousActivityReport> {
         let now = self.now();
-        self.retrying("the report", || async {
-            let stored = self.store.read_stream(&rules::report_stream(id)).await?;
-            let state = stored.iter().try_fold(None, |s, e| {
-                let event: ReportEvent = decode(e).map_err(AppError::Internal)?;
-                Ok::<_, AppError>(rules::apply_report(s, &event))
-            })?;
-            let cmd = ReportCommand::Triage { outcome, note: note.to_string() };
-            let events = rules::decide_report(state.as_ref(), cmd, actor, now)?;
-            let new: Vec<_> = events.iter().map(|e| new_event(e.kind(), e, Some(actor.user), now)).collect();
-            self.append(&rules::report_stream(id), stored.len() as u64, new, &[], &[]).await?;
-            events.iter().fold(state, rules::apply_report).ok_or(AppError::NotFound)
-        })
-        .await
+        if outcome == TriageOutcome::LicenceReview {
+            // Checked before anything is stored: the triage and its review go together.
+            let live = case
+                .and_then(|c| self.case(c))
+                .and_then(|c| c.licence)
+                .is_some_and(|l| oversight_domain::review::is_live(l.status));
+            if !live {
+                return Err(AppError::invalid("case_id", "name the case of the live licence the report concerns"));
+            }
+        }
+        let report = self
+            .retrying("the report", || async {
+                let stored = self.store.read_stream(&rules::report_stream(id)).await?;
+                let state = stored.iter().try_fold(None, |s, e| {
+                    let event: ReportEvent = decode(e).map_err(AppError::Internal)?;
+                    Ok::<_, AppError>(rules::apply_report(s, &event))
+                })?;
+                let cmd = ReportCommand::Triage { outcome, note: note.to_string() };
+                let events = rules::decide_report(state.as_ref(), cmd, actor, now)?;
+                let new: Vec<_> =
+                    events.iter().map(|e| new_event(e.kind(), e, Some(actor.user), now)).collect();
+                self.append(&rules::report_stream(id), stored.len() as u64, new, &[], &[]).await?;
+                events.iter().fold(state, rules::apply_report).ok_or(AppError::NotFound)
+            })
+            .await?;
+        if let (TriageOutcome::LicenceReview, Some(case)) = (outcome, case) {
+            let evidence = format!(
+                "Suspicious-activity report of {}: {} ({}) asked for {}.\nWhy it was suspicious: {}\nTriage: {}",
+                report.reported_at.date_naive(),
+                report.requester,
+                report.requester_country.name(),
+                report.items,
+                report.why,
+                note.trim()
+            );
+            let trigger = oversight_domain::review::Trigger::SuspiciousActivity { report: id };
+            self.open_review(actor, case, trigger, &evidence, None).await?;
+        }
+        Ok(report)
     }
 
     /// The reports the actor may read, newest first.

@@ -168,6 +168,15 @@ impl App {
         Ok(out)
     }
 
+    /// The live licences (case id, licence number, case title), for choosing the one a report or
+    /// concern is about.
+    pub fn licences_live(&self) -> Vec<(ApplicationId, String, String)> {
+        self.cases_where(|a| a.licence.as_ref().is_some_and(|l| rules::is_live(l.status)))
+            .into_iter()
+            .filter_map(|a| a.licence.as_ref().map(|l| (a.id, l.number.clone(), a.title.clone())))
+            .collect()
+    }
+
     pub fn review(&self, actor: &Actor, id: Uuid) -> Result<Review> {
         require_reader(actor)?;
         self.read().reviews.reviews.get(&id).cloned().ok_or(AppError::NotFound)

@@ -37,6 +37,8 @@ pub enum Trigger {
     Evidence { evidence_id: String, title: String },
     /// An obligation breached past its grace period, or a failed post-shipment verification.
     ObligationBreach { key: String },
+    /// An exporter's suspicious-activity report, triaged as concerning this licence.
+    SuspiciousActivity { report: Uuid },
     /// An officer's concern.
     Officer,
 }
@@ -49,6 +51,7 @@ impl Trigger {
             }
             Trigger::Evidence { title, .. } => format!("new evidence: {title}"),
             Trigger::ObligationBreach { .. } => "obligation breached".into(),
+            Trigger::SuspiciousActivity { .. } => "suspicious-activity report".into(),
             Trigger::Officer => "opened by an officer".into(),
         }
     }
@@ -133,7 +136,7 @@ impl Review {
     /// concern, the first line of the evidence.
     pub fn summary(&self) -> String {
         match self.trigger {
-            Trigger::ObligationBreach { .. } | Trigger::Officer => {
+            Trigger::ObligationBreach { .. } | Trigger::Officer | Trigger::SuspiciousActivity { .. } => {
                 let first: String = self.evidence.lines().next().unwrap_or("").chars().take(140).collect();
                 format!("{}: {first}", self.trigger.label())
             }

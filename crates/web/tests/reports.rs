@@ -75,6 +75,22 @@ async fn a_report_is_filed_by_an_exporter_and_triaged_once_by_an_officer(t: Test
         others[0].post(&triage, json!({"outcome": "no_action", "note": "again"})).await.0,
         StatusCode::CONFLICT
     );
+    // Triaged as concerning a live licence: the case is named, and a review of it opens.
+    let (_, second) = exporter.post("/api/reports", report()).await;
+    let triage = format!("/api/reports/{}/triage", second["id"].as_str().unwrap());
+    let (s, e) = others[0].post(&triage, json!({"outcome": "licence_review", "note": "n"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert!(e.to_string().contains("case_id"), "{e}");
+    let (_, flags) = others[0].get("/api/licences/flags").await;
+    let case = flags[0]["case_id"].as_str().unwrap();
+    let (s, done) =
+        others[0].post(&triage, json!({"outcome": "licence_review", "note": "Same requester as on the licence.", "case_id": case})).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    let (_, reviews) = others[1].get(&format!("/api/reviews?case_id={case}")).await;
+    assert!(
+        reviews.as_array().unwrap().iter().any(|r| r["trigger"]["kind"] == "suspicious_activity"),
+        "{reviews}"
+    );
     // The demo's report waits for triage on the page.
     let (s, page) = others[0].get("/reports").await;
     assert_eq!(s, StatusCode::OK);

@@ -87,6 +87,9 @@ async fn file_report(
 pub struct TriageRequest {
     outcome: TriageOutcome,
     note: String,
+    /// For `licence_review`: the case of the live licence the report concerns (a review of it opens).
+    #[serde(default)]
+    case_id: Option<String>,
 }
 
 /// Triages a report, once (licensing and enforcement officers).
@@ -101,7 +104,8 @@ async fn triage_report(
     ApiJson(req): ApiJson<TriageRequest>,
 ) -> ApiResult<Json<SuspiciousActivityReport>> {
     let id = id.parse().map_err(|_| oversight_app::AppError::NotFound)?;
-    Ok(Json(s.app.triage_report(&actor, id, req.outcome, &req.note).await?))
+    let case = req.case_id.as_deref().map(crate::error::path_id).transpose()?;
+    Ok(Json(s.app.triage_report(&actor, id, req.outcome, &req.note, case).await?))
 }
 
 /// Informed notices: the exporter's own, or every one for the authority.

@@ -50,6 +50,8 @@ struct ReportsPage {
     can_file: bool,
     countries: Vec<Choice>,
     outcomes: Vec<(&'static str, String)>,
+    /// Live licences a report may concern: (case id, licence number and title).
+    licences: Vec<(String, String)>,
     typed: ReportTyped,
 }
 
@@ -85,9 +87,18 @@ fn reports_page(s: &AppState, v: &Signed, errors: Vec<FieldMessage>, typed: Repo
             can_file: v.actor.org_kind == OrgKind::Exporter,
             countries: country_choices(&typed.country),
             outcomes: TriageOutcome::ALL.iter().map(|o| (o.as_str(), label(o))).collect(),
+            licences: if officer { live_licences(s) } else { vec![] },
             typed,
         },
     )
+}
+
+fn live_licences(s: &AppState) -> Vec<(String, String)> {
+    s.app
+        .licences_live()
+        .into_iter()
+        .map(|(id, number, title)| (id.to_string(), format!("{number}: {title}")))
+        .collect()
 }
 
 /// `GET /reports`.
@@ -188,6 +199,9 @@ pub struct TriageForm {
     outcome: String,
     #[serde(default)]
     note: String,
+    /// For a licence review: the licence (its case) the report concerns.
+    #[serde(default)]
+    case_id: String,
 }
 
 /// `POST /reports/{id}/triage`.
@@ -202,7 +216,8 @@ pub async fn triage(
             vec![FieldMessage { field: "reports", message: "Choose what was done with the report".into() }];
         return reports_page(&s, &v, errors, ReportTyped::default());
     };
-    match s.app.triage_report(&v.actor, id, outcome, &form.note).await {
+    let case = form.case_id.trim().parse::<uuid::Uuid>().ok().map(oversight_domain::ApplicationId);
+    match s.app.triage_report(&v.actor, id, outcome, &form.note, case).await {
         Ok(_) => Redirect::to("/reports").into_response(),
         Err(AppError::Invalid(f)) => {
             let errors = vec![FieldMessage {
