@@ -141,7 +141,7 @@ impl App {
     ) -> Result<ComplianceView> {
         let now = self.now();
         let file = match document {
-            Some((_, bytes)) if bytes.is_empty() => {
+            Some((_, [])) => {
                 return Err(AppError::invalid("document", "the document is empty"));
             }
             Some((_, bytes)) if bytes.len() > MAX_EVIDENCE_BYTES => {

@@ -143,7 +143,10 @@ impl App {
                 .and_then(|c| c.licence)
                 .is_some_and(|l| oversight_domain::review::is_live(l.status));
             if !live {
-                return Err(AppError::invalid("case_id", "name the case of the live licence the report concerns"));
+                return Err(AppError::invalid(
+                    "case_id",
+                    "name the case of the live licence the report concerns",
+                ));
             }
         }
         let report = self
@@ -200,7 +203,7 @@ impl App {
             .filter(|r| rules::may_read_report(actor, r))
             .cloned()
             .collect();
-        out.sort_by(|a, b| b.reported_at.cmp(&a.reported_at));
+        out.sort_by_key(|r| std::cmp::Reverse(r.reported_at));
         Ok(out)
     }
 
@@ -272,7 +275,7 @@ impl App {
             .filter(|n| rules::may_read_notice(actor, n))
             .cloned()
             .collect();
-        out.sort_by(|a, b| b.issued_at.cmp(&a.issued_at));
+        out.sort_by_key(|n| std::cmp::Reverse(n.issued_at));
         Ok(out)
     }
 

@@ -141,10 +141,8 @@ impl App {
         }
         let new: Vec<_> = events.iter().map(|e| new_event(e.kind(), e, Some(actor.user), now)).collect();
         self.append(&rules::stream(id), review.version, new, &[], &[]).await?;
-        Ok(events
-            .iter()
-            .fold(Some(review), |r, e| rules::apply(r, e, Some(actor.user), now))
-            .expect("a review"))
+        let decided = events.iter().try_fold(review, |r, e| rules::apply(Some(r), e, Some(actor.user), now));
+        decided.ok_or_else(|| AppError::Internal(anyhow::anyhow!("the review was lost in its own decision")))
     }
 
     /// Reviews, newest first: open ones only, or all; of one case, or every case.
@@ -164,7 +162,7 @@ impl App {
             .filter(|r| case.is_none_or(|c| r.case == c))
             .cloned()
             .collect();
-        out.sort_by(|a, b| b.opened_at.cmp(&a.opened_at));
+        out.sort_by_key(|r| std::cmp::Reverse(r.opened_at));
         Ok(out)
     }
 

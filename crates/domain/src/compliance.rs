@@ -109,7 +109,7 @@ impl ObligationTerm {
     pub fn parse(field: &str, kind: ObligationKind, days: Option<u32>) -> Result<ObligationTerm, FieldError> {
         match (kind.default_days(), days) {
             (None, Some(_)) => {
-                Err(FieldError::new(&format!("{field}.days"), &format!("a {} has no period", kind.as_str())))
+                Err(FieldError::new(format!("{field}.days"), format!("a {} has no period", kind.as_str())))
             }
             (None, None) => Ok(ObligationTerm { kind, days: None }),
             (Some(default), days) => {
@@ -117,8 +117,8 @@ impl ObligationTerm {
                 let (lo, hi) = kind.day_bounds();
                 if !(lo..=hi).contains(&d) {
                     return Err(FieldError::new(
-                        &format!("{field}.days"),
-                        &format!("must be between {lo} and {hi} days"),
+                        format!("{field}.days"),
+                        format!("must be between {lo} and {hi} days"),
                     ));
                 }
                 Ok(ObligationTerm { kind, days: Some(d) })

@@ -11,6 +11,9 @@ use crate::{
 
 /// An event as an audience may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// A transient answer, one per event shown, never stored in bulk: boxing the event would cost an
+// allocation per shown event for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Disclosed {
     /// The event in full (or with internal fields removed).
     Shown(Event),

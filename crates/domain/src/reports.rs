@@ -542,7 +542,7 @@ mod tests {
             now(),
         )
         .unwrap();
-        let gone = w.iter().fold(Some(by_country), |s, e| apply_notice(s, e, now())).unwrap();
+        let gone = w.iter().try_fold(by_country, |s, e| apply_notice(Some(s), e, now())).unwrap();
         assert!(!gone.covers_case(&case), "a withdrawn notice covers nothing");
         let r = notice_record(&gone, "r1".into(), "Nordwatch", crate::register::PublicationPolicy::default());
         assert_eq!(

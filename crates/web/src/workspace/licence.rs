@@ -448,7 +448,7 @@ pub async fn fulfil(
         return *r;
     }
     let Some(id) = parse_id(&id) else { return app_error(&s, AppError::NotFound, Some(&v)) };
-    let document = (!content.is_empty()).then(|| (filename.as_str(), content.as_slice()));
+    let document = (!content.is_empty()).then_some((filename.as_str(), content.as_slice()));
     match s.app.fulfil_obligation(&v.actor, id, &key, &note, document).await {
         Ok(_) => Redirect::to(&format!("/applications/{id}/licence#obligations")).into_response(),
         Err(AppError::Invalid(f)) => {
