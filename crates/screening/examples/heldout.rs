@@ -3,10 +3,11 @@
 //!
 //! ```text
 //! cargo run --release -p oversight-screening --example heldout -- [--data DIR] [--per-kind N]
-//!     [--seed S] [--threshold T] [--show-misses K] [--curve]
+//!     [--seed S] [--threshold T] [--show-misses K] [--curve] [--dump FILE]
 //! ```
 //! `--curve` also prints the operating curve: recall and false-alert rate at each threshold from
 //! 0.60 to 0.95 (the cases are screened once at 0.50 and the scores compared with each threshold).
+//! `--dump FILE` writes one JSON line per case (kind, query, expected entry, its score, best match).
 //! Entries: CSL entries whose `_id` is not expected by any development query, and UN entries.
 //! Kinds (issue 14), after the control `exact` (the listed name as written): `added_part` (an extra given name from another listed person),
 //! `two_typos` (two edits in one token of 8+ letters), `join_split` (hyphenated parts joined or
@@ -190,6 +191,7 @@ fn main() {
     let mut threshold = DEFAULT_THRESHOLD;
     let mut show = 0usize;
     let mut curve = false;
+    let mut dump: Option<PathBuf> = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -200,6 +202,7 @@ fn main() {
             "--threshold" => threshold = val().parse().expect("number"),
             "--show-misses" => show = val().parse().expect("number"),
             "--curve" => curve = true,
+            "--dump" => dump = Some(PathBuf::from(val())),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -487,13 +490,34 @@ fn main() {
         }
     }
     let screen_at = if curve { threshold.min(0.5) } else { threshold };
-    let scored: Vec<Vec<((String, String), f64)>> = cases
+    let screened: Vec<Vec<oversight_screening::Match>> = cases
         .par_iter()
         .map(|c| {
             let q = Query { name: c.name.clone(), schema: c.schema, ..Query::default() };
-            let idx = index();
-            idx.screen(&q, screen_at).into_iter().map(|m| ((m.list, m.source_id), m.score)).collect()
+            index().screen(&q, screen_at)
         })
+        .collect();
+    if let Some(path) = &dump {
+        // One JSON line per case: kind, query, expected entry (null for a negative), best match.
+        let mut out = String::new();
+        for (c, res) in cases.iter().zip(&screened) {
+            let top = res.first().map(|m| {
+                serde_json::json!({"id": m.source_id, "score": m.score,
+                    "matched": m.explanation.matched_name, "name_score": m.explanation.name_score})
+            });
+            let hit = c.expected.as_ref().and_then(|ex| {
+                res.iter().find(|m| (&m.list, &m.source_id) == (&ex.0, &ex.1)).map(|m| m.score)
+            });
+            let line = serde_json::json!({"kind": c.kind, "name": c.name,
+                "expected": c.expected.as_ref().map(|e| &e.1), "hit_score": hit, "top": top});
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        std::fs::write(path, out).expect("dump written");
+    }
+    let scored: Vec<Vec<((String, String), f64)>> = screened
+        .into_iter()
+        .map(|r| r.into_iter().map(|m| ((m.list, m.source_id), m.score)).collect())
         .collect();
     if curve {
         println!("operating curve (all kinds): threshold, recall, false-alert rate, worst kind's recall");

@@ -36,6 +36,10 @@ pub(crate) const EXTRA_PART_WEIGHT: f32 = 0.25;
 /// a loose match ("MARITZA, Fathy Ahmed" for "FATHI, Ahmad") is not an addition to that name.
 pub(crate) const EXTRA_PART_MIN_SIMILARITY: f32 = 0.9;
 
+/// Subtracted from a name score for each word of the query that stands where the listed name has
+/// another word (a substitution, at most two counted).
+pub(crate) const SUBSTITUTION_PENALTY: f32 = 0.08;
+
 /// One alert.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Match {
@@ -330,6 +334,8 @@ pub(crate) fn align(
         && weakest_listed_pair >= EXTRA_PART_MIN_SIMILARITY
         && c.iter().enumerate().all(|(j, t)| !t.kind.is_distinctive() || (j < 64 && c_used[j]));
     let mut unmatched_q_distinctive = 0.0;
+    // Words and generic words left over on each side (weights), for the substitution charge.
+    let mut unmatched_q_words = 0.0f32;
     let mut extra_parts_discounted = false;
     for (i, t) in q.iter().enumerate() {
         if i >= 64 || !q_used[i] {
@@ -342,17 +348,30 @@ pub(crate) fn align(
             if t.kind.is_distinctive() {
                 unmatched_q_distinctive += 1.0;
             }
+            if t.kind.weight() >= 0.5 {
+                unmatched_q_words += t.kind.weight();
+            }
         }
     }
     // A listed token the query omits is a lighter charge, unless the query also brings a name
     // part of its own: then the two names disagree rather than one being shorter.
     let omission = if unmatched_q_distinctive > 0.0 { 0.6 } else { 0.3 };
+    let mut unmatched_c_words = 0.0f32;
     for (j, t) in c.iter().enumerate() {
         if j >= 64 || !c_used[j] {
             pc += t.kind.weight() * omission;
+            if t.kind.weight() >= 0.5 {
+                unmatched_c_words += t.kind.weight();
+            }
         }
     }
     let mut score = if m > 0.0 { m / (m + pq + pc) } else { 0.0 };
+    // A word of the query standing where the listed name has another word is a substitution:
+    // evidence of another party however long the names are (the ratio above dilutes it in long
+    // names), so each one (at most two) costs a fixed amount.
+    let substitutions = unmatched_q_words.min(unmatched_c_words).min(2.0);
+    score -= SUBSTITUTION_PENALTY * substitutions;
+    let mut score = score.max(0.0);
     let complete = pq == 0.0 && pc == 0.0 && all_exact;
     if !distinctive_hit && !complete {
         // Legal forms, titles and initials alone cannot identify a party (unless the two names
