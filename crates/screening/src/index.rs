@@ -11,8 +11,9 @@
 use crate::model::{Entry, NameStrength, Schema};
 use crate::normalize::{Token, TokenKind, fold, tokenize, translit_key};
 use crate::score::{
-    Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, Keys, Match, SideToken, TokenPair,
-    WEAK_ALIAS_FACTOR, align, birth_date_adjustment, phonetic, token_sim, vowel_poor,
+    Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, Keys, Match, NAME_BRIDGE_SIM,
+    NAME_GROUP_SIM, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align, birth_date_adjustment, phonetic,
+    token_sim, vowel_poor,
 };
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,13 @@ impl Query {
     pub fn name(name: impl Into<String>) -> Self {
         Query { name: name.into(), ..Query::default() }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PersonUse {
+    Unseen,
+    Person,
+    OrganisationOnly,
 }
 
 struct NameRec {
@@ -69,6 +77,8 @@ pub struct Index {
     tok_text: Vec<Box<str>>,
     tok_phon: Vec<Box<str>>,
     tok_translit: Vec<Box<str>>,
+    /// Whether a token appears in persons' names, or only in other parties' names.
+    tok_person: Vec<PersonUse>,
     postings: Vec<Vec<u32>>,
     vocab: HashMap<Box<str>, u32>,
     phon: HashMap<Box<str>, Vec<u32>>,
@@ -84,6 +94,10 @@ pub struct Index {
     joined: HashMap<Box<str>, Vec<u32>>,
     idents: HashMap<String, Vec<u32>>,
     by_source: HashMap<(String, String), u32>,
+    /// Person-name table group → vocabulary tokens spelt as one of its names.
+    name_groups: HashMap<u32, Vec<u32>>,
+    /// Person-name table bridge → (vocabulary token, its group).
+    name_bridges: HashMap<u32, Vec<(u32, u32)>>,
 }
 
 impl std::fmt::Debug for Index {
@@ -139,6 +153,7 @@ impl Index {
             tok_text: Vec::new(),
             tok_phon: Vec::new(),
             tok_translit: Vec::new(),
+            tok_person: Vec::new(),
             translit: HashMap::default(),
             postings: Vec::new(),
             vocab: HashMap::default(),
@@ -148,6 +163,8 @@ impl Index {
             joined: HashMap::default(),
             idents: HashMap::default(),
             by_source: HashMap::default(),
+            name_groups: HashMap::default(),
+            name_bridges: HashMap::default(),
         };
         for (ei, entry) in entries.iter().enumerate() {
             let ei = ei as u32;
@@ -181,6 +198,15 @@ impl Index {
                 let mut ids = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let id = idx.intern(&t.text);
+                    let in_person = entry.schema == Schema::Person;
+                    let slot = &mut idx.tok_person[id as usize];
+                    *slot = match (*slot, in_person) {
+                        (PersonUse::Unseen, true) | (PersonUse::Person, _) => PersonUse::Person,
+                        (PersonUse::Unseen | PersonUse::OrganisationOnly, false) => {
+                            PersonUse::OrganisationOnly
+                        }
+                        (PersonUse::OrganisationOnly, true) => PersonUse::Person,
+                    };
                     if idx.postings[id as usize].last() != Some(&ni) {
                         idx.postings[id as usize].push(ni);
                     }
@@ -197,6 +223,7 @@ impl Index {
         }
         idx.entries = entries;
         let mut dels2 = std::mem::take(&mut idx.dels2);
+        let names = crate::names::table();
         for (id, text) in idx.tok_text.iter().enumerate() {
             let id = id as u32;
             if !fuzzy_eligible(text) {
@@ -205,6 +232,12 @@ impl Index {
             let tkey = &idx.tok_translit[id as usize];
             if **tkey != **text {
                 idx.translit.entry(tkey.clone()).or_default().push(id);
+            }
+            for g in names.groups(tkey) {
+                idx.name_groups.entry(g).or_default().push(id);
+                for &b in names.bridges(g) {
+                    idx.name_bridges.entry(b).or_default().push((id, g));
+                }
             }
             let key = &idx.tok_phon[id as usize];
             if key.len() >= 2 {
@@ -247,6 +280,7 @@ impl Index {
         self.tok_text.push(text.into());
         self.tok_phon.push(phonetic(text).into_boxed_str());
         self.tok_translit.push(translit_key(text).into_boxed_str());
+        self.tok_person.push(PersonUse::Unseen);
         self.postings.push(Vec::new());
         self.vocab.insert(text.into(), id);
         id
@@ -352,6 +386,38 @@ impl Index {
         }
         cands.sort_unstable();
         cands.dedup();
+        // Other spellings of the same personal name (Oleksiy / Alexei), and names written alike in
+        // Arabic script (Mehmet / Muhammad), from the person-name table.
+        // Both spellings of four letters or more, beginning alike (the same letter, or both a
+        // vowel): the table's items also hold loose transliterations of short names (Zhang / Chan,
+        // Wei / Hui) that are not the same name to a screening officer.
+        let mut equiv: Vec<(u32, f32, How)> = Vec::new();
+        let vowel = |b: u8| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u');
+        let alike = |o: &str| {
+            let (a, b) = (tq.as_bytes()[0], o.as_bytes()[0]);
+            o.len() >= 4 && (a == b || (vowel(a) && vowel(b)))
+        };
+        if tq.len() >= 4 && !self.name_groups.is_empty() {
+            let names = crate::names::table();
+            for g in names.groups(&tq) {
+                if let Some(v) = self.name_groups.get(&g) {
+                    equiv.extend(
+                        v.iter()
+                            .filter(|id| alike(&self.tok_translit[**id as usize]))
+                            .map(|&id| (id, NAME_GROUP_SIM, How::NameGroup(g))),
+                    );
+                }
+                for b in names.bridges(g) {
+                    if let Some(v) = self.name_bridges.get(b) {
+                        equiv.extend(
+                            v.iter()
+                                .filter(|e| e.1 != g && alike(&self.tok_translit[e.0 as usize]))
+                                .map(|&(id, h)| (id, NAME_BRIDGE_SIM, How::NameBridge(g, h))),
+                        );
+                    }
+                }
+            }
+        }
         for id in cands {
             let other = &self.tok_text[id as usize];
             if **other == *text {
@@ -365,6 +431,16 @@ impl Index {
             );
             if s > 0.0 {
                 out.push((id, s, how));
+            }
+        }
+        for e in equiv {
+            if *self.tok_text[e.0 as usize] == *text {
+                continue;
+            }
+            match out.iter_mut().find(|o| o.0 == e.0) {
+                Some(o) if o.1 < e.1 => *o = e,
+                Some(_) => {}
+                None => out.push(e),
             }
         }
         out.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -527,8 +603,12 @@ impl Index {
         }
         let mut c_buf = Vec::new();
         for (vi, pv) in prepared.iter().enumerate() {
-            let q: Vec<SideToken<'_>> =
-                pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
+            let q: Vec<SideToken<'_>> = pv
+                .tokens
+                .iter()
+                .zip(&pv.names)
+                .map(|(t, n)| SideToken { text: &t.text, kind: t.kind, name: *n })
+                .collect();
             for ni in self.retrieve(pv) {
                 let rec = &self.names[ni as usize];
                 if let Some(code) = &pv.country
@@ -651,7 +731,20 @@ impl Index {
 
     fn prepare(&self, tokens: Vec<Token>, note: Option<String>) -> PreparedVariant {
         let exps = tokens.iter().map(|t| self.expand(&t.text)).collect();
-        PreparedVariant { tokens, exps, note, country: None, extra_parts: false }
+        // A query word may be a personal name unless the lists use it only in the names of
+        // organisations, vessels and aircraft ("STOCK", "WINGS", "AUTONOMOUS"). (The person-name
+        // table's lexicon is no help here: Wikidata lists "Wings", "State" and "Junior" as names.)
+        let names = tokens
+            .iter()
+            .map(|t| {
+                t.kind == TokenKind::Word
+                    && self
+                        .vocab
+                        .get(t.text.as_str())
+                        .is_none_or(|id| self.tok_person[*id as usize] != PersonUse::OrganisationOnly)
+            })
+            .collect();
+        PreparedVariant { tokens, exps, names, note, country: None, extra_parts: false }
     }
 
     /// Names voted for by the query's tokens, best first.
@@ -719,8 +812,12 @@ impl Index {
     }
 
     fn align_with(&self, pv: &PreparedVariant, rec: &NameRec, want_pairs: bool) -> Alignment {
-        let q: Vec<SideToken<'_>> =
-            pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
+        let q: Vec<SideToken<'_>> = pv
+            .tokens
+            .iter()
+            .zip(&pv.names)
+            .map(|(t, n)| SideToken { text: &t.text, kind: t.kind, name: *n })
+            .collect();
         let mut c = Vec::with_capacity(rec.tokens.len());
         self.align_prepared(pv, &q, rec, &mut c, want_pairs)
     }
@@ -735,12 +832,11 @@ impl Index {
         want_pairs: bool,
     ) -> Alignment {
         c.clear();
-        c.extend(
-            rec.tokens
-                .iter()
-                .zip(rec.kinds.iter())
-                .map(|(id, k)| SideToken { text: &self.tok_text[*id as usize], kind: *k }),
-        );
+        c.extend(rec.tokens.iter().zip(rec.kinds.iter()).map(|(id, k)| SideToken {
+            text: &self.tok_text[*id as usize],
+            kind: *k,
+            name: false,
+        }));
         align(
             q,
             c,
@@ -750,6 +846,7 @@ impl Index {
             },
             want_pairs,
             pv.extra_parts && self.entries[rec.entry as usize].schema == Schema::Person,
+            !matches!(self.entries[rec.entry as usize].schema, Schema::Person),
         )
     }
 
@@ -787,7 +884,7 @@ impl Index {
         let mut extra_left = al.extra_parts_discounted;
         for (i, t) in pv.tokens.iter().enumerate() {
             if !q_seen[i] {
-                let extra = extra_left && t.kind == TokenKind::Word;
+                let extra = extra_left && t.kind == TokenKind::Word && pv.names[i];
                 extra_left &= !extra;
                 alignment.push(TokenPair {
                     query: Some(t.text.clone()),
@@ -844,6 +941,9 @@ fn round3(x: f64) -> f64 {
 struct PreparedVariant {
     tokens: Vec<Token>,
     exps: Vec<Vec<(u32, f32, How)>>,
+    /// Per token: a word that may be a personal name (not a word the lists use only in the names
+    /// of organisations, vessels and aircraft).
+    names: Vec<bool>,
     /// Why this reading of the query was tried, when it is not the query as written.
     note: Option<String>,
     /// Only listed parties of this country (ISO alpha-2) are compared with this reading.

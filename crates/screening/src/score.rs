@@ -27,14 +27,21 @@ pub(crate) const FLOOR: f64 = 0.30;
 pub(crate) const WEAK_ALIAS_FACTOR: f64 = 0.88;
 
 /// The charge for a query name part the listed person's name does not have, when every part of
-/// the listed name (at least two) was met: an extra middle name or a second family name
-/// ("MARTÍNEZ, Luis" queried as "Luis Alberto Martínez") adds to a name, it does not contradict it.
+/// the listed name (at least two) was met and the extra part may be a personal name (not a word
+/// the lists use only in organisations' names): an extra middle name or a second family name ("MARTÍNEZ, Luis" queried as
+/// "Luis Alberto Martínez") adds to a name, it does not contradict it. A word that is not a name
+/// ("DUGIN, Aleksandr WINGS") is charged in full.
 pub(crate) const EXTRA_PART_WEIGHT: f32 = 0.25;
 
 /// Each part of the listed name must have been met at least this closely (equal, a romanisation
 /// variant, one edit in a long word) for `EXTRA_PART_WEIGHT` to apply: an extra part on top of
 /// a loose match ("MARITZA, Fathy Ahmed" for "FATHI, Ahmad") is not an addition to that name.
 pub(crate) const EXTRA_PART_MIN_SIMILARITY: f32 = 0.9;
+
+/// The charge (per unit of weight) for a word of a listed organisation's name that the query
+/// leaves out, when the query brings no word of its own: organisations are often named by part of
+/// their name ("Pan Inc." for "Pan Aviation, Inc."); a person's omitted name part costs 0.3.
+pub(crate) const ORG_OMISSION: f32 = 0.2;
 
 /// Subtracted from a name score for each word of the query that stands where the listed name has
 /// another word (a substitution, at most two counted).
@@ -102,7 +109,18 @@ pub(crate) enum How {
     Initial,
     LegalForm,
     Romanisation,
+    /// Two spellings of one name in the person-name table (the group's index).
+    NameGroup(u32),
+    /// Two names of the table written alike in Arabic script (the query's and the listed
+    /// token's groups).
+    NameBridge(u32, u32),
 }
+
+/// Similarity of two spellings of one name found in the person-name table (Oleksiy / Alexei).
+pub(crate) const NAME_GROUP_SIM: f32 = 0.85;
+
+/// Similarity of two names linked through a shared Arabic-script spelling (Mehmet / Muhammad).
+pub(crate) const NAME_BRIDGE_SIM: f32 = 0.85;
 
 impl How {
     pub(crate) fn describe(self) -> String {
@@ -115,6 +133,19 @@ impl How {
             How::Initial => "initial".into(),
             How::LegalForm => "different legal form".into(),
             How::Romanisation => "romanisation variant".into(),
+            How::NameGroup(g) => format!(
+                "same name in another language or romanisation (Wikidata {}, rigour person-name table)",
+                crate::names::table().qid(g)
+            ),
+            How::NameBridge(a, b) => {
+                let t = crate::names::table();
+                format!(
+                    "same name across languages: Wikidata {} and {} are written alike in Arabic script \
+                     (rigour person-name table)",
+                    t.qid(a),
+                    t.qid(b)
+                )
+            }
         }
     }
 }
@@ -240,6 +271,8 @@ pub(crate) fn token_sim(a: &str, b: &str, ka: Keys<'_>, kb: Keys<'_>) -> (f32, H
 pub(crate) struct SideToken<'a> {
     pub text: &'a str,
     pub kind: TokenKind,
+    /// May be a personal name (see `PreparedVariant::names`); only computed for the query side.
+    pub name: bool,
 }
 
 /// The result of aligning two names.
@@ -263,6 +296,7 @@ pub(crate) fn align(
     mut sim: impl FnMut(usize, usize) -> (f32, How),
     want_pairs: bool,
     person: bool,
+    organisation: bool,
 ) -> Alignment {
     // Small fixed-size buffers: names rarely exceed a dozen tokens.
     let mut cand: Vec<(f32, usize, usize, How)> = Vec::with_capacity(q.len() * c.len());
@@ -339,7 +373,7 @@ pub(crate) fn align(
     let mut extra_parts_discounted = false;
     for (i, t) in q.iter().enumerate() {
         if i >= 64 || !q_used[i] {
-            if covered && !extra_parts_discounted && t.kind == TokenKind::Word {
+            if covered && !extra_parts_discounted && t.kind == TokenKind::Word && t.name {
                 pq += EXTRA_PART_WEIGHT;
                 extra_parts_discounted = true;
                 continue;
@@ -355,7 +389,13 @@ pub(crate) fn align(
     }
     // A listed token the query omits is a lighter charge, unless the query also brings a name
     // part of its own: then the two names disagree rather than one being shorter.
-    let omission = if unmatched_q_distinctive > 0.0 { 0.6 } else { 0.3 };
+    let omission = if unmatched_q_distinctive > 0.0 {
+        0.6
+    } else if organisation {
+        ORG_OMISSION
+    } else {
+        0.3
+    };
     let mut unmatched_c_words = 0.0f32;
     for (j, t) in c.iter().enumerate() {
         if j >= 64 || !c_used[j] {
