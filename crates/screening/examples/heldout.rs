@@ -273,11 +273,13 @@ fn romanise(name: &str, korean: bool, r: &mut Rng) -> Option<String> {
                 .collect();
             let sep = if parts.len() > 1 { *r.pick(&["-", "", " "]) } else { "" };
             parts.join(sep)
-        } else if let Some(group) = CROSS_NAMES.iter().find(|g| g.iter().any(|n| n.eq_ignore_ascii_case(&lw))) {
+        } else if let Some(group) = CROSS_NAMES.iter().find(|g| g.iter().any(|n| n.eq_ignore_ascii_case(&lw)))
+        {
             let others: Vec<&str> = group.iter().copied().filter(|n| !n.eq_ignore_ascii_case(&lw)).collect();
             r.pick(&others).to_lowercase()
         } else {
-            let rules: Vec<String> = SPELLING_RULES.iter().filter_map(|rule| apply_rule(&lw, *rule)).collect();
+            let rules: Vec<String> =
+                SPELLING_RULES.iter().filter_map(|rule| apply_rule(&lw, *rule)).collect();
             if rules.is_empty() || lw.len() < 4 {
                 continue;
             }

@@ -9,11 +9,11 @@
 //! "xi jinping" / "xi jin ping") are handled by query variants checked against the vocabulary.
 
 use crate::model::{Entry, NameStrength, Schema};
-use crate::normalize::{Token, TokenKind, fold, tokenize, translit_key};
+use crate::normalize::{Token, TokenKind, fold, korean_key, tokenize, translit_key};
 use crate::score::{
-    Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, Keys, Match, NAME_BRIDGE_SIM,
-    NAME_GROUP_SIM, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align, birth_date_adjustment, phonetic,
-    token_sim, vowel_poor,
+    Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, KOREAN_SIM, Keys, Match,
+    NAME_BRIDGE_SIM, NAME_GROUP_SIM, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align, birth_date_adjustment,
+    phonetic, token_sim, vowel_poor,
 };
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -98,6 +98,8 @@ pub struct Index {
     name_groups: HashMap<u32, Vec<u32>>,
     /// Person-name table bridge → (vocabulary token, its group).
     name_bridges: HashMap<u32, Vec<(u32, u32)>>,
+    /// Korean romanisation key (`korean_key`) → tokens of the names of Korean listed parties.
+    korean: HashMap<Box<str>, Vec<u32>>,
 }
 
 impl std::fmt::Debug for Index {
@@ -165,7 +167,9 @@ impl Index {
             by_source: HashMap::default(),
             name_groups: HashMap::default(),
             name_bridges: HashMap::default(),
+            korean: HashMap::default(),
         };
+        let mut korean_tokens: Vec<u32> = Vec::new();
         for (ei, entry) in entries.iter().enumerate() {
             let ei = ei as u32;
             idx.by_source.insert((entry.list.clone(), entry.source_id.clone()), ei);
@@ -179,6 +183,7 @@ impl Index {
                 Schema::LegalEntity => None,
                 s => Some(s),
             };
+            let korean_entry = entry.countries.iter().any(|c| c == "KP" || c == "KR");
             for (name_pos, name) in entry.names.iter().enumerate().take(u16::MAX as usize) {
                 let tokens = tokenize(&name.name, hint);
                 if tokens.is_empty() || tokens.len() > 60 {
@@ -211,6 +216,9 @@ impl Index {
                         idx.postings[id as usize].push(ni);
                     }
                     ids.push(id);
+                    if korean_entry && t.kind == TokenKind::Word {
+                        korean_tokens.push(id);
+                    }
                 }
                 idx.names.push(NameRec {
                     entry: ei,
@@ -222,6 +230,14 @@ impl Index {
             }
         }
         idx.entries = entries;
+        korean_tokens.sort_unstable();
+        korean_tokens.dedup();
+        for id in korean_tokens {
+            let text = &idx.tok_text[id as usize];
+            if text.bytes().all(|b| b.is_ascii_lowercase()) {
+                idx.korean.entry(korean_key(text).into_boxed_str()).or_default().push(id);
+            }
+        }
         let mut dels2 = std::mem::take(&mut idx.dels2);
         let names = crate::names::table();
         for (id, text) in idx.tok_text.iter().enumerate() {
@@ -314,6 +330,19 @@ impl Index {
         let mut out: Vec<(u32, f32, How)> = Vec::new();
         if let Some(id) = self.vocab.get(text) {
             out.push((*id, 1.0, How::Exact));
+        }
+        // Korean names written by another romanisation system (Jeong / Jong, Lee / Ri, Choi / Choe),
+        // compared only with the names of Korean listed parties.
+        if !self.korean.is_empty()
+            && text.len() <= 12
+            && text.bytes().all(|b| b.is_ascii_lowercase())
+            && let Some(v) = self.korean.get(korean_key(text).as_str())
+        {
+            out.extend(
+                v.iter()
+                    .filter(|id| *self.tok_text[**id as usize] != *text)
+                    .map(|&id| (id, KOREAN_SIM, How::Korean)),
+            );
         }
         if !fuzzy_eligible(text) {
             return out;

@@ -114,7 +114,12 @@ pub(crate) enum How {
     /// Two names of the table written alike in Arabic script (the query's and the listed
     /// token's groups).
     NameBridge(u32, u32),
+    /// A Korean name syllable in another romanisation system (`normalize::korean_key`).
+    Korean,
 }
+
+/// Similarity of two spellings of a Korean name syllable in different romanisation systems.
+pub(crate) const KOREAN_SIM: f32 = 0.9;
 
 /// Similarity of two spellings of one name found in the person-name table (Oleksiy / Alexei).
 pub(crate) const NAME_GROUP_SIM: f32 = 0.85;
@@ -133,6 +138,7 @@ impl How {
             How::Initial => "initial".into(),
             How::LegalForm => "different legal form".into(),
             How::Romanisation => "romanisation variant".into(),
+            How::Korean => "Korean romanisation variant (McCune-Reischauer / Revised Romanization)".into(),
             How::NameGroup(g) => format!(
                 "same name in another language or romanisation (Wikidata {}, rigour person-name table)",
                 crate::names::table().qid(g)
