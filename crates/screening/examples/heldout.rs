@@ -237,7 +237,7 @@ fn romanise(name: &str, korean: bool, r: &mut Rng) -> Option<String> {
             if let Some(at) = lower.find(from)
                 && r.below(2) == 0
             {
-                let to = same_case(&name[at..at + from.len()], *r.pick(tos));
+                let to = same_case(&name[at..at + from.len()], r.pick::<&str>(tos));
                 return Some(format!("{}{to}{}", &name[..at], &name[at + from.len()..]));
             }
         }
@@ -249,7 +249,7 @@ fn romanise(name: &str, korean: bool, r: &mut Rng) -> Option<String> {
         order.swap(i, r.below(i + 1));
     }
     for i in order {
-        if changed >= 1 + r.below(2) {
+        if changed > r.below(2) {
             break;
         }
         let w = ws[i].clone();

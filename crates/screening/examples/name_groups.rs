@@ -62,7 +62,10 @@ fn main() {
                     && t[0].text.len() >= 3
                     && t[0].text.bytes().all(|b| b.is_ascii_lowercase())
                 {
-                    folded.insert(translit_key(&t[0].text));
+                    let key = translit_key(&t[0].text);
+                    if key.len() >= 3 {
+                        folded.insert(key);
+                    }
                 }
             }
         }

@@ -417,14 +417,14 @@ impl Index {
         cands.dedup();
         // Other spellings of the same personal name (Oleksiy / Alexei), and names written alike in
         // Arabic script (Mehmet / Muhammad), from the person-name table.
-        // Both spellings of four letters or more, beginning alike (the same letter, or both a
-        // vowel): the table's items also hold loose transliterations of short names (Zhang / Chan,
-        // Wei / Hui) that are not the same name to a screening officer.
+        // Both spellings of four letters or more, beginning alike (the same letter, or letters
+        // languages write for one another: `initial_class`): the table's items also hold loose
+        // transliterations of short names (Zhang / Chan, Wei / Hui) that are not the same name to
+        // a screening officer.
         let mut equiv: Vec<(u32, f32, How)> = Vec::new();
-        let vowel = |b: u8| matches!(b, b'a' | b'e' | b'i' | b'o' | b'u');
         let alike = |o: &str| {
             let (a, b) = (tq.as_bytes()[0], o.as_bytes()[0]);
-            o.len() >= 4 && (a == b || (vowel(a) && vowel(b)))
+            o.len() >= 4 && (a == b || (initial_class(a).is_some() && initial_class(a) == initial_class(b)))
         };
         if tq.len() >= 4 && !self.name_groups.is_empty() {
             let names = crate::names::table();
@@ -981,6 +981,19 @@ struct PreparedVariant {
     /// query as written, not for a split or joined reading ("Tanaka" read as "tan aka" does not
     /// bring a name part "aka").
     extra_parts: bool,
+}
+
+/// Initial letters that languages write for one another in the forms of a given name: vowels and
+/// y (Oleksiy / Alexei, Yevhen / Evgeny), g / h / k (Hryhoriy / Grigory, Heorhiy / Georgy),
+/// v / w / u / f (Uladzimir / Vladimir), m / n (Mykola / Nikolai).
+fn initial_class(b: u8) -> Option<u8> {
+    match b {
+        b'a' | b'e' | b'i' | b'o' | b'u' | b'y' => Some(0),
+        b'g' | b'h' | b'k' => Some(1),
+        b'v' | b'w' | b'f' => Some(2),
+        b'm' | b'n' => Some(3),
+        _ => None,
+    }
 }
 
 /// A country named in a query: (ISO code, its name as one folded token, first and one past the

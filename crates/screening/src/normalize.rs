@@ -701,7 +701,8 @@ fn legal_vocabulary() -> &'static [&'static str] {
 }
 
 /// The legal-form word a typo stands for ("compay" → "company"); words of 5+ letters, one edit,
-/// or two in words of ten letters or more ("otvetstvennotsydu"); the first letter must be right.
+/// or two in words of ten letters or more ("otvetstvennotsydu"); the first letter must be right or
+/// swapped with the second ("LCOSED").
 fn legal_typo(word: &str) -> Option<&'static str> {
     if word.len() < 5 || word.bytes().any(|b| b.is_ascii_digit()) {
         return None;
@@ -714,10 +715,13 @@ fn legal_typo(word: &str) -> Option<&'static str> {
     {
         return None;
     }
-    let first = word.as_bytes()[0];
+    let (a, b) = (word.as_bytes()[0], word.as_bytes()[1]);
     legal_vocabulary()
         .iter()
-        .filter(|w| **w != word && w.as_bytes()[0] == first && w.len().abs_diff(word.len()) <= 2)
+        .filter(|w| {
+            let (x, y) = (w.as_bytes()[0], w.as_bytes()[1]);
+            **w != word && (x == a || (x == b && y == a)) && w.len().abs_diff(word.len()) <= 2
+        })
         .map(|w| (rapidfuzz::distance::osa::distance(w.bytes(), word.bytes()), *w))
         .filter(|(d, w)| *d <= 1 || (*d == 2 && w.len() >= 10 && word.len() >= 10))
         .min()
