@@ -44,6 +44,13 @@ pub(crate) const EXTRA_PART_MIN_SIMILARITY: f32 = 0.9;
 /// their name ("Pan Inc." for "Pan Aviation, Inc."); a person's omitted name part costs 0.3.
 pub(crate) const ORG_OMISSION: f32 = 0.2;
 
+/// The charge (per unit of weight) for a part of a listed person's name the query leaves out
+/// (a middle name, a second family name), when the query brings no name part of its own.
+pub(crate) const PERSON_OMISSION: f32 = 0.25;
+
+/// The same for a patronymic (Vladimirovich, Viktorovna, Ogly): queries rarely carry one.
+pub(crate) const PATRONYMIC_OMISSION: f32 = 0.15;
+
 /// Subtracted from a name score for each word of the query that stands where the listed name has
 /// another word (a substitution, at most two counted).
 pub(crate) const SUBSTITUTION_PENALTY: f32 = 0.08;
@@ -396,17 +403,29 @@ pub(crate) fn align(
     }
     // A listed token the query omits is a lighter charge, unless the query also brings a name
     // part of its own: then the two names disagree rather than one being shorter.
-    let omission = if unmatched_q_distinctive > 0.0 {
+    let contradiction = unmatched_q_distinctive > 0.0;
+    let omission = if contradiction {
         0.6
     } else if organisation {
         ORG_OMISSION
     } else {
-        0.3
+        PERSON_OMISSION
     };
     let mut unmatched_c_words = 0.0f32;
     for (j, t) in c.iter().enumerate() {
         if j >= 64 || !c_used[j] {
-            pc += t.kind.weight() * omission;
+            let charge = if contradiction {
+                omission
+            } else if !t.kind.is_distinctive() && t.kind.weight() < 0.5 {
+                // A legal form, title or stopword left out ("ROSOBORONEXPORT" for
+                // "ROSOBORONEXPORT JSC") says nothing against the match.
+                0.0
+            } else if !organisation && is_patronymic(t.text) {
+                PATRONYMIC_OMISSION
+            } else {
+                omission
+            };
+            pc += t.kind.weight() * charge;
             if t.kind.weight() >= 0.5 {
                 unmatched_c_words += t.kind.weight();
             }
@@ -426,6 +445,16 @@ pub(crate) fn align(
         score = score.min(0.5);
     }
     Alignment { score, pairs, extra_parts_discounted }
+}
+
+/// A patronymic: Russian, Ukrainian and Belarusian -ovich / -evich / -ovna / -evna (and their
+/// romanisations), Turkic ogly / kyzy.
+pub(crate) fn is_patronymic(t: &str) -> bool {
+    t.len() >= 7
+        && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ovitch", "evitch", "ovic", "evic"]
+            .iter()
+            .any(|s| t.ends_with(s))
+        || matches!(t, "ogly" | "ogli" | "oglu" | "kyzy" | "kizi" | "qizi")
 }
 
 /// Particles that join a name rather than being one: Arabic kunya and patronymic markers
