@@ -747,13 +747,14 @@ fn main() {
         let mut out = String::new();
         for (c, res) in cases.iter().zip(&screened) {
             let top = res.first().map(|m| {
-                serde_json::json!({"id": m.source_id, "score": m.score,
+                serde_json::json!({"id": m.source_id, "list": m.list, "score": m.score,
                     "matched": m.explanation.matched_name, "name_score": m.explanation.name_score})
             });
             let hit = c.expected.as_ref().and_then(|ex| {
                 res.iter().find(|m| (&m.list, &m.source_id) == (&ex.0, &ex.1)).map(|m| m.score)
             });
             let line = serde_json::json!({"kind": c.kind, "name": c.name,
+                "schema": c.schema.map(|s| s.to_string()),
                 "expected": c.expected.as_ref().map(|e| &e.1), "hit_score": hit, "top": top});
             out.push_str(&line.to_string());
             out.push('\n');

@@ -94,6 +94,10 @@ pub struct Index {
     joined: HashMap<Box<str>, Vec<u32>>,
     idents: HashMap<String, Vec<u32>>,
     by_source: HashMap<(String, String), u32>,
+    /// Per vocabulary token: the range of its person-name table groups in `tok_group_ids`
+    /// (looked up once at build time, so that a query token the lists have costs no lookup).
+    tok_groups: Vec<(u32, u32)>,
+    tok_group_ids: Vec<u32>,
     /// Person-name table group → vocabulary tokens spelt as one of its names.
     name_groups: HashMap<u32, Vec<u32>>,
     /// Person-name table bridge → (vocabulary token, its group).
@@ -165,6 +169,8 @@ impl Index {
             joined: HashMap::default(),
             idents: HashMap::default(),
             by_source: HashMap::default(),
+            tok_groups: Vec::new(),
+            tok_group_ids: Vec::new(),
             name_groups: HashMap::default(),
             name_bridges: HashMap::default(),
             korean: HashMap::default(),
@@ -239,6 +245,7 @@ impl Index {
             }
         }
         let mut dels2 = std::mem::take(&mut idx.dels2);
+        idx.tok_groups = vec![(0, 0); idx.tok_text.len()];
         let names = crate::names::table();
         for (id, text) in idx.tok_text.iter().enumerate() {
             let id = id as u32;
@@ -249,12 +256,15 @@ impl Index {
             if **tkey != **text {
                 idx.translit.entry(tkey.clone()).or_default().push(id);
             }
+            let start = idx.tok_group_ids.len() as u32;
             for g in names.groups(tkey) {
+                idx.tok_group_ids.push(g);
                 idx.name_groups.entry(g).or_default().push(id);
                 for &b in names.bridges(g) {
                     idx.name_bridges.entry(b).or_default().push((id, g));
                 }
             }
+            idx.tok_groups[id as usize] = (start, idx.tok_group_ids.len() as u32);
             let key = &idx.tok_phon[id as usize];
             if key.len() >= 2 {
                 idx.phon.entry(key.clone()).or_default().push(id);
@@ -428,7 +438,14 @@ impl Index {
         };
         if tq.len() >= 4 && !self.name_groups.is_empty() {
             let names = crate::names::table();
-            for g in names.groups(&tq) {
+            let groups: Vec<u32> = match self.vocab.get(text) {
+                Some(id) => {
+                    let (a, b) = self.tok_groups[*id as usize];
+                    self.tok_group_ids[a as usize..b as usize].to_vec()
+                }
+                None => names.groups(&tq).collect(),
+            };
+            for g in groups {
                 if let Some(v) = self.name_groups.get(&g) {
                     equiv.extend(
                         v.iter()

@@ -700,6 +700,17 @@ fn legal_vocabulary() -> &'static [&'static str] {
     })
 }
 
+/// Every word of the legal-form phrases, sorted.
+fn legal_phrase_words() -> &'static [&'static str] {
+    static V: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let mut v: Vec<&'static str> = LEGAL_PHRASES.iter().flat_map(|(p, _)| p.iter().copied()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
+
 /// The legal-form word a typo stands for ("compay" → "company"); words of 5+ letters, one edit,
 /// or two in words of ten letters or more ("otvetstvennotsydu"); the first letter must be right or
 /// swapped with the second ("LCOSED").
@@ -710,7 +721,7 @@ fn legal_typo(word: &str) -> Option<&'static str> {
     // A word of the legal-form vocabulary as written is not a typo of another ("ogranichennoy"
     // is not "ogranichennoi" misspelt: both are in phrases).
     if legal_vocabulary().binary_search(&word).is_ok()
-        || LEGAL_PHRASES.iter().any(|(p, _)| p.contains(&word))
+        || legal_phrase_words().binary_search(&word).is_ok()
         || legal_word(word).is_some()
     {
         return None;
