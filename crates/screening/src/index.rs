@@ -13,7 +13,7 @@ use crate::normalize::{Token, TokenKind, fold, korean_key, tokenize, translit_ke
 use crate::score::{
     Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, KOREAN_SIM, Keys, Match,
     NAME_BRIDGE_SIM, NAME_GROUP_SIM, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align, birth_date_adjustment,
-    phonetic, token_sim, vowel_poor,
+    is_abd, phonetic, token_sim, vowel_poor,
 };
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -57,6 +57,9 @@ struct NameRec {
     tokens: Box<[u32]>,
     kinds: Box<[TokenKind]>,
 }
+
+/// "Servant of" written apart, as the lists write it (`score::is_abd`).
+const ABD_FORMS: &[&str] = &["abd", "abdul", "abdel", "abdal", "abdoul", "abdol", "abdu", "abdou", "abdil"];
 
 /// Postings longer than this are only used for retrieval when the query has nothing rarer.
 const COMMON_POSTINGS: usize = 3000;
@@ -410,6 +413,22 @@ impl Index {
             if let Some(v) = self.dels.get(&text[2..]) {
                 cands.extend(v);
             }
+            // al-Karim for Kareem: the noun's other romanisations.
+            let noun = translit_key(&text[2..]);
+            if let Some(v) = self.translit.get(noun.as_str()) {
+                cands.extend(v);
+            }
+            if let Some(id) = self.vocab.get(noun.as_str()) {
+                cands.push(*id);
+            }
+        } else if *tq != *text
+            && let Some(v) = self.dels.get(tq.as_str())
+        {
+            // Kareem for al-Karim (listed nouns are also kept under their article-less form).
+            cands.extend(v);
+        }
+        if is_abd(text) {
+            cands.extend(ABD_FORMS.iter().filter_map(|f| self.vocab.get(*f)));
         }
         if pq.len() >= 2
             && let Some(v) = self.phon.get(pq.as_str())

@@ -9,7 +9,7 @@
 //! less. Every step is recorded in the `Explanation`.
 
 use crate::model::NameStrength;
-use crate::normalize::{TokenKind, phonetic_key};
+use crate::normalize::{TokenKind, phonetic_key, translit_key};
 use serde::{Deserialize, Serialize};
 
 /// The default alert threshold: a match scoring at or above it is an alert.
@@ -222,6 +222,23 @@ pub(crate) fn token_sim(a: &str, b: &str, ka: Keys<'_>, kb: Keys<'_>) -> (f32, H
         || (strip_article(a).is_some() && strip_article(a) == strip_article(b))
     {
         return (0.9, How::Article);
+    }
+    // The article and another romanisation of the noun: al-Karim / Kareem, el-Hashimi / Hachemi.
+    if let Some(r) = strip_article(a).filter(|_| strip_article(b).is_none())
+        && translit_key(r) == kb.translit
+        && r.len() >= 3
+    {
+        return (0.85, How::Article);
+    }
+    if let Some(r) = strip_article(b).filter(|_| strip_article(a).is_none())
+        && translit_key(r) == ka.translit
+        && r.len() >= 3
+    {
+        return (0.85, How::Article);
+    }
+    // "Servant of" written apart in its several romanisations: Abd (al-Karim), Abdul, Abdel.
+    if is_abd(a) && is_abd(b) {
+        return (0.95, How::Romanisation);
     }
     let (la, lb) = (a.len(), b.len());
     let (short, long) = (la.min(lb), la.max(lb));
@@ -455,6 +472,11 @@ pub(crate) fn is_patronymic(t: &str) -> bool {
             .iter()
             .any(|s| t.ends_with(s))
         || matches!(t, "ogly" | "ogli" | "oglu" | "kyzy" | "kizi" | "qizi")
+}
+
+/// The "servant of" particle written apart: Abd (before al-X), Abdul, Abdel, Abdal, Abdoul, Abdol.
+pub(crate) fn is_abd(t: &str) -> bool {
+    matches!(t, "abd" | "abdul" | "abdel" | "abdal" | "abdoul" | "abdol" | "abdu" | "abdou" | "abdil")
 }
 
 /// Particles that join a name rather than being one: Arabic kunya and patronymic markers

@@ -506,6 +506,22 @@ fn given_names_across_languages_meet_and_say_which_equivalence() {
 }
 
 #[test]
+fn abd_al_forms_meet_across_romanisation_systems() {
+    let index = own_index(vec![
+        entry("karim", Schema::Person, &["HAMDAN, Abd al-Karim"]),
+        entry("fattah", Schema::Person, &["DUKHAN, Abdul Fattah"]),
+    ]);
+    for (name, id) in [
+        ("Abdul Kareem Hamdan", "karim"),
+        ("Abdel Karim HAMDAN", "karim"),
+        ("Abd al-Fattah Dukhan", "fattah"),
+    ] {
+        let m = best(&index, name, Some(Schema::Person), id).unwrap_or_else(|| panic!("{name} not found"));
+        assert!(m.score >= DEFAULT_THRESHOLD, "{name}: {m:?}");
+    }
+}
+
+#[test]
 fn korean_names_meet_across_romanisation_systems() {
     let mut kim = entry("kim", Schema::Person, &["KIM, Jong Un"]);
     kim.countries.push("KP".into());
