@@ -12,8 +12,8 @@ use crate::model::{Entry, NameStrength, Schema};
 use crate::normalize::{Token, TokenKind, fold, korean_key, tokenize, translit_key};
 use crate::score::{
     Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, KOREAN_SIM, Keys, Match,
-    NAME_BRIDGE_SIM, NAME_GROUP_SIM, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align, birth_date_adjustment,
-    is_abd, phonetic, token_sim, vowel_poor,
+    NAME_BRIDGE_SIM, NAME_GROUP_SIM, NICKNAME_SIM, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align,
+    birth_date_adjustment, is_abd, phonetic, token_sim, vowel_poor,
 };
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -451,6 +451,12 @@ impl Index {
         // transliterations of short names (Zhang / Chan, Wei / Hui) that are not the same name to
         // a screening officer.
         let mut equiv: Vec<(u32, f32, How)> = Vec::new();
+        // Nicknames (Bill / William).
+        for n in crate::names::nicknames(text) {
+            if let Some(id) = self.vocab.get(*n) {
+                equiv.push((*id, NICKNAME_SIM, How::Nickname));
+            }
+        }
         let alike = |o: &str| {
             let (a, b) = (tq.as_bytes()[0], o.as_bytes()[0]);
             o.len() >= 4 && (a == b || (initial_class(a).is_some() && initial_class(a) == initial_class(b)))

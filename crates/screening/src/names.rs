@@ -78,6 +78,41 @@ impl NameTable {
     }
 }
 
+static NICKNAMES: &str = include_str!("../data/nicknames.csv");
+
+/// English given names and their nicknames (`data/nicknames.csv`, from the `nicknames` package,
+/// Apache-2.0; see `data/PROVENANCE.md`), both ways: William → Bill, Will, Billy; Bill → William.
+/// Names of three letters or more only (Al, Ed, Jo are too short to tell apart); pairs of one
+/// length beginning differently are left out (Ivan / John).
+pub(crate) fn nicknames(name: &str) -> &'static [&'static str] {
+    static MAP: OnceLock<rustc_hash::FxHashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        let mut m: rustc_hash::FxHashMap<&'static str, Vec<&'static str>> = Default::default();
+        for line in NICKNAMES.lines().skip(1) {
+            let mut f = line.split(',');
+            let (Some(a), Some(_), Some(b)) = (f.next(), f.next(), f.next()) else { continue };
+            let (a, b) = (a.trim(), b.trim());
+            // The table also pairs cross-language equivalents of one length (Ivan / John, Sean /
+            // John), too loose for screening: a nickname is shorter or begins alike.
+            if a.len() < 3
+                || b.len() < 3
+                || a == b
+                || (a.len() == b.len() && a.as_bytes()[0] != b.as_bytes()[0])
+            {
+                continue;
+            }
+            m.entry(a).or_default().push(b);
+            m.entry(b).or_default().push(a);
+        }
+        for v in m.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        m
+    });
+    map.get(name).map(Vec::as_slice).unwrap_or(&[])
+}
+
 /// The table, parsed on first use.
 pub(crate) fn table() -> &'static NameTable {
     static TABLE: OnceLock<NameTable> = OnceLock::new();
@@ -103,6 +138,7 @@ mod tests {
         assert!(share("mehmet", "muhammad"));
         assert!(share("volodymyr", "vladimir"));
         assert!(!share("vladimir", "muhammad"));
+        assert!(nicknames("bill").contains(&"william") && nicknames("william").contains(&"bill"));
     }
 
     #[test]

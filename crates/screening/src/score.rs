@@ -124,7 +124,12 @@ pub(crate) enum How {
     NameBridge(u32, u32),
     /// A Korean name syllable in another romanisation system (`normalize::korean_key`).
     Korean,
+    /// An English given name and its nickname (William / Bill).
+    Nickname,
 }
+
+/// Similarity of a given name and its nickname.
+pub(crate) const NICKNAME_SIM: f32 = 0.85;
 
 /// Similarity of two spellings of a Korean name syllable in different romanisation systems.
 pub(crate) const KOREAN_SIM: f32 = 0.9;
@@ -147,6 +152,7 @@ impl How {
             How::LegalForm => "different legal form".into(),
             How::Romanisation => "romanisation variant".into(),
             How::Korean => "Korean romanisation variant (McCune-Reischauer / Revised Romanization)".into(),
+            How::Nickname => "nickname (nicknames table)".into(),
             How::NameGroup(g) => format!(
                 "same name in another language or romanisation (Wikidata {}, rigour person-name table)",
                 crate::names::table().qid(g)
