@@ -24,7 +24,8 @@
 //! common English forms: Jong / Jeong, Ri / Lee, Choe / Choi; given-name syllables joined, split or
 //! hyphenated), `nickname` (a person's given name replaced by a familiar form or the other way
 //! round, English, Spanish and Russian: William / Bill, Francisco / Paco, Aleksandr / Sasha; from a
-//! hand-written table, not from the nickname table the engine uses).
+//! hand-written table, not from the nickname table the engine uses), `short_typo` (one edit in a
+//! word of three letters of a name of two words or more: "KIM Jong Um").
 //! Every kind has hard negatives made the same way from a name that is not listed: the listed
 //! name with its most distinctive token replaced by a token of another entry (checked not to be
 //! a listed name), or for acronyms an unlisted acronym with the same country.
@@ -66,6 +67,7 @@ const KINDS: &[&str] = &[
     "romanisation",
     "korean",
     "nickname",
+    "short_typo",
 ];
 
 /// Given names and their familiar forms (English, Spanish, Russian), written here by hand for the
@@ -717,6 +719,31 @@ fn main() {
                         }
                         let sep = r.pick(INVISIBLE).to_string();
                         Some(ws.join(&sep))
+                    }
+                    "short_typo" => {
+                        // One edit in a word of three letters ("KIM Jong Um", "BIN Ladem").
+                        let ws = words(base);
+                        let idx: Vec<usize> = ws
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, w)| {
+                                let c = w.trim_end_matches(',');
+                                c.len() == 3 && c.chars().all(|c| c.is_ascii_alphabetic())
+                            })
+                            .map(|(i, _)| i)
+                            .collect();
+                        if idx.is_empty() || ws.len() < 2 {
+                            return None;
+                        }
+                        let i = *r.pick(&idx);
+                        let w = ws[i].trim_end_matches(',');
+                        let typo = edit(w, r, &mut Vec::new());
+                        if typo.eq_ignore_ascii_case(w) {
+                            return None;
+                        }
+                        let mut v: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
+                        v[i] = v[i].replacen(w, &typo, 1);
+                        Some(v.join(" "))
                     }
                     "nickname" => {
                         if e.schema != Schema::Person {

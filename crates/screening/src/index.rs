@@ -61,6 +61,9 @@ struct NameRec {
 /// "Servant of" written apart, as the lists write it (`score::is_abd`).
 const ABD_FORMS: &[&str] = &["abd", "abdul", "abdel", "abdal", "abdoul", "abdol", "abdu", "abdou", "abdil"];
 
+/// A word of three letters held by at most this many names is also looked up within one edit.
+const RARE_SHORT_WORD: usize = 20;
+
 /// Postings longer than this are only used for retrieval when the query has nothing rarer.
 const COMMON_POSTINGS: usize = 3000;
 /// Multiplier for a match found on the query read without its country words.
@@ -272,7 +275,7 @@ impl Index {
             if key.len() >= 2 {
                 idx.phon.entry(key.clone()).or_default().push(id);
             }
-            if text.len() >= 4 {
+            if text.len() >= 3 {
                 for d in deletions(text) {
                     if text.len() >= LONG_TOKEN {
                         for_each_deletion(&d, |d2| dels2.push((del_hash(d2), id)));
@@ -372,7 +375,13 @@ impl Index {
         if let Some(v) = self.dels.get(text) {
             cands.extend(v);
         }
-        if text.len() >= 4 {
+        // A word of three letters is looked up within one edit only when the lists do not have it
+        // as written or have it rarely (a typo: "Huo" for "Heo", "Aki" for "Ali"); common short
+        // words ("ltd", "ali", "kim") would otherwise propose hundreds of neighbours.
+        if text.len() >= 4
+            || (text.len() == 3
+                && self.vocab.get(text).is_none_or(|id| self.postings[*id as usize].len() <= RARE_SHORT_WORD))
+        {
             for_each_deletion(text, |d| {
                 if let Some(id) = self.vocab.get(d) {
                     cands.push(*id);

@@ -174,6 +174,25 @@ fn strip_article(t: &str) -> Option<&str> {
     if t.len() >= 5 && (t.starts_with("al") || t.starts_with("el")) { Some(&t[2..]) } else { None }
 }
 
+/// Whether a token is a syllable of Hanyu Pinyin (without tones), as Chinese names are written:
+/// initials × finals, a slight over-generation of the real table.
+pub(crate) fn is_pinyin(t: &str) -> bool {
+    static SET: std::sync::OnceLock<rustc_hash::FxHashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        const INITIALS: &[&str] = &[
+            "", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "zh", "ch", "sh", "r",
+            "z", "c", "s", "y", "w",
+        ];
+        const FINALS: &[&str] = &[
+            "a", "o", "e", "i", "u", "v", "ai", "ei", "ao", "ou", "an", "en", "ang", "eng", "ong", "ia",
+            "ie", "iao", "iu", "ian", "in", "iang", "ing", "iong", "ua", "uo", "uai", "ui", "uan", "un",
+            "uang", "ue", "er",
+        ];
+        INITIALS.iter().flat_map(|i| FINALS.iter().map(move |f| format!("{i}{f}"))).collect()
+    })
+    .contains(t)
+}
+
 /// A token written without its inner vowels, as a romanised Arabic-script word is ("mhmd",
 /// "ahmd", "altkrti"): no vowel in three or more letters once a leading and a trailing vowel are
 /// set aside ("olga" is not such a word), or a run of four consonants.
@@ -263,8 +282,13 @@ pub(crate) fn token_sim(a: &str, b: &str, ka: Keys<'_>, kb: Keys<'_>) -> (f32, H
     }
     let d = rapidfuzz::distance::osa::distance(a.bytes(), b.bytes());
     let mut best = (0.0f32, How::Exact);
-    if d <= budget {
-        let s = 1.0 - 1.3 * d as f32 / long as f32;
+    // A word of three letters with a typo: only when the first letter is right and the two are
+    // not two syllables of Chinese pinyin (Wei / Wen, Mei / Wei are different names).
+    let short_typo_ok = short > 3 || (a.as_bytes()[0] == b.as_bytes()[0] && !(is_pinyin(a) && is_pinyin(b)));
+    if d <= budget && short_typo_ok {
+        // One letter changed in a word of three (Huo / Heo, Ali / Aki) is charged as one in four:
+        // at 1.3 / 3 a short name with a typo could never reach the threshold.
+        let s = 1.0 - 1.3 * d as f32 / long.max(4) as f32;
         // Below this two tokens are different names (Jose / Jesse), not one name misspelt.
         if s >= 0.55 {
             best = (s, How::Fuzzy(d as u8));

@@ -522,6 +522,25 @@ fn abd_al_forms_meet_across_romanisation_systems() {
 }
 
 #[test]
+fn a_typo_in_a_word_of_three_letters_still_alerts_unless_both_are_pinyin() {
+    let index = own_index(vec![
+        entry("huo", Schema::Person, &["HUO, Liujun"]),
+        entry("wei", Schema::Person, &["Wang Wei"]),
+        entry("bill", Schema::Person, &["SMITHSON, William Arthur"]),
+    ]);
+    let alerts = |name: &str, id: &str| {
+        best(&index, name, Some(Schema::Person), id).is_some_and(|m| m.score >= DEFAULT_THRESHOLD)
+    };
+    assert!(alerts("HEO, Liujun", "huo"));
+    assert!(!alerts("Wang Wen", "wei"), "two pinyin syllables are two names");
+    assert!(!alerts("Wang Mei", "wei"));
+    // And a nickname from the nickname table.
+    let m = best(&index, "Bill Arthur Smithson", Some(Schema::Person), "bill").unwrap();
+    assert!(m.score >= DEFAULT_THRESHOLD, "{m:?}");
+    assert!(m.explanation.alignment.iter().any(|p| p.how.starts_with("nickname")), "{m:?}");
+}
+
+#[test]
 fn korean_names_meet_across_romanisation_systems() {
     let mut kim = entry("kim", Schema::Person, &["KIM, Jong Un"]);
     kim.countries.push("KP".into());
