@@ -40,6 +40,8 @@ const EXTRA: &[(&str, &str)] = &[
     ("cote d ivoire", "CI"),
     ("ivory coast", "CI"),
     ("congo democratic republic of the", "CD"),
+    ("congo the democratic republic of the", "CD"),
+    ("democratic republic of congo", "CD"),
     ("democratic republic of the congo", "CD"),
     ("congo republic of the", "CG"),
     ("republic of the congo", "CG"),

@@ -1051,7 +1051,8 @@ fn initial_class(b: u8) -> Option<u8> {
 /// last token of the name). Names of four letters or more (so that "and", "can" are not read as
 /// ISO alpha-3 codes); demonyms were already folded to the country's name by `tokenize`.
 fn country_in(tokens: &[Token]) -> Option<(&'static str, Vec<Token>, usize, usize)> {
-    for len in (1..=3).rev() {
+    // Up to six words: "Democratic Republic of the Congo", "Congo, The Democratic Republic of the".
+    for len in (1..=6).rev() {
         for i in 0..tokens.len().saturating_sub(len - 1) {
             let words: Vec<&str> = tokens[i..i + len].iter().map(|t| t.text.as_str()).collect();
             if words.iter().any(|w| !w.bytes().all(|b| b.is_ascii_lowercase())) {

@@ -541,6 +541,19 @@ fn a_typo_in_a_word_of_three_letters_still_alerts_unless_both_are_pinyin() {
 }
 
 #[test]
+fn an_acronym_with_the_long_form_of_its_country_meets_the_listed_party() {
+    let mut adf = entry("adf", Schema::Organization, &["ALLIED DEMOCRATIC FORCES", "ADF"]);
+    adf.countries.push("CD".into());
+    let index = own_index(vec![adf]);
+    for name in
+        ["ADF of the Democratic Republic of the Congo", "ADF of Congo, The Democratic Republic of the"]
+    {
+        let m = best(&index, name, Some(Schema::Organization), "adf").unwrap_or_else(|| panic!("{name}"));
+        assert!(m.score >= DEFAULT_THRESHOLD, "{name}: {m:?}");
+    }
+}
+
+#[test]
 fn korean_names_meet_across_romanisation_systems() {
     let mut kim = entry("kim", Schema::Person, &["KIM, Jong Un"]);
     kim.countries.push("KP".into());
