@@ -128,6 +128,12 @@ pub(crate) enum How {
     Nickname,
 }
 
+/// Similarity of a vowel-less spelling (a romanised Arabic-script word: "mhmd") and a vowelled one
+/// with the same consonant skeleton ("Muhammad"). At 0.8 a Latin name met part for part in its
+/// Arabic-script form ("TARIQ AZIZ" / طارق عزيز) scored about 0.83, under the default threshold.
+/// A vowel-less spelling of three letters keeps 0.8.
+pub(crate) const VOWELLESS_SIM: f32 = 0.85;
+
 /// Similarity of a given name and its nickname.
 pub(crate) const NICKNAME_SIM: f32 = 0.85;
 
@@ -315,8 +321,9 @@ pub(crate) fn token_sim(a: &str, b: &str, ka: Keys<'_>, kb: Keys<'_>) -> (f32, H
         } else if (vowel_poor(a) && !vowel_poor(b) && la < lb) || (vowel_poor(b) && !vowel_poor(a) && lb < la)
         {
             // The vowel-less spelling is the shorter one (vowels were left out): "mhmd" meets
-            // "muhammad", but the acronym "irgc" does not meet "ark".
-            0.8
+            // "muhammad", but the acronym "irgc" does not meet "ark". Three letters say less
+            // ("ltj", "sbt" are more often a typo or an acronym than a word).
+            if short >= 4 { VOWELLESS_SIM } else { 0.8 }
         } else {
             0.0
         };
