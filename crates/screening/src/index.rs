@@ -543,6 +543,16 @@ impl Index {
             if self.vocab.contains_key(w) {
                 return Some(false);
             }
+            // A syllable of a Korean listed party's name in another romanisation ("Heojin" read
+            // as "heo jin" for "Ho Jin").
+            if !self.korean.is_empty()
+                && w.len() >= 2
+                && w.len() <= 6
+                && w.bytes().all(|b| b.is_ascii_lowercase())
+                && self.korean.contains_key(korean_key(w).as_str())
+            {
+                return Some(false);
+            }
             if matches!(hint, Some(Schema::Person)) || w.len() < 2 {
                 return None;
             }

@@ -564,6 +564,7 @@ fn korean_names_meet_across_romanisation_systems() {
     for (name, id) in [
         ("Gim Jeong-eun", "kim"),
         ("Kim Jeong Eun", "kim"),
+        ("Kim Jeongeun", "kim"),
         ("Lee Pyeong Cheol", "ri"),
         ("Yi Pyong Chol", "ri"),
     ] {
