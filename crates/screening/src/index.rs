@@ -113,6 +113,9 @@ pub struct Index {
     name_bridges: HashMap<u32, Vec<(u32, u32)>>,
     /// Korean romanisation key (`korean_key`) → tokens of the names of Korean listed parties.
     korean: HashMap<Box<str>, Vec<u32>>,
+    /// The Korean romanisation keys of the syllables (words of up to five letters) of Korean listed
+    /// persons' names, for reading a joined given name apart ("Heojin" / "Ho Jin").
+    korean_syllables: rustc_hash::FxHashSet<Box<str>>,
 }
 
 impl std::fmt::Debug for Index {
@@ -183,6 +186,7 @@ impl Index {
             name_groups: HashMap::default(),
             name_bridges: HashMap::default(),
             korean: HashMap::default(),
+            korean_syllables: Default::default(),
         };
         let mut korean_tokens: Vec<u32> = Vec::new();
         for (ei, entry) in entries.iter().enumerate() {
@@ -233,6 +237,12 @@ impl Index {
                     ids.push(id);
                     if korean_entry && t.kind == TokenKind::Word {
                         korean_tokens.push(id);
+                        if entry.schema == Schema::Person
+                            && t.text.len() <= 5
+                            && t.text.bytes().all(|b| b.is_ascii_lowercase())
+                        {
+                            idx.korean_syllables.insert(korean_key(&t.text).into_boxed_str());
+                        }
                     }
                 }
                 idx.names.push(NameRec {
@@ -543,21 +553,19 @@ impl Index {
             if self.vocab.contains_key(w) {
                 return Some(false);
             }
-            // A syllable of a Korean listed party's name in another romanisation ("Heojin" read
-            // as "heo jin" for "Ho Jin").
-            if !self.korean.is_empty()
-                && w.len() >= 2
-                && w.len() <= 6
-                && w.bytes().all(|b| b.is_ascii_lowercase())
-                && self.korean.contains_key(korean_key(w).as_str())
-            {
-                return Some(false);
-            }
             if matches!(hint, Some(Schema::Person)) || w.len() < 2 {
                 return None;
             }
             let t = tokenize(w, hint);
             (t.len() == 1 && t[0].text != w && self.vocab.contains_key(t[0].text.as_str())).then_some(true)
+        };
+        // Two syllables of Korean listed persons' names in another romanisation, written as one
+        // word ("Heojin" read as "heo jin" for "Ho Jin").
+        let korean = |w: &str| {
+            !matches!(hint, Some(Schema::Organization | Schema::Vessel | Schema::Aircraft))
+                && (2..=5).contains(&w.len())
+                && !self.korean_syllables.is_empty()
+                && self.korean_syllables.contains(korean_key(w).as_str())
         };
         let mut out = vec![tokens.to_vec()];
         let mut split = Vec::with_capacity(tokens.len() + 2);
@@ -568,7 +576,11 @@ impl Index {
             if t.kind == TokenKind::Word && t.text.len() >= 5 && !self.vocab.contains_key(t.text.as_str()) {
                 let best = (2..t.text.len() - 1)
                     .filter_map(|k| {
-                        let (a, b) = (known(&t.text[..k])?, known(&t.text[k..])?);
+                        let (x, y) = (&t.text[..k], &t.text[k..]);
+                        if t.text.len() <= 10 && korean(x) && korean(y) {
+                            return Some((k, false));
+                        }
+                        let (a, b) = (known(x)?, known(y)?);
                         Some((k, a || b))
                     })
                     .max_by_key(|&(k, legal)| (!legal, k.min(t.text.len() - k)));
