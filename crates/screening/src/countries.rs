@@ -106,6 +106,12 @@ pub fn country_code(name: &str) -> Option<&'static str> {
     table().get(&key(trimmed)).copied()
 }
 
+/// The same for a name already folded by the normaliser (lower-case ASCII words joined by single
+/// spaces, as `tokenize` gives them): no second normalisation, for the screening hot path.
+pub(crate) fn country_code_folded(name: &str) -> Option<&'static str> {
+    table().get(name).copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1087,7 +1087,7 @@ fn country_in(tokens: &[Token]) -> Option<(&'static str, Vec<Token>, usize, usiz
             if name.len() < 4 {
                 continue;
             }
-            if let Some(code) = crate::countries::country_code(&name) {
+            if let Some(code) = crate::countries::country_code_folded(&name) {
                 let core: Vec<Token> =
                     tokens[i..i + len].iter().filter(|t| !country_filler(t)).cloned().collect();
                 return Some((code, core, i, i + len));
