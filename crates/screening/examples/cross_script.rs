@@ -1,6 +1,6 @@
 //! A held-out check of transliteration: index only the original-script names of the UN list
 //! (Arabic, Cyrillic, Chinese, ...) and screen each entry's Latin primary name against them.
-//! `cargo run --release -p oversight-screening --example cross_script -- un-xml:PATH`
+//! `cargo run --release -p oversight-screening --example cross_script -- un-xml:PATH [THRESHOLD]`
 
 use oversight_screening::{DEFAULT_THRESHOLD, Entry, Index, Query, load_list_spec};
 
@@ -8,6 +8,10 @@ fn main() {
     let spec = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "un-xml:../shared/data/lists/un_2026-02/UN_consolidated.xml".into());
+    let threshold: f64 = std::env::args()
+        .nth(2)
+        .map(|t| t.parse().expect("THRESHOLD is a number"))
+        .unwrap_or(DEFAULT_THRESHOLD);
     let Ok(entries) = load_list_spec(&spec) else {
         println!("SKIP: cannot read {spec}");
         return;
@@ -26,10 +30,8 @@ fn main() {
     let index = Index::build(scripted);
     let mut hits = 0;
     for (id, latin, original, schema) in &queries {
-        let ms = index.screen(
-            &Query { name: latin.clone(), schema: Some(*schema), ..Query::default() },
-            DEFAULT_THRESHOLD,
-        );
+        let ms = index
+            .screen(&Query { name: latin.clone(), schema: Some(*schema), ..Query::default() }, threshold);
         if ms.iter().any(|m| &m.source_id == id) {
             hits += 1;
         } else if std::env::var_os("VERBOSE").is_some() {

@@ -3,17 +3,29 @@
 //!
 //! ```text
 //! cargo run --release -p oversight-screening --example heldout -- [--data DIR] [--per-kind N]
-//!     [--seed S] [--threshold T] [--show-misses K] [--curve]
+//!     [--seed S] [--threshold T] [--show-misses K] [--curve] [--dump FILE] [--kinds K1,K2,...]
 //! ```
 //! `--curve` also prints the operating curve: recall and false-alert rate at each threshold from
 //! 0.60 to 0.95 (the cases are screened once at 0.50 and the scores compared with each threshold).
+//! `--kinds a,b,...` screens only those kinds (the others' cases are unchanged when the left-out
+//! kinds come last in `KINDS`, as `nickname` does).
+//! `--dump FILE` writes one JSON line per case (kind, query, expected entry, its score, best match).
 //! Entries: CSL entries whose `_id` is not expected by any development query, and UN entries.
 //! Kinds (issue 14), after the control `exact` (the listed name as written): `added_part` (an extra given name from another listed person),
 //! `two_typos` (two edits in one token of 8+ letters), `join_split` (hyphenated parts joined or
 //! split, adjacent tokens joined, a long token split), `legal_full` (a legal-form abbreviation
 //! written out in full, in its own language), `invisible` (spaces replaced by characters that
 //! render blank, or removed), `confusable` (Latin letters replaced by Cyrillic/Greek look-alikes,
-//! fullwidth or mathematical letters), `acronym_country` (a listed acronym with its country).
+//! fullwidth or mathematical letters), `acronym_country` (a listed acronym with its country),
+//! `romanisation` (a person's given name in another language's form, Mehmet / Muhammad, Oleksiy /
+//! Alexei, or respelt by another romanisation system's rules, ou / u, kh / h, -iy / -y, "Abd al-X"
+//! / "Abdul X"; from hand-written tables, not from the person-name table the engine uses),
+//! `korean` (North Korean persons' names respelt from McCune-Reischauer to Revised Romanization or
+//! common English forms: Jong / Jeong, Ri / Lee, Choe / Choi; given-name syllables joined, split or
+//! hyphenated), `nickname` (a person's given name replaced by a familiar form or the other way
+//! round, English, Spanish and Russian: William / Bill, Francisco / Paco, Aleksandr / Sasha; from a
+//! hand-written table, not from the nickname table the engine uses), `short_typo` (one edit in a
+//! word of three letters of a name of two words or more: "KIM Jong Um").
 //! Every kind has hard negatives made the same way from a name that is not listed: the listed
 //! name with its most distinctive token replaced by a token of another entry (checked not to be
 //! a listed name), or for acronyms an unlisted acronym with the same country.
@@ -52,7 +64,303 @@ const KINDS: &[&str] = &[
     "invisible",
     "confusable",
     "acronym_country",
+    "romanisation",
+    "korean",
+    "nickname",
+    "short_typo",
 ];
+
+/// Given names and their familiar forms (English, Spanish, Russian), written here by hand for the
+/// generator, independently of the nickname table the engine uses (`nicknames` package).
+const NICKNAMES: &[&[&str]] = &[
+    &["William", "Bill", "Will", "Billy"],
+    &["Robert", "Bob", "Rob", "Bobby"],
+    &["Richard", "Rick", "Dick", "Rich"],
+    &["James", "Jim", "Jimmy"],
+    &["John", "Jack", "Johnny"],
+    &["Michael", "Mike", "Mick"],
+    &["Thomas", "Tom", "Tommy"],
+    &["Joseph", "Joe", "Joey"],
+    &["Charles", "Charlie", "Chuck"],
+    &["Edward", "Ted", "Eddie", "Ned"],
+    &["Anthony", "Tony"],
+    &["Christopher", "Chris"],
+    &["Daniel", "Dan", "Danny"],
+    &["David", "Dave"],
+    &["Stephen", "Steve"],
+    &["Steven", "Steve"],
+    &["Nicholas", "Nick"],
+    &["Peter", "Pete"],
+    &["Samuel", "Sam"],
+    &["Benjamin", "Ben"],
+    &["Jonathan", "Jon"],
+    &["Matthew", "Matt"],
+    &["Andrew", "Andy", "Drew"],
+    &["Patrick", "Pat"],
+    &["Timothy", "Tim"],
+    &["Kenneth", "Ken", "Kenny"],
+    &["Ronald", "Ron", "Ronnie"],
+    &["Donald", "Don"],
+    &["Gerald", "Jerry"],
+    &["Lawrence", "Larry"],
+    &["Alexander", "Alex", "Sandy"],
+    &["Margaret", "Maggie", "Peggy"],
+    &["Elizabeth", "Liz", "Beth", "Betty"],
+    &["Catherine", "Kate", "Cathy"],
+    &["Jennifer", "Jenny"],
+    &["Susan", "Sue"],
+    &["Francisco", "Paco", "Pancho"],
+    &["Jose", "Pepe"],
+    &["Guillermo", "Memo"],
+    &["Manuel", "Manolo"],
+    &["Ignacio", "Nacho"],
+    &["Eduardo", "Lalo"],
+    &["Roberto", "Beto"],
+    &["Alberto", "Beto"],
+    &["Jesus", "Chucho"],
+    &["Vladimir", "Volodya", "Vova"],
+    &["Aleksandr", "Sasha", "Sanya"],
+    &["Dmitry", "Dima"],
+    &["Mikhail", "Misha"],
+    &["Yevgeniy", "Zhenya"],
+    &["Ivan", "Vanya"],
+    &["Sergey", "Seryozha"],
+    &["Nikolay", "Kolya"],
+    &["Pavel", "Pasha"],
+    &["Konstantin", "Kostya"],
+    &["Vyacheslav", "Slava"],
+    &["Anatoliy", "Tolya"],
+];
+
+/// Given names written differently across languages and romanisation systems (Arabic, Persian,
+/// Turkish, Russian, Ukrainian): written here by hand for the generator, independently of the
+/// person-name table the engine uses (rigour / Wikidata), so that the evaluation is not circular.
+const CROSS_NAMES: &[&[&str]] = &[
+    &["Muhammad", "Mohammed", "Mohammad", "Mohamed", "Muhammed", "Mehmet", "Mukhammad", "Magomed", "Mohamad"],
+    &["Ahmad", "Ahmed", "Akhmed", "Ahmet", "Achmed"],
+    &["Mahmoud", "Mahmud", "Makhmud", "Mahmut"],
+    &["Hussein", "Husayn", "Hussain", "Husein", "Hossein", "Huseyin", "Gusein"],
+    &["Hasan", "Hassan", "Hasson", "Gasan"],
+    &["Yusuf", "Youssef", "Yousef", "Yousif", "Jusuf", "Iosif"],
+    &["Ibrahim", "Ebrahim", "Ibragim", "Brahim", "Ibrahem"],
+    &["Ismail", "Esmail", "Ismayil", "Ismoil", "Smail"],
+    &["Suleiman", "Sulaiman", "Suleyman", "Soliman", "Sulayman"],
+    &["Abdullah", "Abdallah", "Abdulla", "Abdollah", "Abdellah"],
+    &["Omar", "Umar", "Omer", "Oumar"],
+    &["Osama", "Usama", "Oussama", "Usamah"],
+    &["Khalid", "Khaled", "Halid", "Khalet"],
+    &["Khalil", "Halil", "Khaleel"],
+    &["Rashid", "Rachid", "Reshid", "Rasheed"],
+    &["Said", "Saeed", "Sayed", "Saied", "Seyed", "Sayyid"],
+    &["Kamal", "Kemal", "Kamel"],
+    &["Jamal", "Cemal", "Djamal", "Gamal"],
+    &["Nasser", "Nasir", "Naser", "Nacer"],
+    &["Yunus", "Younes", "Younis", "Yunis"],
+    &["Musa", "Moussa", "Mousa", "Moosa"],
+    &["Isa", "Issa", "Eesa"],
+    &["Yakub", "Yaqub", "Yakup", "Yacoub", "Jakub"],
+    &["Hamza", "Hamzah", "Hamze"],
+    &["Mustafa", "Moustafa", "Mostafa", "Mustapha", "Mostefa"],
+    &["Karim", "Kareem", "Kerim", "Karime"],
+    &["Abdulrahman", "Abdurrahman", "Abdelrahman", "Abdul-Rahman", "Abderrahmane"],
+    &["Ali", "Aly", "Alee"],
+    &["Oleksiy", "Alexei", "Aleksei", "Alexey", "Oleksii", "Aleksey", "Alexej"],
+    &["Volodymyr", "Vladimir", "Wladimir", "Uladzimir"],
+    &["Oleksandr", "Aleksandr", "Alexander", "Alexandr", "Aliaksandr"],
+    &["Mykola", "Nikolai", "Nikolay", "Mikalai"],
+    &["Dmytro", "Dmitry", "Dmitri", "Dmitriy", "Dzmitry"],
+    &["Serhiy", "Sergei", "Sergey", "Serguei", "Siarhei", "Serhii"],
+    &["Andriy", "Andrei", "Andrey", "Andrii", "Andrej"],
+    &["Yuriy", "Yuri", "Yury", "Iurii", "Jurij", "Yurii"],
+    &["Mykhailo", "Mikhail", "Michail", "Mikhailo"],
+    &["Petro", "Pyotr", "Petr", "Piotr"],
+    &["Pavlo", "Pavel", "Paul"],
+    &["Hryhoriy", "Grigory", "Grigori", "Grigoriy"],
+    &["Heorhiy", "Georgy", "Georgiy", "Georgii"],
+    &["Vasyl", "Vasily", "Vasiliy", "Wassili", "Vasilii"],
+    &["Yevhen", "Yevgeny", "Evgeny", "Evgenii", "Yevgeniy", "Jewgeni"],
+    &["Ihor", "Igor"],
+    &["Anatoliy", "Anatoly", "Anatolii"],
+    &["Kostiantyn", "Konstantin", "Kanstantsin"],
+    &["Valeriy", "Valery", "Valerii"],
+    &["Vitaliy", "Vitaly", "Vitalii"],
+    &["Borys", "Boris"],
+    &["Viktor", "Victor"],
+    &["Olena", "Elena", "Yelena", "Alena"],
+    &["Tetiana", "Tatiana", "Tatyana"],
+    &["Kateryna", "Ekaterina", "Yekaterina"],
+];
+
+/// Spelling rules of other romanisation systems (Arabic: French, English, scholarly, Turkish;
+/// Russian: English, German, French, ISO): (pattern, replacement); `^` anchors at the start, `$`
+/// at the end of the word.
+const SPELLING_RULES: &[(&str, &str)] = &[
+    ("ou", "u"),
+    ("u", "ou"),
+    ("ee", "i"),
+    ("oo", "u"),
+    ("q", "k"),
+    ("dh", "z"),
+    ("ei", "ay"),
+    ("ay", "ei"),
+    ("ai", "ay"),
+    ("ah$", "a"),
+    ("a$", "ah"),
+    ("^j", "dj"),
+    ("sh", "ch"),
+    ("ss", "s"),
+    ("iy$", "y"),
+    ("iy$", "i"),
+    ("y$", "iy"),
+    ("ii$", "iy"),
+    ("kh", "h"),
+    ("kh", "ch"),
+    ("ks", "x"),
+    ("x", "ks"),
+    ("^ye", "e"),
+    ("^e", "ye"),
+    ("yu", "iu"),
+    ("ya", "ia"),
+    ("ts", "tz"),
+    ("shch", "sch"),
+    ("ov$", "ow"),
+    ("ov$", "off"),
+    ("ev$", "ew"),
+    ("ch", "tch"),
+    ("v", "w"),
+    ("j", "y"),
+    ("y", "j"),
+];
+
+/// North Korean names: McCune-Reischauer syllables (as on the lists) and their Revised
+/// Romanization or common English spellings.
+const KOREAN: &[(&str, &[&str])] = &[
+    ("kim", &["gim"]),
+    ("ri", &["lee", "yi", "rhee", "li"]),
+    ("pak", &["park", "bak"]),
+    ("choe", &["choi"]),
+    ("jong", &["jeong", "chong"]),
+    ("chol", &["cheol"]),
+    ("un", &["eun"]),
+    ("song", &["seong"]),
+    ("yong", &["yeong"]),
+    ("myong", &["myeong"]),
+    ("hyon", &["hyeon"]),
+    ("pyong", &["pyeong"]),
+    ("kwang", &["gwang"]),
+    ("chun", &["cheon", "jun"]),
+    ("sok", &["seok"]),
+    ("hyok", &["hyeok"]),
+    ("ryong", &["ryeong", "ryung"]),
+    ("kyong", &["gyeong"]),
+    ("tong", &["dong"]),
+    ("thae", &["tae"]),
+    ("u", &["woo"]),
+    ("o", &["oh"]),
+    ("han", &["hahn"]),
+    ("ho", &["heo"]),
+    ("kil", &["gil"]),
+    ("kang", &["gang"]),
+    ("yon", &["yeon"]),
+    ("chang", &["jang"]),
+];
+
+/// Writes `new` in the letter case of `old` (all capitals, capitalised or lower case).
+fn same_case(old: &str, new: &str) -> String {
+    if old.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase()) {
+        new.to_uppercase()
+    } else if old.chars().next().is_some_and(char::is_uppercase) {
+        let mut c = new.chars();
+        c.next().map(|f| f.to_uppercase().chain(c.flat_map(char::to_lowercase)).collect()).unwrap_or_default()
+    } else {
+        new.to_lowercase()
+    }
+}
+
+/// Applies one spelling rule to a lower-case word, if it matches.
+fn apply_rule(w: &str, (pat, rep): (&str, &str)) -> Option<String> {
+    if let Some(p) = pat.strip_prefix('^') {
+        return w.strip_prefix(p).map(|rest| format!("{rep}{rest}"));
+    }
+    if let Some(p) = pat.strip_suffix('$') {
+        return w.strip_suffix(p).filter(|s| s.len() >= 2).map(|rest| format!("{rest}{rep}"));
+    }
+    let at = w.find(pat)?;
+    Some(format!("{}{rep}{}", &w[..at], &w[at + pat.len()..]))
+}
+
+/// A name written by another romanisation system: one or two of its words replaced by another
+/// language's form of the same given name (`CROSS_NAMES`), or respelt by a rule
+/// (`SPELLING_RULES`); "Abd al-X" / "Abdul X" / "Abdel X" rewritten as one another. Korean names
+/// (`korean`) have their syllables respelt (`KOREAN`), and their given names' syllables written
+/// as one word, hyphenated or apart.
+fn romanise(name: &str, korean: bool, r: &mut Rng) -> Option<String> {
+    let lower = name.to_lowercase();
+    if !korean {
+        for (from, tos) in [
+            ("abd al-", &["Abdul ", "Abdel ", "Abd-al-", "Abdal"][..]),
+            ("abd el-", &["Abdel ", "Abdul ", "Abd al-"][..]),
+            ("abdul ", &["Abd al-", "Abdel ", "Abd-ul-"][..]),
+            ("abdel ", &["Abd el-", "Abdul ", "Abd al-"][..]),
+        ] {
+            if let Some(at) = lower.find(from)
+                && r.below(2) == 0
+            {
+                let to = same_case(&name[at..at + from.len()], r.pick::<&str>(tos));
+                return Some(format!("{}{to}{}", &name[..at], &name[at + from.len()..]));
+            }
+        }
+    }
+    let mut ws: Vec<String> = name.split_whitespace().map(str::to_string).collect();
+    let mut changed = 0;
+    let mut order: Vec<usize> = (0..ws.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, r.below(i + 1));
+    }
+    for i in order {
+        if changed > r.below(2) {
+            break;
+        }
+        let w = ws[i].clone();
+        let core = w.trim_end_matches(',');
+        let comma = &w[core.len()..];
+        let lw = core.to_lowercase();
+        if !lw.chars().all(|c| c.is_ascii_alphabetic() || c == '-') || lw.len() < 2 {
+            continue;
+        }
+        let new = if korean {
+            let parts: Vec<String> = lw
+                .split('-')
+                .map(|p| {
+                    KOREAN
+                        .iter()
+                        .find(|(k, _)| *k == p)
+                        .filter(|_| r.below(3) > 0)
+                        .map(|(_, v)| r.pick(v).to_string())
+                        .unwrap_or_else(|| p.to_string())
+                })
+                .collect();
+            let sep = if parts.len() > 1 { *r.pick(&["-", "", " "]) } else { "" };
+            parts.join(sep)
+        } else if let Some(group) = CROSS_NAMES.iter().find(|g| g.iter().any(|n| n.eq_ignore_ascii_case(&lw)))
+        {
+            let others: Vec<&str> = group.iter().copied().filter(|n| !n.eq_ignore_ascii_case(&lw)).collect();
+            r.pick(&others).to_lowercase()
+        } else {
+            let rules: Vec<String> =
+                SPELLING_RULES.iter().filter_map(|rule| apply_rule(&lw, *rule)).collect();
+            if rules.is_empty() || lw.len() < 4 {
+                continue;
+            }
+            r.pick(&rules).clone()
+        };
+        if new != lw {
+            ws[i] = format!("{}{comma}", same_case(core, &new));
+            changed += 1;
+        }
+    }
+    (changed > 0).then(|| ws.join(" "))
+}
 
 const INVISIBLE: &[char] = &[
     '\u{3164}', '\u{FFA0}', '\u{115F}', '\u{1160}', '\u{2060}', '\u{200B}', '\u{200C}', '\u{200D}',
@@ -190,6 +498,8 @@ fn main() {
     let mut threshold = DEFAULT_THRESHOLD;
     let mut show = 0usize;
     let mut curve = false;
+    let mut dump: Option<PathBuf> = None;
+    let mut only: Option<Vec<String>> = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -200,6 +510,8 @@ fn main() {
             "--threshold" => threshold = val().parse().expect("number"),
             "--show-misses" => show = val().parse().expect("number"),
             "--curve" => curve = true,
+            "--dump" => dump = Some(PathBuf::from(val())),
+            "--kinds" => only = Some(val().split(',').map(str::to_string).collect()),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -306,6 +618,11 @@ fn main() {
         None
     };
     for &kind in KINDS {
+        // Kinds are drawn in order from one generator: leaving out the last ones does not change
+        // the cases of the others.
+        if only.as_ref().is_some_and(|o| !o.iter().any(|k| k == kind)) {
+            continue;
+        }
         let mut pos = 0;
         let mut neg = 0;
         let mut tries = 0;
@@ -403,6 +720,56 @@ fn main() {
                         let sep = r.pick(INVISIBLE).to_string();
                         Some(ws.join(&sep))
                     }
+                    "short_typo" => {
+                        // One edit in a word of three letters ("KIM Jong Um", "BIN Ladem").
+                        let ws = words(base);
+                        let idx: Vec<usize> = ws
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, w)| {
+                                let c = w.trim_end_matches(',');
+                                c.len() == 3 && c.chars().all(|c| c.is_ascii_alphabetic())
+                            })
+                            .map(|(i, _)| i)
+                            .collect();
+                        if idx.is_empty() || ws.len() < 2 {
+                            return None;
+                        }
+                        let i = *r.pick(&idx);
+                        let w = ws[i].trim_end_matches(',');
+                        let typo = edit(w, r, &mut Vec::new());
+                        if typo.eq_ignore_ascii_case(w) {
+                            return None;
+                        }
+                        let mut v: Vec<String> = ws.iter().map(|w| w.to_string()).collect();
+                        v[i] = v[i].replacen(w, &typo, 1);
+                        Some(v.join(" "))
+                    }
+                    "nickname" => {
+                        if e.schema != Schema::Person {
+                            return None;
+                        }
+                        let mut ws: Vec<String> = words(base).into_iter().map(str::to_string).collect();
+                        let i = ws.iter().position(|w| {
+                            let core = w.trim_end_matches(',');
+                            NICKNAMES.iter().any(|g| g.iter().any(|n| n.eq_ignore_ascii_case(core)))
+                        })?;
+                        let core = ws[i].trim_end_matches(',').to_string();
+                        let comma = &ws[i][core.len()..].to_string();
+                        let group =
+                            NICKNAMES.iter().find(|g| g.iter().any(|n| n.eq_ignore_ascii_case(&core)))?;
+                        let others: Vec<&str> =
+                            group.iter().copied().filter(|n| !n.eq_ignore_ascii_case(&core)).collect();
+                        ws[i] = format!("{}{comma}", same_case(&core, r.pick::<&str>(&others)));
+                        Some(ws.join(" "))
+                    }
+                    "romanisation" | "korean" => {
+                        let korean = e.countries.iter().any(|c| c == "KP");
+                        if e.schema != Schema::Person || korean != (kind == "korean") {
+                            return None;
+                        }
+                        romanise(base, korean, r)
+                    }
                     "confusable" => {
                         let mut out = String::new();
                         let mut changed = 0;
@@ -487,13 +854,35 @@ fn main() {
         }
     }
     let screen_at = if curve { threshold.min(0.5) } else { threshold };
-    let scored: Vec<Vec<((String, String), f64)>> = cases
+    let screened: Vec<Vec<oversight_screening::Match>> = cases
         .par_iter()
         .map(|c| {
             let q = Query { name: c.name.clone(), schema: c.schema, ..Query::default() };
-            let idx = index();
-            idx.screen(&q, screen_at).into_iter().map(|m| ((m.list, m.source_id), m.score)).collect()
+            index().screen(&q, screen_at)
         })
+        .collect();
+    if let Some(path) = &dump {
+        // One JSON line per case: kind, query, expected entry (null for a negative), best match.
+        let mut out = String::new();
+        for (c, res) in cases.iter().zip(&screened) {
+            let top = res.first().map(|m| {
+                serde_json::json!({"id": m.source_id, "list": m.list, "score": m.score,
+                    "matched": m.explanation.matched_name, "name_score": m.explanation.name_score})
+            });
+            let hit = c.expected.as_ref().and_then(|ex| {
+                res.iter().find(|m| (&m.list, &m.source_id) == (&ex.0, &ex.1)).map(|m| m.score)
+            });
+            let line = serde_json::json!({"kind": c.kind, "name": c.name,
+                "schema": c.schema.map(|s| s.to_string()),
+                "expected": c.expected.as_ref().map(|e| &e.1), "hit_score": hit, "top": top});
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        std::fs::write(path, out).expect("dump written");
+    }
+    let scored: Vec<Vec<((String, String), f64)>> = screened
+        .into_iter()
+        .map(|r| r.into_iter().map(|m| ((m.list, m.source_id), m.score)).collect())
         .collect();
     if curve {
         println!("operating curve (all kinds): threshold, recall, false-alert rate, worst kind's recall");

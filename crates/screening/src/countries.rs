@@ -40,6 +40,8 @@ const EXTRA: &[(&str, &str)] = &[
     ("cote d ivoire", "CI"),
     ("ivory coast", "CI"),
     ("congo democratic republic of the", "CD"),
+    ("congo the democratic republic of the", "CD"),
+    ("democratic republic of congo", "CD"),
     ("democratic republic of the congo", "CD"),
     ("congo republic of the", "CG"),
     ("republic of the congo", "CG"),
@@ -102,6 +104,12 @@ pub fn country_code(name: &str) -> Option<&'static str> {
         return table().values().copied().find(|c| *c == upper);
     }
     table().get(&key(trimmed)).copied()
+}
+
+/// The same for a name already folded by the normaliser (lower-case ASCII words joined by single
+/// spaces, as `tokenize` gives them): no second normalisation, for the screening hot path.
+pub(crate) fn country_code_folded(name: &str) -> Option<&'static str> {
+    table().get(name).copied()
 }
 
 #[cfg(test)]

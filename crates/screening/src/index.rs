@@ -9,10 +9,11 @@
 //! "xi jinping" / "xi jin ping") are handled by query variants checked against the vocabulary.
 
 use crate::model::{Entry, NameStrength, Schema};
-use crate::normalize::{Token, TokenKind, fold, tokenize, translit_key};
+use crate::normalize::{Token, TokenKind, fold, korean_key, tokenize, translit_key};
 use crate::score::{
-    Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, Keys, Match, SideToken, TokenPair,
-    WEAK_ALIAS_FACTOR, align, birth_date_adjustment, phonetic, token_sim, vowel_poor,
+    Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, KOREAN_SIM, Keys, Match,
+    NAME_BRIDGE_SIM, NAME_GROUP_SIM, NICKNAME_SIM, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align,
+    birth_date_adjustment, is_abd, phonetic, token_sim, vowel_poor,
 };
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,13 @@ impl Query {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PersonUse {
+    Unseen,
+    Person,
+    OrganisationOnly,
+}
+
 struct NameRec {
     entry: u32,
     /// Position of the name in `Entry::names`.
@@ -49,6 +57,12 @@ struct NameRec {
     tokens: Box<[u32]>,
     kinds: Box<[TokenKind]>,
 }
+
+/// "Servant of" written apart, as the lists write it (`score::is_abd`).
+const ABD_FORMS: &[&str] = &["abd", "abdul", "abdel", "abdal", "abdoul", "abdol", "abdu", "abdou", "abdil"];
+
+/// A word of three letters held by at most this many names is also looked up within one edit.
+const RARE_SHORT_WORD: usize = 20;
 
 /// Postings longer than this are only used for retrieval when the query has nothing rarer.
 const COMMON_POSTINGS: usize = 3000;
@@ -69,6 +83,11 @@ pub struct Index {
     tok_text: Vec<Box<str>>,
     tok_phon: Vec<Box<str>>,
     tok_translit: Vec<Box<str>>,
+    /// Whether a token appears in persons' names, or only in other parties' names (organisations,
+    /// vessels, aircraft and legal entities; the last, mostly the Denied Persons List's rows
+    /// without a type, hold people too, so a person's name there can count as an organisation
+    /// word; tried the other way, the held-out false alerts rose by 0.001 to 0.007).
+    tok_person: Vec<PersonUse>,
     postings: Vec<Vec<u32>>,
     vocab: HashMap<Box<str>, u32>,
     phon: HashMap<Box<str>, Vec<u32>>,
@@ -84,6 +103,19 @@ pub struct Index {
     joined: HashMap<Box<str>, Vec<u32>>,
     idents: HashMap<String, Vec<u32>>,
     by_source: HashMap<(String, String), u32>,
+    /// Per vocabulary token: the range of its person-name table groups in `tok_group_ids`
+    /// (looked up once at build time, so that a query token the lists have costs no lookup).
+    tok_groups: Vec<(u32, u32)>,
+    tok_group_ids: Vec<u32>,
+    /// Person-name table group → vocabulary tokens spelt as one of its names.
+    name_groups: HashMap<u32, Vec<u32>>,
+    /// Person-name table bridge → (vocabulary token, its group).
+    name_bridges: HashMap<u32, Vec<(u32, u32)>>,
+    /// Korean romanisation key (`korean_key`) → tokens of the names of Korean listed parties.
+    korean: HashMap<Box<str>, Vec<u32>>,
+    /// The Korean romanisation keys of the syllables (words of up to five letters) of Korean listed
+    /// persons' names, for reading a joined given name apart ("Heojin" / "Ho Jin").
+    korean_syllables: rustc_hash::FxHashSet<Box<str>>,
 }
 
 impl std::fmt::Debug for Index {
@@ -139,6 +171,7 @@ impl Index {
             tok_text: Vec::new(),
             tok_phon: Vec::new(),
             tok_translit: Vec::new(),
+            tok_person: Vec::new(),
             translit: HashMap::default(),
             postings: Vec::new(),
             vocab: HashMap::default(),
@@ -148,7 +181,14 @@ impl Index {
             joined: HashMap::default(),
             idents: HashMap::default(),
             by_source: HashMap::default(),
+            tok_groups: Vec::new(),
+            tok_group_ids: Vec::new(),
+            name_groups: HashMap::default(),
+            name_bridges: HashMap::default(),
+            korean: HashMap::default(),
+            korean_syllables: Default::default(),
         };
+        let mut korean_tokens: Vec<u32> = Vec::new();
         for (ei, entry) in entries.iter().enumerate() {
             let ei = ei as u32;
             idx.by_source.insert((entry.list.clone(), entry.source_id.clone()), ei);
@@ -162,6 +202,7 @@ impl Index {
                 Schema::LegalEntity => None,
                 s => Some(s),
             };
+            let korean_entry = entry.countries.iter().any(|c| c == "KP" || c == "KR");
             for (name_pos, name) in entry.names.iter().enumerate().take(u16::MAX as usize) {
                 let tokens = tokenize(&name.name, hint);
                 if tokens.is_empty() || tokens.len() > 60 {
@@ -181,10 +222,28 @@ impl Index {
                 let mut ids = Vec::with_capacity(tokens.len());
                 for t in &tokens {
                     let id = idx.intern(&t.text);
+                    let in_person = entry.schema == Schema::Person;
+                    let slot = &mut idx.tok_person[id as usize];
+                    *slot = match (*slot, in_person) {
+                        (PersonUse::Unseen, true) | (PersonUse::Person, _) => PersonUse::Person,
+                        (PersonUse::Unseen | PersonUse::OrganisationOnly, false) => {
+                            PersonUse::OrganisationOnly
+                        }
+                        (PersonUse::OrganisationOnly, true) => PersonUse::Person,
+                    };
                     if idx.postings[id as usize].last() != Some(&ni) {
                         idx.postings[id as usize].push(ni);
                     }
                     ids.push(id);
+                    if korean_entry && t.kind == TokenKind::Word {
+                        korean_tokens.push(id);
+                        if entry.schema == Schema::Person
+                            && t.text.len() <= 5
+                            && t.text.bytes().all(|b| b.is_ascii_lowercase())
+                        {
+                            idx.korean_syllables.insert(korean_key(&t.text).into_boxed_str());
+                        }
+                    }
                 }
                 idx.names.push(NameRec {
                     entry: ei,
@@ -196,7 +255,17 @@ impl Index {
             }
         }
         idx.entries = entries;
+        korean_tokens.sort_unstable();
+        korean_tokens.dedup();
+        for id in korean_tokens {
+            let text = &idx.tok_text[id as usize];
+            if text.bytes().all(|b| b.is_ascii_lowercase()) {
+                idx.korean.entry(korean_key(text).into_boxed_str()).or_default().push(id);
+            }
+        }
         let mut dels2 = std::mem::take(&mut idx.dels2);
+        idx.tok_groups = vec![(0, 0); idx.tok_text.len()];
+        let names = crate::names::table();
         for (id, text) in idx.tok_text.iter().enumerate() {
             let id = id as u32;
             if !fuzzy_eligible(text) {
@@ -206,11 +275,20 @@ impl Index {
             if **tkey != **text {
                 idx.translit.entry(tkey.clone()).or_default().push(id);
             }
+            let start = idx.tok_group_ids.len() as u32;
+            for g in names.groups(tkey) {
+                idx.tok_group_ids.push(g);
+                idx.name_groups.entry(g).or_default().push(id);
+                for &b in names.bridges(g) {
+                    idx.name_bridges.entry(b).or_default().push((id, g));
+                }
+            }
+            idx.tok_groups[id as usize] = (start, idx.tok_group_ids.len() as u32);
             let key = &idx.tok_phon[id as usize];
             if key.len() >= 2 {
                 idx.phon.entry(key.clone()).or_default().push(id);
             }
-            if text.len() >= 4 {
+            if text.len() >= 3 {
                 for d in deletions(text) {
                     if text.len() >= LONG_TOKEN {
                         for_each_deletion(&d, |d2| dels2.push((del_hash(d2), id)));
@@ -247,6 +325,7 @@ impl Index {
         self.tok_text.push(text.into());
         self.tok_phon.push(phonetic(text).into_boxed_str());
         self.tok_translit.push(translit_key(text).into_boxed_str());
+        self.tok_person.push(PersonUse::Unseen);
         self.postings.push(Vec::new());
         self.vocab.insert(text.into(), id);
         id
@@ -281,6 +360,19 @@ impl Index {
         if let Some(id) = self.vocab.get(text) {
             out.push((*id, 1.0, How::Exact));
         }
+        // Korean names written by another romanisation system (Jeong / Jong, Lee / Ri, Choi / Choe),
+        // compared only with the names of Korean listed parties.
+        if !self.korean.is_empty()
+            && text.len() <= 12
+            && text.bytes().all(|b| b.is_ascii_lowercase())
+            && let Some(v) = self.korean.get(korean_key(text).as_str())
+        {
+            out.extend(
+                v.iter()
+                    .filter(|id| *self.tok_text[**id as usize] != *text)
+                    .map(|&id| (id, KOREAN_SIM, How::Korean)),
+            );
+        }
         if !fuzzy_eligible(text) {
             return out;
         }
@@ -296,7 +388,13 @@ impl Index {
         if let Some(v) = self.dels.get(text) {
             cands.extend(v);
         }
-        if text.len() >= 4 {
+        // A word of three letters is looked up within one edit only when the lists do not have it
+        // as written or have it rarely (a typo: "Huo" for "Heo", "Aki" for "Ali"); common short
+        // words ("ltd", "ali", "kim") would otherwise propose hundreds of neighbours.
+        if text.len() >= 4
+            || (text.len() == 3
+                && self.vocab.get(text).is_none_or(|id| self.postings[*id as usize].len() <= RARE_SHORT_WORD))
+        {
             for_each_deletion(text, |d| {
                 if let Some(id) = self.vocab.get(d) {
                     cands.push(*id);
@@ -337,6 +435,22 @@ impl Index {
             if let Some(v) = self.dels.get(&text[2..]) {
                 cands.extend(v);
             }
+            // al-Karim for Kareem: the noun's other romanisations.
+            let noun = translit_key(&text[2..]);
+            if let Some(v) = self.translit.get(noun.as_str()) {
+                cands.extend(v);
+            }
+            if let Some(id) = self.vocab.get(noun.as_str()) {
+                cands.push(*id);
+            }
+        } else if *tq != *text
+            && let Some(v) = self.dels.get(tq.as_str())
+        {
+            // Kareem for al-Karim (listed nouns are also kept under their article-less form).
+            cands.extend(v);
+        }
+        if is_abd(text) {
+            cands.extend(ABD_FORMS.iter().filter_map(|f| self.vocab.get(*f)));
         }
         if pq.len() >= 2
             && let Some(v) = self.phon.get(pq.as_str())
@@ -352,6 +466,51 @@ impl Index {
         }
         cands.sort_unstable();
         cands.dedup();
+        // Other spellings of the same personal name (Oleksiy / Alexei), and names written alike in
+        // Arabic script (Mehmet / Muhammad), from the person-name table.
+        // Both spellings of four letters or more, beginning alike (the same letter, or letters
+        // languages write for one another: `initial_class`): the table's items also hold loose
+        // transliterations of short names (Zhang / Chan, Wei / Hui) that are not the same name to
+        // a screening officer.
+        let mut equiv: Vec<(u32, f32, How)> = Vec::new();
+        // Nicknames (Bill / William).
+        for n in crate::names::nicknames(text) {
+            if let Some(id) = self.vocab.get(*n) {
+                equiv.push((*id, NICKNAME_SIM, How::Nickname));
+            }
+        }
+        let alike = |o: &str| {
+            let (a, b) = (tq.as_bytes()[0], o.as_bytes()[0]);
+            o.len() >= 4 && (a == b || (initial_class(a).is_some() && initial_class(a) == initial_class(b)))
+        };
+        if tq.len() >= 4 && !self.name_groups.is_empty() {
+            let names = crate::names::table();
+            let groups: Vec<u32> = match self.vocab.get(text) {
+                Some(id) => {
+                    let (a, b) = self.tok_groups[*id as usize];
+                    self.tok_group_ids[a as usize..b as usize].to_vec()
+                }
+                None => names.groups(&tq).collect(),
+            };
+            for g in groups {
+                if let Some(v) = self.name_groups.get(&g) {
+                    equiv.extend(
+                        v.iter()
+                            .filter(|id| alike(&self.tok_translit[**id as usize]))
+                            .map(|&id| (id, NAME_GROUP_SIM, How::NameGroup(g))),
+                    );
+                }
+                for b in names.bridges(g) {
+                    if let Some(v) = self.name_bridges.get(b) {
+                        equiv.extend(
+                            v.iter()
+                                .filter(|e| e.1 != g && alike(&self.tok_translit[e.0 as usize]))
+                                .map(|&(id, h)| (id, NAME_BRIDGE_SIM, How::NameBridge(g, h))),
+                        );
+                    }
+                }
+            }
+        }
         for id in cands {
             let other = &self.tok_text[id as usize];
             if **other == *text {
@@ -365,6 +524,16 @@ impl Index {
             );
             if s > 0.0 {
                 out.push((id, s, how));
+            }
+        }
+        for e in equiv {
+            if *self.tok_text[e.0 as usize] == *text {
+                continue;
+            }
+            match out.iter_mut().find(|o| o.0 == e.0) {
+                Some(o) if o.1 < e.1 => *o = e,
+                Some(_) => {}
+                None => out.push(e),
             }
         }
         out.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -390,6 +559,14 @@ impl Index {
             let t = tokenize(w, hint);
             (t.len() == 1 && t[0].text != w && self.vocab.contains_key(t[0].text.as_str())).then_some(true)
         };
+        // Two syllables of Korean listed persons' names in another romanisation, written as one
+        // word ("Heojin" read as "heo jin" for "Ho Jin").
+        let korean = |w: &str| {
+            !matches!(hint, Some(Schema::Organization | Schema::Vessel | Schema::Aircraft))
+                && (2..=5).contains(&w.len())
+                && !self.korean_syllables.is_empty()
+                && self.korean_syllables.contains(korean_key(w).as_str())
+        };
         let mut out = vec![tokens.to_vec()];
         let mut split = Vec::with_capacity(tokens.len() + 2);
         let mut words: Vec<String> = Vec::with_capacity(tokens.len() + 2);
@@ -399,7 +576,11 @@ impl Index {
             if t.kind == TokenKind::Word && t.text.len() >= 5 && !self.vocab.contains_key(t.text.as_str()) {
                 let best = (2..t.text.len() - 1)
                     .filter_map(|k| {
-                        let (a, b) = (known(&t.text[..k])?, known(&t.text[k..])?);
+                        let (x, y) = (&t.text[..k], &t.text[k..]);
+                        if t.text.len() <= 10 && korean(x) && korean(y) {
+                            return Some((k, false));
+                        }
+                        let (a, b) = (known(x)?, known(y)?);
                         Some((k, a || b))
                     })
                     .max_by_key(|&(k, legal)| (!legal, k.min(t.text.len() - k)));
@@ -527,8 +708,12 @@ impl Index {
         }
         let mut c_buf = Vec::new();
         for (vi, pv) in prepared.iter().enumerate() {
-            let q: Vec<SideToken<'_>> =
-                pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
+            let q: Vec<SideToken<'_>> = pv
+                .tokens
+                .iter()
+                .zip(&pv.names)
+                .map(|(t, n)| SideToken { text: &t.text, kind: t.kind, name: *n })
+                .collect();
             for ni in self.retrieve(pv) {
                 let rec = &self.names[ni as usize];
                 if let Some(code) = &pv.country
@@ -651,7 +836,20 @@ impl Index {
 
     fn prepare(&self, tokens: Vec<Token>, note: Option<String>) -> PreparedVariant {
         let exps = tokens.iter().map(|t| self.expand(&t.text)).collect();
-        PreparedVariant { tokens, exps, note, country: None, extra_parts: false }
+        // A query word may be a personal name unless the lists use it only in the names of
+        // organisations, vessels and aircraft ("STOCK", "WINGS", "AUTONOMOUS"). (The person-name
+        // table's lexicon is no help here: Wikidata lists "Wings", "State" and "Junior" as names.)
+        let names = tokens
+            .iter()
+            .map(|t| {
+                t.kind == TokenKind::Word
+                    && self
+                        .vocab
+                        .get(t.text.as_str())
+                        .is_none_or(|id| self.tok_person[*id as usize] != PersonUse::OrganisationOnly)
+            })
+            .collect();
+        PreparedVariant { tokens, exps, names, note, country: None, extra_parts: false }
     }
 
     /// Names voted for by the query's tokens, best first.
@@ -719,8 +917,12 @@ impl Index {
     }
 
     fn align_with(&self, pv: &PreparedVariant, rec: &NameRec, want_pairs: bool) -> Alignment {
-        let q: Vec<SideToken<'_>> =
-            pv.tokens.iter().map(|t| SideToken { text: &t.text, kind: t.kind }).collect();
+        let q: Vec<SideToken<'_>> = pv
+            .tokens
+            .iter()
+            .zip(&pv.names)
+            .map(|(t, n)| SideToken { text: &t.text, kind: t.kind, name: *n })
+            .collect();
         let mut c = Vec::with_capacity(rec.tokens.len());
         self.align_prepared(pv, &q, rec, &mut c, want_pairs)
     }
@@ -735,12 +937,11 @@ impl Index {
         want_pairs: bool,
     ) -> Alignment {
         c.clear();
-        c.extend(
-            rec.tokens
-                .iter()
-                .zip(rec.kinds.iter())
-                .map(|(id, k)| SideToken { text: &self.tok_text[*id as usize], kind: *k }),
-        );
+        c.extend(rec.tokens.iter().zip(rec.kinds.iter()).map(|(id, k)| SideToken {
+            text: &self.tok_text[*id as usize],
+            kind: *k,
+            name: false,
+        }));
         align(
             q,
             c,
@@ -750,6 +951,7 @@ impl Index {
             },
             want_pairs,
             pv.extra_parts && self.entries[rec.entry as usize].schema == Schema::Person,
+            !matches!(self.entries[rec.entry as usize].schema, Schema::Person),
         )
     }
 
@@ -787,7 +989,7 @@ impl Index {
         let mut extra_left = al.extra_parts_discounted;
         for (i, t) in pv.tokens.iter().enumerate() {
             if !q_seen[i] {
-                let extra = extra_left && t.kind == TokenKind::Word;
+                let extra = extra_left && t.kind == TokenKind::Word && pv.names[i];
                 extra_left &= !extra;
                 alignment.push(TokenPair {
                     query: Some(t.text.clone()),
@@ -844,6 +1046,9 @@ fn round3(x: f64) -> f64 {
 struct PreparedVariant {
     tokens: Vec<Token>,
     exps: Vec<Vec<(u32, f32, How)>>,
+    /// Per token: a word that may be a personal name (not a word the lists use only in the names
+    /// of organisations, vessels and aircraft).
+    names: Vec<bool>,
     /// Why this reading of the query was tried, when it is not the query as written.
     note: Option<String>,
     /// Only listed parties of this country (ISO alpha-2) are compared with this reading.
@@ -854,11 +1059,25 @@ struct PreparedVariant {
     extra_parts: bool,
 }
 
+/// Initial letters that languages write for one another in the forms of a given name: vowels and
+/// y (Oleksiy / Alexei, Yevhen / Evgeny), g / h / k (Hryhoriy / Grigory, Heorhiy / Georgy),
+/// v / w / u / f (Uladzimir / Vladimir), m / n (Mykola / Nikolai).
+fn initial_class(b: u8) -> Option<u8> {
+    match b {
+        b'a' | b'e' | b'i' | b'o' | b'u' | b'y' => Some(0),
+        b'g' | b'h' | b'k' => Some(1),
+        b'v' | b'w' | b'f' => Some(2),
+        b'm' | b'n' => Some(3),
+        _ => None,
+    }
+}
+
 /// A country named in a query: (ISO code, its name as one folded token, first and one past the
 /// last token of the name). Names of four letters or more (so that "and", "can" are not read as
 /// ISO alpha-3 codes); demonyms were already folded to the country's name by `tokenize`.
 fn country_in(tokens: &[Token]) -> Option<(&'static str, Vec<Token>, usize, usize)> {
-    for len in (1..=3).rev() {
+    // Up to six words: "Democratic Republic of the Congo", "Congo, The Democratic Republic of the".
+    for len in (1..=6).rev() {
         for i in 0..tokens.len().saturating_sub(len - 1) {
             let words: Vec<&str> = tokens[i..i + len].iter().map(|t| t.text.as_str()).collect();
             if words.iter().any(|w| !w.bytes().all(|b| b.is_ascii_lowercase())) {
@@ -868,7 +1087,7 @@ fn country_in(tokens: &[Token]) -> Option<(&'static str, Vec<Token>, usize, usiz
             if name.len() < 4 {
                 continue;
             }
-            if let Some(code) = crate::countries::country_code(&name) {
+            if let Some(code) = crate::countries::country_code_folded(&name) {
                 let core: Vec<Token> =
                     tokens[i..i + len].iter().filter(|t| !country_filler(t)).cloned().collect();
                 return Some((code, core, i, i + len));

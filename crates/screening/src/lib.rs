@@ -15,6 +15,7 @@ mod error;
 pub mod formats;
 mod index;
 mod model;
+mod names;
 pub mod normalize;
 mod score;
 

@@ -687,15 +687,56 @@ fn legal_word(word: &str) -> Option<&'static str> {
     LEGAL_WORDS.iter().find(|(w, _)| *w == word).map(|(_, c)| *c)
 }
 
-/// The legal-form word a typo stands for ("compay" → "company"); words of 5+ letters, one edit.
+/// Legal-form vocabulary for typo correction: `LEGAL_VOCABULARY` and every word of seven letters or
+/// more in the legal-form phrases ("obshchestvo", "otvetstvennostyu", "gesellschaft").
+fn legal_vocabulary() -> &'static [&'static str] {
+    static V: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let mut v: Vec<&'static str> = LEGAL_VOCABULARY.to_vec();
+        v.extend(LEGAL_PHRASES.iter().flat_map(|(p, _)| p.iter().copied()).filter(|w| w.len() >= 7));
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
+
+/// Every word of the legal-form phrases, sorted.
+fn legal_phrase_words() -> &'static [&'static str] {
+    static V: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        let mut v: Vec<&'static str> = LEGAL_PHRASES.iter().flat_map(|(p, _)| p.iter().copied()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
+
+/// The legal-form word a typo stands for ("compay" → "company"); words of 5+ letters, one edit,
+/// or two in words of ten letters or more ("otvetstvennotsydu"); the first letter must be right or
+/// swapped with the second ("LCOSED").
 fn legal_typo(word: &str) -> Option<&'static str> {
     if word.len() < 5 || word.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    LEGAL_VOCABULARY
+    // A word of the legal-form vocabulary as written is not a typo of another ("ogranichennoy"
+    // is not "ogranichennoi" misspelt: both are in phrases).
+    if legal_vocabulary().binary_search(&word).is_ok()
+        || legal_phrase_words().binary_search(&word).is_ok()
+        || legal_word(word).is_some()
+    {
+        return None;
+    }
+    let (a, b) = (word.as_bytes()[0], word.as_bytes()[1]);
+    legal_vocabulary()
         .iter()
-        .find(|w| **w != word && rapidfuzz::distance::osa::distance(w.bytes(), word.bytes()) <= 1)
-        .copied()
+        .filter(|w| {
+            let (x, y) = (w.as_bytes()[0], w.as_bytes()[1]);
+            **w != word && (x == a || (x == b && y == a)) && w.len().abs_diff(word.len()) <= 2
+        })
+        .map(|w| (rapidfuzz::distance::osa::distance(w.bytes(), word.bytes()), *w))
+        .filter(|(d, w)| *d <= 1 || (*d == 2 && w.len() >= 10 && word.len() >= 10))
+        .min()
+        .map(|(_, w)| w)
 }
 
 /// Whether a canonical symbol is a legal form (used by the scorer to relate two legal forms).
@@ -751,7 +792,7 @@ pub fn tokenize(name: &str, schema: Option<Schema>) -> Vec<Token> {
             }
             // A typo is only corrected where a legal form is plausible: the corrected word is a
             // legal form by itself, or a neighbour is legal-form vocabulary.
-            let legalish = |w: &str| LEGAL_VOCABULARY.contains(&w) || legal_word(w).is_some();
+            let legalish = |w: &str| legal_vocabulary().binary_search(&w).is_ok() || legal_word(w).is_some();
             let neighbour = (i > 0 && legalish(raw[i - 1])) || (i + 1 < raw.len() && legalish(raw[i + 1]));
             let fixed = legal_typo(raw[i]).filter(|f| legal_word(f).is_some() || neighbour);
             words.push(fixed.unwrap_or(raw[i]).to_string());
@@ -960,6 +1001,51 @@ pub fn translit_key(token: &str) -> String {
         i += used;
     }
     out
+}
+
+/// A Korean name syllable (or syllables written as one word) with the differences between
+/// romanisation systems folded away: McCune-Reischauer, used on the lists for North Korean names
+/// ("Jong Un", "Chol", "Choe", "Ri"), against Revised Romanization and common South Korean and
+/// English spellings ("Jeong Eun", "Cheol", "Choi", "Lee"). Vowels eo → o, eu → u, oo → u, ee → i,
+/// final oi → oe; plain consonants written voiced in one system and voiceless in the other are
+/// voiceless (g → k, b → p, d → t, j → ch, th → t, sh → s); an h closing a syllable is dropped
+/// (Oh, Hahn); doubled letters are single; the family name 이/리 (Lee, Yi, Rhee, Li, I) is ri and
+/// 박 (Park, Bak) is pak. Only compared with names of Korean listed parties (see `Index`).
+pub fn korean_key(token: &str) -> String {
+    let b = token.as_bytes();
+    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w');
+    let mut out = String::with_capacity(b.len() + 2);
+    let mut i = 0;
+    while i < b.len() {
+        let next = b.get(i + 1).copied();
+        let (piece, used): (&str, usize) = match (b[i], next) {
+            (b'e', Some(b'o')) => ("o", 2),
+            (b'e', Some(b'u')) => ("u", 2),
+            (b'o', Some(b'o')) => ("u", 2),
+            (b'e', Some(b'e')) => ("i", 2),
+            (b'o', Some(b'i')) if i + 2 == b.len() => ("oe", 2),
+            (b't' | b's', Some(b'h')) => (if b[i] == b't' { "t" } else { "s" }, 2),
+            (b'g', _) => ("k", 1),
+            (b'b', _) => ("p", 1),
+            (b'd', _) => ("t", 1),
+            (b'j', _) => ("ch", 1),
+            // An h after a vowel and not before one closes the syllable: Oh, Hahn, Bahk.
+            (b'h', n) if i > 0 && vowel(b[i - 1]) && !n.is_some_and(vowel) => ("", 1),
+            _ => (&token[i..i + 1], 1),
+        };
+        for c in piece.chars() {
+            if !out.ends_with(c) {
+                out.push(c);
+            }
+        }
+        i += used;
+    }
+    match out.as_str() {
+        "li" | "yi" | "rhi" | "i" | "ni" | "rhie" | "lie" => "ri".to_string(),
+        "park" => "pak".to_string(),
+        "wu" => "u".to_string(),
+        _ => out,
+    }
 }
 
 /// The tokens' texts joined by spaces: the canonical form of a name, used for display and tests.

@@ -467,3 +467,146 @@ fn legal_forms_split_or_joined_still_meet() {
         assert!(alerts(name, "haige"), "{name}");
     }
 }
+
+/// A small index of its own, so that the shared test index stays as it is.
+fn own_index(entries: Vec<Entry>) -> Index {
+    Index::build(entries)
+}
+
+fn best(index: &Index, name: &str, schema: Option<Schema>, id: &str) -> Option<Match> {
+    let q = Query { name: name.into(), schema, ..Query::default() };
+    index.screen(&q, 0.0).into_iter().find(|m| m.source_id == id)
+}
+
+#[test]
+fn given_names_across_languages_meet_and_say_which_equivalence() {
+    let index = own_index(vec![
+        entry("mehmet", Schema::Person, &["YILMAZ, Mehmet"]),
+        entry("oleksiy", Schema::Person, &["KOVALENKO, Oleksiy"]),
+    ]);
+    let m = best(&index, "Muhammad Yilmaz", Some(Schema::Person), "mehmet").expect("found");
+    assert!(m.score >= DEFAULT_THRESHOLD, "{m:?}");
+    assert!(
+        m.explanation.alignment.iter().any(|p| p.how.contains("Wikidata") && p.how.contains("Arabic script")),
+        "{:?}",
+        m.explanation.alignment
+    );
+    let m = best(&index, "Alexei Kovalenko", Some(Schema::Person), "oleksiy").expect("found");
+    assert!(m.score >= DEFAULT_THRESHOLD, "{m:?}");
+    assert!(
+        m.explanation.alignment.iter().any(|p| p.how.contains("Wikidata")),
+        "{:?}",
+        m.explanation.alignment
+    );
+    // Loose items of short names do not make two different people one.
+    let index = own_index(vec![entry("chan", Schema::Person, &["John Chan"])]);
+    assert!(
+        best(&index, "John Zhang", Some(Schema::Person), "chan").is_none_or(|m| m.score < DEFAULT_THRESHOLD)
+    );
+}
+
+#[test]
+fn abd_al_forms_meet_across_romanisation_systems() {
+    let index = own_index(vec![
+        entry("karim", Schema::Person, &["HAMDAN, Abd al-Karim"]),
+        entry("fattah", Schema::Person, &["DUKHAN, Abdul Fattah"]),
+    ]);
+    for (name, id) in [
+        ("Abdul Kareem Hamdan", "karim"),
+        ("Abdel Karim HAMDAN", "karim"),
+        ("Abd al-Fattah Dukhan", "fattah"),
+    ] {
+        let m = best(&index, name, Some(Schema::Person), id).unwrap_or_else(|| panic!("{name} not found"));
+        assert!(m.score >= DEFAULT_THRESHOLD, "{name}: {m:?}");
+    }
+}
+
+#[test]
+fn a_typo_in_a_word_of_three_letters_still_alerts_unless_both_are_pinyin() {
+    let index = own_index(vec![
+        entry("huo", Schema::Person, &["HUO, Liujun"]),
+        entry("wei", Schema::Person, &["Wang Wei"]),
+        entry("bill", Schema::Person, &["SMITHSON, William Arthur"]),
+    ]);
+    let alerts = |name: &str, id: &str| {
+        best(&index, name, Some(Schema::Person), id).is_some_and(|m| m.score >= DEFAULT_THRESHOLD)
+    };
+    assert!(alerts("HEO, Liujun", "huo"));
+    assert!(!alerts("Wang Wen", "wei"), "two pinyin syllables are two names");
+    assert!(!alerts("Wang Mei", "wei"));
+    // And a nickname from the nickname table.
+    let m = best(&index, "Bill Arthur Smithson", Some(Schema::Person), "bill").unwrap();
+    assert!(m.score >= DEFAULT_THRESHOLD, "{m:?}");
+    assert!(m.explanation.alignment.iter().any(|p| p.how.starts_with("nickname")), "{m:?}");
+}
+
+#[test]
+fn an_acronym_with_the_long_form_of_its_country_meets_the_listed_party() {
+    let mut adf = entry("adf", Schema::Organization, &["ALLIED DEMOCRATIC FORCES", "ADF"]);
+    adf.countries.push("CD".into());
+    let index = own_index(vec![adf]);
+    for name in
+        ["ADF of the Democratic Republic of the Congo", "ADF of Congo, The Democratic Republic of the"]
+    {
+        let m = best(&index, name, Some(Schema::Organization), "adf").unwrap_or_else(|| panic!("{name}"));
+        assert!(m.score >= DEFAULT_THRESHOLD, "{name}: {m:?}");
+    }
+}
+
+#[test]
+fn korean_names_meet_across_romanisation_systems() {
+    let mut kim = entry("kim", Schema::Person, &["KIM, Jong Un"]);
+    kim.countries.push("KP".into());
+    let mut ri = entry("ri", Schema::Person, &["RI, Pyong Chol"]);
+    ri.countries.push("KP".into());
+    let lee = entry("lee", Schema::Person, &["LEE, Pyong Chol"]);
+    let index = own_index(vec![kim, ri, lee]);
+    for (name, id) in [
+        ("Gim Jeong-eun", "kim"),
+        ("Kim Jeong Eun", "kim"),
+        ("Kim Jeongeun", "kim"),
+        ("Lee Pyeong Cheol", "ri"),
+        ("Yi Pyong Chol", "ri"),
+    ] {
+        let m = best(&index, name, Some(Schema::Person), id).unwrap_or_else(|| panic!("{name} not found"));
+        assert!(m.score >= DEFAULT_THRESHOLD, "{name}: {m:?}");
+    }
+    let m = best(&index, "Lee Pyeong Cheol", Some(Schema::Person), "ri").unwrap();
+    assert!(m.explanation.alignment.iter().any(|p| p.how.starts_with("Korean romanisation")), "{m:?}");
+    // Only names of Korean listed parties are read this way.
+    assert!(
+        best(&index, "Ri Pyong Chol", Some(Schema::Person), "lee")
+            .is_none_or(|m| m.score < DEFAULT_THRESHOLD)
+    );
+}
+
+#[test]
+fn omissions_and_substitutions_are_charged_differently() {
+    let index = own_index(vec![
+        entry("pan", Schema::Organization, &["Pan Aviation, Inc."]),
+        entry(
+            "state",
+            Schema::Organization,
+            &["FEDERAL STATE BUDGETARY ESTABLISHMENT 33 CENTRAL SCIENTIFIC RESEARCH TEST INSTITUTE"],
+        ),
+        entry("dugin", Schema::Person, &["DUGIN, Aleksandr"]),
+        entry("wings", Schema::Organization, &["CHAM WINGS AIRLINES"]),
+        entry("putin", Schema::Person, &["PUTIN, Vladimir Vladimirovich"]),
+    ]);
+    let alerts = |name: &str, schema: Option<Schema>, id: &str| {
+        best(&index, name, schema, id).is_some_and(|m| m.score >= DEFAULT_THRESHOLD)
+    };
+    // A word of an organisation's name left out is an omission, not a contradiction.
+    assert!(alerts("Pan Inc.", Some(Schema::Organization), "pan"));
+    // A word replaced by another in a long name is a substitution: charged whatever the length.
+    assert!(!alerts(
+        "FEDERAL STATE BUDGETARY YASSER 33 CENTRAL SCIENTIFIC RESEARCH TEST INSTITUTE",
+        Some(Schema::Organization),
+        "state"
+    ));
+    // An extra given name is cheap; a word the lists use only for organisations is not.
+    assert!(alerts("DUGIN, Aleksandr Luis", Some(Schema::Person), "dugin"));
+    assert!(!alerts("DUGIN, Aleksandr WINGS", Some(Schema::Person), "dugin"));
+    // A patronymic left out costs little.
+    assert!(alerts("Vladimir Putin", Some(Schema::Person), "putin"));
+}
