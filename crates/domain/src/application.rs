@@ -329,6 +329,12 @@ pub struct Application {
     /// own dates): see [`Application::clock_stops`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hold_stops: Vec<ClockStop>,
+    /// After an appeal reopened a refusal: the approvers who may not take the new decision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_approvers: Vec<UserId>,
+    /// Whether an appeal reopened the case (its next decision is not a first decision).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reopened_on_appeal: bool,
     /// Number of events applied: the stream version used for optimistic concurrency.
     pub version: u64,
 }

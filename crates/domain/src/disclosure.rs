@@ -72,6 +72,16 @@ pub fn disclose(event: &Event, to: OrgKind, own: &dyn Fn(UserId) -> bool) -> Dis
         | Event::ExporterStatementReleased { .. }
         | Event::QueryRaised { .. }
         | Event::QueryAnswered { .. } => shown(event),
+        // The appeal's outcome and reasons; not which approvers it excludes.
+        Event::AppealDecided { appeal, subject, outcome, reasons, .. } => {
+            Disclosed::Shown(Event::AppealDecided {
+                appeal: *appeal,
+                subject: *subject,
+                outcome: *outcome,
+                reasons: reasons.clone(),
+                excluded_approvers: vec![],
+            })
+        }
         Event::DocumentAttached { document } => {
             Disclosed::Shown(Event::DocumentAttached { document: document_for(document, own) })
         }
@@ -135,6 +145,8 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
         proposed_decision: _,
         queries,
         hold_stops,
+        excluded_approvers: _,
+        reopened_on_appeal,
         version,
     } = app.clone();
     Application {
@@ -170,6 +182,8 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
         queries,
         // When the clock stood still for the exporter's reasons: dates only.
         hold_stops,
+        excluded_approvers: Vec::new(),
+        reopened_on_appeal,
         version,
     }
 }
@@ -308,6 +322,8 @@ mod tests {
             exporter_statement: None,
             queries: Vec::new(),
             hold_stops: Vec::new(),
+            excluded_approvers: Vec::new(),
+            reopened_on_appeal: false,
             proposed_decision: Some(decision()),
             version: 9,
         }

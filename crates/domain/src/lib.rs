@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod appeal;
 pub mod application;
 pub mod assessment;
 pub mod calendar;

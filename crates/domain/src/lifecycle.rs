@@ -24,6 +24,7 @@
 //! | suspend, revoke licence | approver or enforcement officer | active (suspend); active, suspended (revoke) |
 //! | reinstate licence | approver | suspended |
 //! | add conditions (and obligations) to a licence | approver | active, suspended |
+//! | apply an appeal decision (the panel's, `crate::appeal`) | review-panel member | the act appealed still stands |
 //! | surrender licence | exporter of the owner | active, suspended |
 //! | expire licence | licensing officer or administrator, once its expiry date has passed | active, suspended |
 //! | release the exporter's statement (to the register) | licensing officer or approver | withdrawn after submission, or licence surrendered; once |
@@ -202,6 +203,14 @@ pub enum Command {
         obligations: Vec<ObligationTerm>,
         reason: String,
     },
+    /// The review panel's decision on an appeal, taken on the case by the member who recorded it
+    /// (the appeal itself is `crate::appeal`'s record).
+    ApplyAppealDecision {
+        appeal: uuid::Uuid,
+        subject: crate::appeal::AppealSubject,
+        outcome: crate::appeal::AppealOutcome,
+        reasons: String,
+    },
     /// A licensing officer asks the exporter for information, to be answered by `due`.
     RaiseQuery {
         id: uuid::Uuid,
@@ -245,6 +254,7 @@ impl Command {
             Command::SurrenderLicence { .. } => "surrender the licence of",
             Command::ExpireLicence => "expire the licence of",
             Command::AddLicenceConditions { .. } => "add conditions to the licence of",
+            Command::ApplyAppealDecision { .. } => "apply an appeal decision to",
             Command::RaiseQuery { .. } => "send a query on",
             Command::AnswerQuery { .. } => "answer a query on",
             Command::ReleaseExporterStatement => "release the exporter's statement on",
@@ -344,6 +354,16 @@ pub enum Event {
         obligations: Vec<ObligationTerm>,
         reason: String,
     },
+    /// The review panel decided an appeal; its reasons are published beside the act appealed.
+    AppealDecided {
+        appeal: uuid::Uuid,
+        subject: crate::appeal::AppealSubject,
+        outcome: crate::appeal::AppealOutcome,
+        reasons: String,
+        /// The approvers who may not take the new decision (those of the decision appealed).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        excluded_approvers: Vec<UserId>,
+    },
     /// An officer released the exporter's statement (its text, as the exporter wrote it).
     ExporterStatementReleased {
         statement: String,
@@ -385,6 +405,7 @@ impl Event {
             Event::LicenceSurrendered { .. } => "licence_surrendered",
             Event::LicenceExpired => "licence_expired",
             Event::LicenceConditionsAdded { .. } => "licence_conditions_added",
+            Event::AppealDecided { .. } => "appeal_decided",
             Event::ExporterStatementReleased { .. } => "exporter_statement_released",
             Event::QueryRaised { .. } => "query_raised",
             Event::QueryAnswered { .. } => "query_answered",
@@ -679,6 +700,9 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             require_authority(actor, &[Role::Approver], "deciding")?;
             require_status(app, &cmd, &[S::PendingDecision])?;
             no_open_query(app)?;
+            if app.excluded_approvers.contains(&actor.user) {
+                return Err(forbidden("after an appeal, the new decision is taken by a different approver"));
+            }
             if app.recommendation.as_ref().map(|r| r.by) == Some(actor.user) {
                 return Err(forbidden(
                     "four-eyes rule: the approver must not be the officer who drafted the recommendation",
@@ -737,6 +761,9 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
         Command::ConcurInDeparture { ref licence_number, licence_expires_at } => {
             require_authority(actor, &[Role::Approver], "concurring in a decision")?;
             require_status(app, &cmd, &[S::PendingDecision])?;
+            if app.excluded_approvers.contains(&actor.user) {
+                return Err(forbidden("after an appeal, the new decision is taken by a different approver"));
+            }
             let Some(proposed) = app.proposed_decision.clone() else {
                 return Err(Rejection::Blocked(
                     "no departure from the assessment awaits a second approver".into(),
@@ -891,6 +918,34 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 reason: lines("reason", reason, 5000)?,
             }])
         }
+        Command::ApplyAppealDecision { appeal, subject, outcome, ref reasons } => {
+            use crate::appeal::AppealSubject as A;
+            require_authority(actor, &[Role::ReviewPanelMember], "applying an appeal decision")?;
+            let stands = match subject {
+                A::Refusal => app.status == S::Denied,
+                A::Suspension => app.licence.as_ref().is_some_and(|l| l.status == LicenceStatus::Suspended),
+                A::Revocation => app.licence.as_ref().is_some_and(|l| l.status == LicenceStatus::Revoked),
+                A::Condition { index } => app.licence.as_ref().is_some_and(|l| index < l.conditions.len()),
+            };
+            if !stands {
+                return Err(Rejection::Blocked(format!("{} no longer stands on this case", subject.label())));
+            }
+            let excluded_approvers = match (subject, &app.decision) {
+                (A::Refusal, Some(d)) => {
+                    let mut v = vec![d.by];
+                    v.extend(d.departure.as_ref().and_then(|x| x.second_approver));
+                    v
+                }
+                _ => vec![],
+            };
+            Ok(vec![Event::AppealDecided {
+                appeal,
+                subject,
+                outcome,
+                reasons: lines("reasons", reasons, 20_000)?,
+                excluded_approvers,
+            }])
+        }
         Command::ReleaseExporterStatement => {
             require_authority(
                 actor,
@@ -1034,6 +1089,8 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
                 proposed_decision: None,
                 queries: Vec::new(),
                 hold_stops: Vec::new(),
+                excluded_approvers: Vec::new(),
+                reopened_on_appeal: false,
                 version: 1,
             });
         }
@@ -1127,6 +1184,27 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
             app.exporter_statement = statement(StatementAct::Surrender, reason, rec.at);
         }
         Event::LicenceExpired => set_licence(&mut app, LicenceStatus::Expired),
+        Event::AppealDecided { subject, outcome, excluded_approvers, .. } => {
+            use crate::appeal::{AppealOutcome as O, AppealSubject as A};
+            match (subject, outcome) {
+                (A::Refusal, O::Overturned | O::SentBack) => {
+                    app.status = S::PendingDecision;
+                    app.decision = None;
+                    app.excluded_approvers = excluded_approvers.clone();
+                    app.reopened_on_appeal = true;
+                }
+                (A::Suspension | A::Revocation, O::Overturned) => {
+                    set_licence(&mut app, LicenceStatus::Active)
+                }
+                (A::Condition { index }, O::Overturned) => {
+                    if let Some(l) = app.licence.as_mut().filter(|l| *index < l.conditions.len()) {
+                        let removed = l.conditions.remove(*index);
+                        l.obligations.retain(|t| t.wording() != removed);
+                    }
+                }
+                _ => {}
+            }
+        }
         Event::LicenceConditionsAdded { conditions, obligations, .. } => {
             if let Some(l) = app.licence.as_mut() {
                 l.conditions.extend(conditions.iter().cloned());

@@ -38,6 +38,7 @@ pub enum RecordKind {
     LicenceConditionsAdded,
     AppealUpheld,
     AppealOverturned,
+    AppealSentBack,
     InformedNotice,
     RuleChange,
     /// An exporter's own words (a withdrawal's or surrender's reason), released by an officer.
@@ -63,7 +64,8 @@ impl RecordKind {
             RecordKind::LicenceExpired => "expired",
             RecordKind::LicenceConditionsAdded => "conditions_added",
             RecordKind::AppealUpheld => "appeal_upheld",
-            RecordKind::AppealOverturned => "issued_on_appeal",
+            RecordKind::AppealOverturned => "appeal_overturned",
+            RecordKind::AppealSentBack => "appeal_sent_back",
             RecordKind::InformedNotice => "informed",
             RecordKind::RuleChange => "rule_change",
             RecordKind::ExporterStatement => "exporter_statement",
@@ -201,8 +203,7 @@ pub fn public_record(
     publication: Publication<'_>,
 ) -> Option<PublicRecord> {
     let Publication { record_id, at, exporter_name, control_list, policy, earlier, calendar } = publication;
-    let issued =
-        [RecordKind::LicenceIssued, RecordKind::LicenceIssuedWithConditions, RecordKind::AppealOverturned];
+    let issued = [RecordKind::LicenceIssued, RecordKind::LicenceIssuedWithConditions];
     let mut statement = None;
     let (kind, rationale, first, excluded) = match event {
         Event::Decided { decision } => {
@@ -211,8 +212,28 @@ pub fn public_record(
                 Outcome::ApproveWithConditions => RecordKind::LicenceIssuedWithConditions,
                 Outcome::Deny => RecordKind::LicenceRefused,
             };
-            (kind, Some(decision.public_rationale.clone()), true, None)
+            if after.reopened_on_appeal {
+                // A new decision after an appeal: published, not counted again as a first decision.
+                (
+                    kind,
+                    Some(decision.public_rationale.clone()),
+                    false,
+                    Some("decision after an appeal".to_string()),
+                )
+            } else {
+                (kind, Some(decision.public_rationale.clone()), true, None)
+            }
         }
+        Event::AppealDecided { outcome, reasons, .. } => (
+            match outcome {
+                crate::appeal::AppealOutcome::Upheld => RecordKind::AppealUpheld,
+                crate::appeal::AppealOutcome::Overturned => RecordKind::AppealOverturned,
+                crate::appeal::AppealOutcome::SentBack => RecordKind::AppealSentBack,
+            },
+            Some(reasons.clone()),
+            false,
+            Some("appeal decision, not a licensing decision".to_string()),
+        ),
         // Drafts are private; a submitted application that is withdrawn is public.
         Event::Withdrawn { reason } if before.is_some_and(|b| b.status != ApplicationStatus::Draft) => (
             RecordKind::ApplicationWithdrawn,
@@ -264,6 +285,26 @@ pub fn public_record(
         RecordKind::ExporterStatement => {
             latest_of(earlier, &[RecordKind::ApplicationWithdrawn, RecordKind::LicenceSurrendered])
         }
+        RecordKind::AppealUpheld | RecordKind::AppealOverturned | RecordKind::AppealSentBack => match event {
+            Event::AppealDecided { subject, .. } => latest_of(
+                earlier,
+                &match subject {
+                    crate::appeal::AppealSubject::Refusal => {
+                        [RecordKind::LicenceRefused, RecordKind::LicenceRefused]
+                    }
+                    crate::appeal::AppealSubject::Suspension => {
+                        [RecordKind::LicenceSuspended, RecordKind::LicenceSuspended]
+                    }
+                    crate::appeal::AppealSubject::Revocation => {
+                        [RecordKind::LicenceRevoked, RecordKind::LicenceRevoked]
+                    }
+                    crate::appeal::AppealSubject::Condition { .. } => {
+                        [RecordKind::LicenceIssuedWithConditions, RecordKind::LicenceConditionsAdded]
+                    }
+                },
+            ),
+            _ => None,
+        },
         _ => None,
     };
     Some(PublicRecord {
@@ -347,6 +388,11 @@ impl ExpectedRecords {
             Event::LicenceSurrendered { .. } => Some(RecordKind::LicenceSurrendered),
             Event::LicenceExpired => Some(RecordKind::LicenceExpired),
             Event::LicenceConditionsAdded { .. } => Some(RecordKind::LicenceConditionsAdded),
+            Event::AppealDecided { outcome, .. } => Some(match outcome {
+                crate::appeal::AppealOutcome::Upheld => RecordKind::AppealUpheld,
+                crate::appeal::AppealOutcome::Overturned => RecordKind::AppealOverturned,
+                crate::appeal::AppealOutcome::SentBack => RecordKind::AppealSentBack,
+            }),
             Event::ExporterStatementReleased { .. } => Some(RecordKind::ExporterStatement),
             _ => None,
         };

@@ -92,6 +92,8 @@ pub(crate) fn licensed_case() -> Application {
         proposed_decision: None,
         queries: vec![],
         hold_stops: vec![],
+        excluded_approvers: vec![],
+        reopened_on_appeal: false,
         version: 10,
     }
 }
