@@ -73,6 +73,8 @@ pub struct App {
     pub(crate) snapshot_lock: tokio::sync::Mutex<()>,
     /// Days an obligation may stay overdue or rejected before it goes to a licence review.
     pub(crate) grace_days: u32,
+    /// Calendar days after an act within which it may be appealed.
+    pub(crate) appeal_window_days: u32,
 }
 
 /// How an app is set up beyond its store and clock.
@@ -96,6 +98,9 @@ pub struct AppConfig {
     /// Days an overdue or rejected obligation waits before a licence review proposes a
     /// suspension; `None` is [`DEFAULT_GRACE_DAYS`](crate::compliance::DEFAULT_GRACE_DAYS).
     pub obligation_grace_days: Option<u32>,
+    /// Calendar days after an act within which it may be appealed; `None` is
+    /// [`DEFAULT_WINDOW_DAYS`](oversight_domain::appeal::DEFAULT_WINDOW_DAYS).
+    pub appeal_window_days: Option<u32>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -156,6 +161,9 @@ impl App {
             snapshot_wanted: Arc::new(tokio::sync::Notify::new()),
             snapshot_lock: tokio::sync::Mutex::new(()),
             grace_days: config.obligation_grace_days.unwrap_or(crate::compliance::DEFAULT_GRACE_DAYS),
+            appeal_window_days: config
+                .appeal_window_days
+                .unwrap_or(oversight_domain::appeal::DEFAULT_WINDOW_DAYS),
         });
         let started = std::time::Instant::now();
         app.restore_snapshot().await;

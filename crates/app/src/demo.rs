@@ -28,6 +28,12 @@ pub const DEMO_LOGINS: &[(&str, &str)] = &[
     ("enforcement@authority.example", "enforcement officer"),
     ("admin@authority.example", "administrator"),
     ("admin2@authority.example", "administrator (the second, for role grants)"),
+    ("panel@authority.example", "review-panel member"),
+    ("panel2@authority.example", "review-panel member"),
+    (
+        "officer.panel@authority.example",
+        "licensing officer who also sits on the review panel (never for a case they worked on)",
+    ),
     ("compliance@nordwatch.example", "exporter (Nordwatch Systems AB)"),
     ("compliance@helix-forensics.example", "exporter (Helix Forensics GmbH)"),
     ("compliance@sentinel-signal.example", "exporter (Sentinel Signal Ltd)"),
@@ -396,6 +402,15 @@ async fn load_history(app: &App) -> Result<(), AppError> {
     mk(authority, "admin@authority.example", "Robin Admin", vec![Role::Administrator]).await?;
     // A second administrator: role grants need two (separation of duties).
     mk(authority, "admin2@authority.example", "Kim Second", vec![Role::Administrator]).await?;
+    mk(authority, "panel@authority.example", "Ines Varga", vec![Role::ReviewPanelMember]).await?;
+    mk(authority, "panel2@authority.example", "Marek Nowak", vec![Role::ReviewPanelMember]).await?;
+    mk(
+        authority,
+        "officer.panel@authority.example",
+        "Aiko Tanaka",
+        vec![Role::LicensingOfficer, Role::ReviewPanelMember],
+    )
+    .await?;
     mk(exporters[0], "compliance@nordwatch.example", "Ingrid Berg", vec![Role::Exporter]).await?;
     mk(exporters[1], "compliance@helix-forensics.example", "Jonas Weber", vec![Role::Exporter]).await?;
     mk(exporters[2], "compliance@sentinel-signal.example", "Claire Hughes", vec![Role::Exporter]).await?;

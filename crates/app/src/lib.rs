@@ -18,6 +18,7 @@
 
 pub mod accounts;
 mod app;
+pub mod appeals;
 pub mod assessment;
 pub mod calendar;
 pub mod cases;

@@ -47,6 +47,8 @@ pub(crate) enum Fold {
     Report(uuid::Uuid, oversight_domain::reports::ReportEvent),
     /// `notice-<uuid>`: an informed notice.
     Notice(uuid::Uuid, oversight_domain::reports::NoticeEvent),
+    /// `appeal-<uuid>`: an appeal to the review panel.
+    Appeal(uuid::Uuid, oversight_domain::appeal::AppealEvent),
     /// `review-<uuid>`: a licence review.
     Review(uuid::Uuid, review::ReviewEvent),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
@@ -83,6 +85,9 @@ impl Fold {
         } else if let Some(rest) = s.strip_prefix("notice-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Notice(id, decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("appeal-") {
+            let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
+            Fold::Appeal(id, decode(e)?)
         } else if let Some(rest) = s.strip_prefix("review-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Review(id, decode(e)?)
@@ -113,6 +118,8 @@ pub struct Projections {
     pub(crate) calendar: crate::calendar::CalendarProjection,
     #[serde(default)]
     pub(crate) reports: crate::reports::ReportsProjection,
+    #[serde(default)]
+    pub(crate) appeals: crate::appeals::AppealsProjection,
 }
 
 impl Projections {
@@ -132,6 +139,7 @@ impl Projections {
         self.reviews.fold(e, &fold);
         self.calendar.fold(&fold);
         self.reports.fold(e, &fold);
+        self.appeals.fold(e, &fold);
         self.last_seq = e.seq;
         Ok(())
     }

@@ -48,6 +48,7 @@ pub struct CasesSection {
     pub target_working_days: Option<u32>,
     pub second_marker_working_days: Option<u32>,
     pub obligation_grace_days: Option<u32>,
+    pub appeal_window_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -188,6 +189,8 @@ pub struct Settings {
     pub clock_second_marker_days: Setting<u32>,
     /// Days an overdue or rejected obligation waits before a licence review proposes suspension.
     pub obligation_grace_days: Setting<u32>,
+    /// Calendar days after an act within which it may be appealed.
+    pub appeal_window_days: Setting<u32>,
     /// Events folded between snapshots of the read models (0: none written).
     pub snapshot_every_events: Setting<u64>,
 }
@@ -483,8 +486,18 @@ pub fn resolve(
         14,
         small(0..=365)
     );
+    let appeal_window_days = layer!(
+        "cases.appeal_window_days",
+        None::<u32>,
+        "",
+        "OVERSIGHT_APPEAL_WINDOW_DAYS",
+        cases.appeal_window_days.map(|n| Value::Text(n.to_string())),
+        28,
+        small(1..=365)
+    );
     Ok(Settings {
         obligation_grace_days,
+        appeal_window_days,
         snapshot_every_events,
         authority_name,
         log_check_seconds,
@@ -609,6 +622,11 @@ impl Settings {
                 "cases.obligation_grace_days",
                 self.obligation_grace_days.value.to_string(),
                 &self.obligation_grace_days.source,
+            ),
+            (
+                "cases.appeal_window_days",
+                self.appeal_window_days.value.to_string(),
+                &self.appeal_window_days.source,
             ),
         ];
         let mut out = match &self.file {

@@ -378,6 +378,7 @@ async fn open_store_publishing(
         checkpoint_interval: Some(std::time::Duration::from_millis(settings.checkpoint_interval_ms.value)),
         snapshot_every_events: Some(settings.snapshot_every_events.value),
         obligation_grace_days: Some(settings.obligation_grace_days.value),
+        appeal_window_days: Some(settings.appeal_window_days.value),
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await

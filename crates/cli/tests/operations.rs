@@ -75,6 +75,7 @@ token_max_days = 30
 target_working_days = 15
 second_marker_working_days = 45
 obligation_grace_days = 7
+appeal_window_days = 21
 "#;
 
 #[test]
@@ -106,6 +107,7 @@ fn a_config_file_sets_every_flag() {
         ("cases.target_working_days", "15"),
         ("cases.second_marker_working_days", "45"),
         ("cases.obligation_grace_days", "7"),
+        ("cases.appeal_window_days", "21"),
     ];
     let source = format!("# file {}", path.display());
     for (key, value) in expected {
@@ -125,9 +127,9 @@ fn a_config_file_sets_every_flag() {
         .map(|w| w.trim_end_matches(','))
         .filter(|f| !["--help", "--version", "--config"].contains(f))
         .collect();
-    // log.filter is RUST_LOG; the case clock's two targets and the obligations' grace period are
-    // set in the file or the environment.
-    assert_eq!(flags.len(), expected.len() - 4, "flags of serve: {flags:?}");
+    // log.filter is RUST_LOG; the case clock's two targets, the obligations' grace period and the
+    // appeal window are set in the file or the environment.
+    assert_eq!(flags.len(), expected.len() - 5, "flags of serve: {flags:?}");
     for flag in flags {
         let key = flag
             .trim_start_matches("--")
@@ -536,7 +538,7 @@ fn the_example_configuration_is_valid() {
     let out = oversight().arg("--config").arg(&example).args(["config", "check"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
-    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 21, "every key is in the example:\n{t}");
+    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 22, "every key is in the example:\n{t}");
 }
 
 #[test]

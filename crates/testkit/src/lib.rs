@@ -47,6 +47,11 @@ pub mod users {
     /// The second administrator (role grants need two).
     pub const ADMIN2: &str = "admin2@authority.example";
     pub const PARTNER: &str = "liaison@partner-agency.example";
+    pub const PANEL: &str = "panel@authority.example";
+    pub const PANEL2: &str = "panel2@authority.example";
+    /// A licensing officer who also sits on the review panel.
+    pub const OFFICER_PANEL: &str = "officer.panel@authority.example";
+    pub const APPROVER2: &str = "approver2@authority.example";
 }
 
 /// Runs a test body once per backend, as `mod sqlite { #[tokio::test] fn NAME() }` and

@@ -1,6 +1,7 @@
 //! One module per area of the API, each exposing `router()`.
 
 pub mod admin;
+pub mod appeals;
 pub mod applications;
 pub mod assessment;
 pub mod health;

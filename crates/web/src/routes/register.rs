@@ -25,7 +25,7 @@ use crate::{
 };
 
 /// Outcomes a search may filter on, as the register names them (`RecordKind::outcome`).
-pub(crate) const OUTCOMES: [&str; 12] = [
+pub(crate) const OUTCOMES: [&str; 15] = [
     "issued",
     "issued_with_conditions",
     "refused",
@@ -37,6 +37,9 @@ pub(crate) const OUTCOMES: [&str; 12] = [
     "expired",
     "conditions_added",
     "informed",
+    "appeal_upheld",
+    "appeal_overturned",
+    "appeal_sent_back",
     "exporter_statement",
 ];
 
