@@ -160,6 +160,35 @@ const checks = [
     await admin.getByRole('cell', { name: 'Authority closure', exact: true }).waitFor();
     await accessible(admin, 'calendar');
   }],
+  ['the exporter appeals a condition; an independent panel removes it; the reasons are published', async () => {
+    await exporter.goto(caseUrl);
+    await follow(exporter, exporter.getByRole('link', { name: 'Appeal this decision or licence action' }));
+    await follow(exporter, exporter.getByRole('button', { name: 'Send the appeal' }));
+    await exporter.getByRole('alert').getByText('Choose what you appeal').waitFor();
+    await accessible(exporter, 'appeal-new-error');
+    await exporter.getByLabel(/^Condition 2: A post-shipment verification/).check();
+    await exporter.getByLabel('Your grounds').fill('The end user verifies every shipment under its own statutory audit.');
+    await follow(exporter, exporter.getByRole('button', { name: 'Send the appeal' }));
+    assert.match(exporter.url(), /\/appeals\/[0-9a-f-]{36}$/);
+    const appealUrl = exporter.url();
+    await accessible(exporter, 'appeal-exporter');
+    for (const email of ['panel@authority.example', 'panel2@authority.example']) {
+      const member = await session();
+      await signIn(member, email);
+      await member.goto(appealUrl);
+      await follow(member, member.getByRole('button', { name: 'Join the panel' }));
+      if (email === 'panel2@authority.example') {
+        await accessible(member, 'appeal-panel');
+        await member.getByLabel(/^Overturned/).check();
+        await member.getByLabel(/^Reasons/).fill('The statutory audit already verifies each shipment on site.');
+        await follow(member, member.getByRole('button', { name: "Record the panel's decision" }));
+        await member.getByText(/Overturned on/).waitFor();
+      }
+    }
+    const register = await session();
+    await register.goto(`${base}/register?outcome=appeal_overturned`);
+    assert.match(await register.locator('main').textContent(), /statutory audit already verifies/);
+  }],
   ['oversight verify accepts the log', async () => {
     const bin = process.env.OVERSIGHT_BIN;
     assert.ok(bin, 'scripts/e2e sets OVERSIGHT_BIN');

@@ -205,6 +205,8 @@ struct CasePage {
     clock_stops: Vec<String>,
     /// The informed notices that cover the case.
     notices: Vec<String>,
+    /// The exporter may appeal something on the case (a refusal, a licence action, a condition).
+    can_appeal: bool,
     officer: String,
     consultation: Option<String>,
     items: Vec<ItemRow>,
@@ -484,6 +486,15 @@ async fn case_page_with(
                 .filter(|_| a.status.is_open())
                 .map(|d| format!("{} of {}", working_days(i64::from(d)), targets.target)),
             clock_band: band.map_or("not_due", |b| b.as_str()),
+            can_appeal: !authority
+                && (a.status == ApplicationStatus::Denied
+                    || a.licence.as_ref().is_some_and(|l| {
+                        matches!(
+                            l.status,
+                            oversight_domain::LicenceStatus::Suspended
+                                | oversight_domain::LicenceStatus::Revoked
+                        ) || !l.conditions.is_empty()
+                    })),
             notices: s
                 .app
                 .notices_covering(a)

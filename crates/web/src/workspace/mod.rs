@@ -15,6 +15,7 @@
 
 pub mod actions;
 pub mod admin;
+pub mod appeals;
 pub mod case;
 pub mod display;
 pub mod draft;
@@ -100,6 +101,10 @@ pub fn router() -> Router<AppState> {
         .route("/reports/{id}/triage", get(reports::back_to_reports_of).post(reports::triage))
         .route("/notices", get(reports::notices).post(reports::issue))
         .route("/notices/{id}/withdraw", get(reports::back_to_notices_of).post(reports::withdraw))
+        .route("/appeals", get(appeals::list))
+        .route("/appeals/{id}", get(appeals::show))
+        .route("/appeals/{id}/{what}", get(appeals::back).post(appeals::act))
+        .route("/applications/{id}/appeal", get(appeals::new_form).post(appeals::file))
         .route("/reviews/{id}", get(licence::review))
         .route("/reviews/{id}/decision", get(licence::back_to_review).post(licence::decide_review))
         .route("/admin/users", get(admin::users).post(admin::create_user))

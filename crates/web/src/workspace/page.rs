@@ -213,6 +213,10 @@ impl Layout {
                 link("/applications", "Applications");
                 link("/reports", "Reports");
                 link("/notices", "Notices");
+                link("/appeals", "Appeals");
+            }
+            if v.is_authority() && v.has(Role::ReviewPanelMember) {
+                link("/appeals", "Appeals");
             }
             if v.is_authority() && (v.has(Role::LicensingOfficer) || v.has(Role::EnforcementOfficer)) {
                 link("/reports", "Reports");
