@@ -28,6 +28,7 @@ pub const DEMO_LOGINS: &[(&str, &str)] = &[
     ("enforcement@authority.example", "enforcement officer"),
     ("admin@authority.example", "administrator"),
     ("admin2@authority.example", "administrator (the second, for role grants)"),
+    ("ombudsperson@authority.example", "ombudsperson (complaints from the public)"),
     ("panel@authority.example", "review-panel member"),
     ("panel2@authority.example", "review-panel member"),
     (
@@ -228,6 +229,14 @@ async fn demo_reports(app: &App) -> Result<(), AppError> {
         reason: "Credible reports that comparable platforms were used to identify and detain peaceful protesters in the destination: the item may be intended for internal repression (Regulation (EU) 2021/821, Article 5).".into(),
     };
     app.issue_notice(&actor("approver@authority.example")?, notice).await?;
+    // A complaint from the public, waiting for the ombudsperson.
+    let complaint = crate::complaints::ComplaintRequest {
+        kind: oversight_domain::complaint::ComplaintKind::Misuse,
+        about: None,
+        account: "At the protest outside the ministry on 12 October, officers used a vehicle-mounted device that blocked every phone in the square; several organisers were later questioned about messages they never sent publicly.".into(),
+        contact: None,
+    };
+    app.submit_complaint("demo", complaint, vec![]).await?;
     Ok(())
 }
 
@@ -402,6 +411,7 @@ async fn load_history(app: &App) -> Result<(), AppError> {
     mk(authority, "admin@authority.example", "Robin Admin", vec![Role::Administrator]).await?;
     // A second administrator: role grants need two (separation of duties).
     mk(authority, "admin2@authority.example", "Kim Second", vec![Role::Administrator]).await?;
+    mk(authority, "ombudsperson@authority.example", "Dara Quinn", vec![Role::Ombudsperson]).await?;
     mk(authority, "panel@authority.example", "Ines Varga", vec![Role::ReviewPanelMember]).await?;
     mk(authority, "panel2@authority.example", "Marek Nowak", vec![Role::ReviewPanelMember]).await?;
     mk(

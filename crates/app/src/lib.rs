@@ -23,6 +23,7 @@ pub mod assessment;
 pub mod calendar;
 pub mod cases;
 pub mod clock;
+pub mod complaints;
 pub mod compliance;
 pub mod demo;
 pub mod error;

@@ -49,6 +49,8 @@ pub(crate) enum Fold {
     Notice(uuid::Uuid, oversight_domain::reports::NoticeEvent),
     /// `appeal-<uuid>`: an appeal to the review panel.
     Appeal(uuid::Uuid, oversight_domain::appeal::AppealEvent),
+    /// `complaint-<uuid>`: a complaint from the public.
+    Complaint(uuid::Uuid, oversight_domain::complaint::ComplaintEvent),
     /// `review-<uuid>`: a licence review.
     Review(uuid::Uuid, review::ReviewEvent),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
@@ -88,6 +90,9 @@ impl Fold {
         } else if let Some(rest) = s.strip_prefix("appeal-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Appeal(id, decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("complaint-") {
+            let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
+            Fold::Complaint(id, decode(e)?)
         } else if let Some(rest) = s.strip_prefix("review-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Review(id, decode(e)?)
@@ -120,6 +125,8 @@ pub struct Projections {
     pub(crate) reports: crate::reports::ReportsProjection,
     #[serde(default)]
     pub(crate) appeals: crate::appeals::AppealsProjection,
+    #[serde(default)]
+    pub(crate) complaints: crate::complaints::ComplaintsProjection,
 }
 
 impl Projections {
@@ -140,6 +147,7 @@ impl Projections {
         self.calendar.fold(&fold);
         self.reports.fold(e, &fold);
         self.appeals.fold(e, &fold);
+        self.complaints.fold(&fold);
         self.last_seq = e.seq;
         Ok(())
     }

@@ -22,6 +22,7 @@ pub mod application;
 pub mod assessment;
 pub mod calendar;
 pub mod clock;
+pub mod complaint;
 pub mod compliance;
 pub mod control_list;
 pub mod countries;

@@ -39,6 +39,8 @@ pub enum Trigger {
     ObligationBreach { key: String },
     /// An exporter's suspicious-activity report, triaged as concerning this licence.
     SuspiciousActivity { report: Uuid },
+    /// A complaint from the public, examined by the ombudsperson.
+    Complaint { reference: String },
     /// An officer's concern.
     Officer,
 }
@@ -52,6 +54,7 @@ impl Trigger {
             Trigger::Evidence { title, .. } => format!("new evidence: {title}"),
             Trigger::ObligationBreach { .. } => "obligation breached".into(),
             Trigger::SuspiciousActivity { .. } => "suspicious-activity report".into(),
+            Trigger::Complaint { reference } => format!("complaint {reference}"),
             Trigger::Officer => "opened by an officer".into(),
         }
     }
@@ -136,7 +139,10 @@ impl Review {
     /// concern, the first line of the evidence.
     pub fn summary(&self) -> String {
         match self.trigger {
-            Trigger::ObligationBreach { .. } | Trigger::Officer | Trigger::SuspiciousActivity { .. } => {
+            Trigger::ObligationBreach { .. }
+            | Trigger::Officer
+            | Trigger::SuspiciousActivity { .. }
+            | Trigger::Complaint { .. } => {
                 let first: String = self.evidence.lines().next().unwrap_or("").chars().take(140).collect();
                 format!("{}: {first}", self.trigger.label())
             }

@@ -45,10 +45,12 @@ pub enum Role {
     ReviewPanelMember,
     PartnerAgency,
     Administrator,
+    /// Examines complaints from the public, independently of the licensing officers.
+    Ombudsperson,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = oversight_vocab::all_variants();
+    pub const ALL: [Role; 9] = oversight_vocab::all_variants();
 
     pub fn as_str(&self) -> &'static str {
         self.into()

@@ -48,6 +48,7 @@ pub mod users {
     pub const ADMIN2: &str = "admin2@authority.example";
     pub const PARTNER: &str = "liaison@partner-agency.example";
     pub const PANEL: &str = "panel@authority.example";
+    pub const OMBUDSPERSON: &str = "ombudsperson@authority.example";
     pub const PANEL2: &str = "panel2@authority.example";
     /// A licensing officer who also sits on the review panel.
     pub const OFFICER_PANEL: &str = "officer.panel@authority.example";

@@ -97,6 +97,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::licences::router())
         .merge(routes::reports::router())
         .merge(routes::appeals::router())
+        .merge(routes::complaints::router())
         .merge(routes::admin::router())
         .merge(routes::reference::router())
         .merge(routes::register::router())

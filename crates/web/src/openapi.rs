@@ -24,7 +24,7 @@ use utoipa::openapi::{
 /// Tags whose operations need no login.
 pub const PUBLIC_TAGS: [&str; 4] = ["health", "reference", "register", "log"];
 /// Operations outside those tags that need no login.
-pub const PUBLIC_OPERATIONS: [&str; 1] = ["login"];
+pub const PUBLIC_OPERATIONS: [&str; 3] = ["login", "submit_complaint", "complaint_status"];
 
 /// Whether the operation needs login (see the module's rule).
 pub fn needs_login(op: &Operation) -> bool {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod appeals;
 pub mod applications;
 pub mod assessment;
+pub mod complaints;
 pub mod health;
 pub mod licences;
 pub mod log;

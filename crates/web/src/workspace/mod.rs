@@ -17,6 +17,7 @@ pub mod actions;
 pub mod admin;
 pub mod appeals;
 pub mod case;
+pub mod complaints;
 pub mod display;
 pub mod draft;
 pub mod licence;
@@ -101,6 +102,15 @@ pub fn router() -> Router<AppState> {
         .route("/reports/{id}/triage", get(reports::back_to_reports_of).post(reports::triage))
         .route("/notices", get(reports::notices).post(reports::issue))
         .route("/notices/{id}/withdraw", get(reports::back_to_notices_of).post(reports::withdraw))
+        .route(
+            "/complaints",
+            get(complaints::form)
+                .post(complaints::submit)
+                .layer(DefaultBodyLimit::max(oversight_domain::complaint::MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/complaints/{reference}", get(complaints::status))
+        .route("/ombudsperson", get(complaints::queue))
+        .route("/ombudsperson/{reference}/{what}", get(complaints::back).post(complaints::act))
         .route("/appeals", get(appeals::list))
         .route("/appeals/{id}", get(appeals::show))
         .route("/appeals/{id}/{what}", get(appeals::back).post(appeals::act))

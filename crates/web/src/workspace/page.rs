@@ -218,6 +218,9 @@ impl Layout {
             if v.is_authority() && v.has(Role::ReviewPanelMember) {
                 link("/appeals", "Appeals");
             }
+            if v.is_authority() && v.has(Role::Ombudsperson) {
+                link("/ombudsperson", "Complaints");
+            }
             if v.is_authority() && (v.has(Role::LicensingOfficer) || v.has(Role::EnforcementOfficer)) {
                 link("/reports", "Reports");
             }
