@@ -3,8 +3,10 @@
 // administrator imports a list release that names the licence's end user → a licence review opens
 // in the approver's queue → the approver suspends the licence on the review page → the exporter's
 // next shipment is refused because the licence is suspended → the suspension is on the public
-// register → `oversight verify` accepts the log. Every page is checked with axe-core at desktop and
-// phone width, with a screenshot. Run by scripts/e2e.
+// register; then reports and their triage, an informed notice, a public holiday, an appeal of a
+// condition heard by an independent panel, a complaint from the public concluded by the
+// ombudsperson → `oversight verify` accepts the log. Every page is checked with axe-core at desktop
+// and phone width, with a screenshot. Run by scripts/e2e.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -188,6 +190,33 @@ const checks = [
     const register = await session();
     await register.goto(`${base}/register?outcome=appeal_overturned`);
     assert.match(await register.locator('main').textContent(), /statutory audit already verifies/);
+  }],
+  ['anyone complains without an account; the ombudsperson concludes; the outcome is public by reference', async () => {
+    const visitor = await session();
+    await visitor.goto(`${base}/register`);
+    await follow(visitor, visitor.getByRole('link', { name: 'Complain or report misuse' }));
+    await follow(visitor, visitor.getByRole('button', { name: 'Send the complaint' }));
+    await visitor.getByRole('alert').getByText(/Account: must not be empty/).waitFor();
+    await accessible(visitor, 'complaint-error');
+    await visitor.getByLabel('What happened: who, what, where, when').fill('A licensed monitoring system was used to track journalists in March.');
+    await visitor.getByLabel('How to reach you (optional, never published)').fill('reporter@example.org');
+    await follow(visitor, visitor.getByRole('button', { name: 'Send the complaint' }));
+    assert.match(visitor.url(), /\/complaints\/C-[0-9A-F]{12}$/);
+    const statusUrl = visitor.url();
+    await accessible(visitor, 'complaint-status');
+    const reference = statusUrl.split('/').pop();
+    const o = await session();
+    await signIn(o, 'ombudsperson@authority.example');
+    await o.goto(`${base}/ombudsperson`);
+    const card = o.locator('article', { hasText: reference });
+    await card.getByLabel('Findings (published)').fill('Referred to the enforcement officers for investigation.');
+    await card.getByLabel('What follows').selectOption('referred_to_enforcement');
+    await follow(o, card.getByRole('button', { name: 'Record the findings' }));
+    await accessible(o, 'ombudsperson');
+    await visitor.goto(statusUrl);
+    const text = await visitor.locator('main').textContent();
+    assert.match(text, /Referred to the enforcement officers for investigation/);
+    assert.doesNotMatch(text, /reporter@example.org|track journalists/);
   }],
   ['oversight verify accepts the log', async () => {
     const bin = process.env.OVERSIGHT_BIN;
