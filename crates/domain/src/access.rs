@@ -130,7 +130,7 @@ mod tests {
             for status in ApplicationStatus::ALL {
                 let expected = match role {
                     Role::Exporter => true,
-                    Role::PartnerAgency | Role::Administrator => false,
+                    Role::PartnerAgency | Role::Administrator | Role::Ombudsperson => false,
                     Role::EnforcementOfficer => !status.is_open(),
                     Role::LicensingOfficer
                     | Role::HumanRightsAssessor
@@ -154,7 +154,7 @@ mod tests {
                 Role::Exporter | Role::EnforcementOfficer => {
                     assert!(matches!(internal, Err(Rejection::Forbidden(_))), "{role:?}: {internal:?}")
                 }
-                Role::PartnerAgency | Role::Administrator => {
+                Role::PartnerAgency | Role::Administrator | Role::Ombudsperson => {
                     assert_eq!(internal, Err(Rejection::NotFound), "{role:?}")
                 }
             }

@@ -6,7 +6,6 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use base64::Engine;
 use oversight_app::appeals::AppealRequest;
 use oversight_domain::appeal::{Appeal, AppealOutcome, AppealSubject};
 use serde::Deserialize;
@@ -60,14 +59,7 @@ async fn file_appeal(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<FileAppeal>,
 ) -> ApiResult<impl IntoResponse> {
-    let mut documents = Vec::new();
-    for (i, d) in req.documents.iter().enumerate() {
-        let bytes =
-            base64::engine::general_purpose::STANDARD.decode(d.content_base64.trim()).map_err(|_| {
-                oversight_app::AppError::invalid(format!("documents[{i}].content_base64"), "not valid base64")
-            })?;
-        documents.push((d.filename.clone(), bytes));
-    }
+    let documents = super::licences::UploadedFile::decode_all(&req.documents, "documents")?;
     let appeal = s
         .app
         .file_appeal(

@@ -604,16 +604,8 @@ async fn answer_query(
     let query = query
         .parse::<uuid::Uuid>()
         .map_err(|_| crate::error::ApiError::from(oversight_app::AppError::NotFound))?;
-    let bytes = match &req.document {
-        Some(d) => Some(
-            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, d.content_base64.trim())
-                .map_err(|_| {
-                    oversight_app::AppError::invalid("document.content_base64", "not valid base64")
-                })?,
-        ),
-        None => None,
-    };
-    let document = req.document.as_ref().zip(bytes.as_deref()).map(|(d, b)| (d.filename.as_str(), b));
+    let file = req.document.as_ref().map(|d| d.decode("document")).transpose()?;
+    let document = file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice()));
     Ok(Json(s.app.answer_query(&actor, app_id(&id)?, query, &req.answer, document).await?))
 }
 

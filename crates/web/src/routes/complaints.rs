@@ -6,7 +6,6 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use base64::Engine;
 use oversight_app::complaints::ComplaintRequest;
 use oversight_domain::complaint::{
     Complaint, ComplaintAction, ComplaintKind, MAX_FILE_BYTES, MAX_FILES, PublicComplaint,
@@ -59,14 +58,7 @@ async fn submit_complaint(
     peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     ApiJson(req): ApiJson<SubmitComplaint>,
 ) -> ApiResult<impl IntoResponse> {
-    let mut files = Vec::new();
-    for (i, d) in req.evidence.iter().enumerate() {
-        let bytes =
-            base64::engine::general_purpose::STANDARD.decode(d.content_base64.trim()).map_err(|_| {
-                oversight_app::AppError::invalid(format!("evidence[{i}].content_base64"), "not valid base64")
-            })?;
-        files.push((d.filename.clone(), bytes));
-    }
+    let files = super::licences::UploadedFile::decode_all(&req.evidence, "evidence")?;
     let client = super::session::client_address(peer);
     let body =
         ComplaintRequest { kind: req.kind, about: req.about, account: req.account, contact: req.contact };

@@ -94,6 +94,25 @@ pub struct UploadedFile {
     pub(crate) content_base64: String,
 }
 
+impl UploadedFile {
+    /// The file's name and bytes; `field` names it in the error when the content is not base64.
+    pub(crate) fn decode(&self, field: &str) -> Result<(String, Vec<u8>), oversight_app::AppError> {
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(self.content_base64.trim()).map_err(|_| {
+                oversight_app::AppError::invalid(format!("{field}.content_base64"), "not valid base64")
+            })?;
+        Ok((self.filename.clone(), bytes))
+    }
+
+    /// Every file of a list, named `<field>[i]` in an error.
+    pub(crate) fn decode_all(
+        files: &[UploadedFile],
+        field: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, oversight_app::AppError> {
+        files.iter().enumerate().map(|(i, f)| f.decode(&format!("{field}[{i}]"))).collect()
+    }
+}
+
 /// Sends what an obligation asks for (the licence holder's exporters): a note and a document.
 #[utoipa::path(post, path = "/api/licences/{id}/obligations/{key}/fulfil", tag = "licences", request_body = Fulfilment,
     params(("id" = String, Path), ("key" = String, Path, description = "the obligation's key (see the compliance view)")),
@@ -105,15 +124,8 @@ async fn fulfil_obligation(
     Path((id, key)): Path<(String, String)>,
     ApiJson(req): ApiJson<Fulfilment>,
 ) -> ApiResult<Json<ComplianceView>> {
-    let bytes = match &req.document {
-        Some(d) => {
-            Some(base64::engine::general_purpose::STANDARD.decode(d.content_base64.trim()).map_err(|_| {
-                oversight_app::AppError::invalid("document.content_base64", "not valid base64")
-            })?)
-        }
-        None => None,
-    };
-    let document = req.document.as_ref().zip(bytes.as_deref()).map(|(d, b)| (d.filename.as_str(), b));
+    let file = req.document.as_ref().map(|d| d.decode("document")).transpose()?;
+    let document = file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice()));
     Ok(Json(s.app.fulfil_obligation(&actor, app_id(&id)?, &key, &req.note, document).await?))
 }
 

@@ -7,7 +7,6 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use base64::Engine;
 use oversight_app::reports::{NoticeRequest, ReportRequest};
 use oversight_domain::reports::{InformedNotice, SuspiciousActivityReport, TriageOutcome};
 use serde::Deserialize;
@@ -65,14 +64,7 @@ async fn file_report(
     Authenticated(actor): Authenticated,
     ApiJson(req): ApiJson<FileReport>,
 ) -> ApiResult<impl IntoResponse> {
-    let mut documents = Vec::new();
-    for (i, d) in req.documents.iter().enumerate() {
-        let bytes =
-            base64::engine::general_purpose::STANDARD.decode(d.content_base64.trim()).map_err(|_| {
-                oversight_app::AppError::invalid(format!("documents[{i}].content_base64"), "not valid base64")
-            })?;
-        documents.push((d.filename.clone(), bytes));
-    }
+    let documents = super::licences::UploadedFile::decode_all(&req.documents, "documents")?;
     let report = ReportRequest {
         requester: req.requester,
         requester_country: req.requester_country,

@@ -946,62 +946,15 @@ pub async fn answer_query(
     Path((id, query)): Path<(String, String)>,
     req: axum::extract::Request,
 ) -> Response {
-    use axum::extract::FromRequest;
-    let mut m = match axum::extract::Multipart::from_request(req, &s).await {
-        Ok(m) => m,
-        Err(e) => {
-            return super::page::error_page(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "The form could not be read",
-                &e.body_text(),
-                Some(&v),
-            );
-        }
+    let multipart = match super::page::read_multipart(req, &s, Some(&v)).await {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let (mut csrf, mut form, mut file) = (String::new(), QueryForm::default(), None::<(String, Vec<u8>)>);
-    loop {
-        let field = match m.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return super::page::error_page(
-                    &s,
-                    StatusCode::BAD_REQUEST,
-                    "The form could not be read",
-                    &e.body_text(),
-                    Some(&v),
-                );
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let read = if name == "file" {
-            let filename = field.file_name().unwrap_or_default().to_string();
-            field.bytes().await.map(|b| {
-                if !b.is_empty() {
-                    file = Some((filename, b.to_vec()));
-                }
-            })
-        } else {
-            field.text().await.map(|t| match name.as_str() {
-                "csrf_token" => csrf = t,
-                "answer" => form.answer = t,
-                _ => {}
-            })
-        };
-        if let Err(e) = read {
-            return super::page::error_page(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "The form could not be read",
-                &e.body_text(),
-                Some(&v),
-            );
-        }
-    }
-    if let Err(r) = super::page::check_csrf_token(&s, &v, &csrf) {
+    if let Err(r) = super::page::check_csrf_token(&s, &v, &multipart.get("csrf_token")) {
         return *r;
     }
+    let form = QueryForm { answer: multipart.get("answer"), ..QueryForm::default() };
+    let file = multipart.file;
     let (Some(id), Ok(query)) = (parse_id(&id), query.parse::<uuid::Uuid>()) else {
         return app_error(&s, oversight_app::AppError::NotFound, Some(&v));
     };

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::{
     Extension,
-    extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State},
+    extract::{ConnectInfo, Path, Request, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -15,7 +15,7 @@ use oversight_domain::complaint::{ComplaintAction, ComplaintKind, ComplaintStatu
 
 use super::{
     display::{capitalise, date, label},
-    page::{CsrfForm, Layout, Signed, SignedIn, Viewer, app_error, error_page, render},
+    page::{CsrfForm, Layout, Signed, SignedIn, Viewer, app_error, read_multipart, render},
     session::FieldMessage,
 };
 use crate::AppState;
@@ -60,60 +60,17 @@ pub async fn submit(
     peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     req: Request,
 ) -> Response {
-    let mut m = match Multipart::from_request(req, &s).await {
-        Ok(m) => m,
-        Err(e) => {
-            return error_page(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "The form could not be read",
-                &e.body_text(),
-                v.as_ref(),
-            );
-        }
+    let form = match read_multipart(req, &s, v.as_ref()).await {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let (mut typed, mut file) = (Typed::default(), None::<(String, Vec<u8>)>);
-    loop {
-        let field = match m.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &s,
-                    StatusCode::BAD_REQUEST,
-                    "The form could not be read",
-                    &e.body_text(),
-                    v.as_ref(),
-                );
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let read = if name == "file" {
-            let filename = field.file_name().unwrap_or_default().to_string();
-            field.bytes().await.map(|b| {
-                if !b.is_empty() {
-                    file = Some((filename, b.to_vec()));
-                }
-            })
-        } else {
-            field.text().await.map(|t| match name.as_str() {
-                "kind" => typed.kind = t,
-                "about" => typed.about = t,
-                "account" => typed.account = t,
-                "contact" => typed.contact = t,
-                _ => {}
-            })
-        };
-        if let Err(e) = read {
-            return error_page(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "The form could not be read",
-                &e.body_text(),
-                v.as_ref(),
-            );
-        }
-    }
+    let typed = Typed {
+        kind: form.get("kind"),
+        about: form.get("about"),
+        account: form.get("account"),
+        contact: form.get("contact"),
+    };
+    let file = form.file;
     let Ok(kind) = typed.kind.parse::<ComplaintKind>() else {
         let errors =
             vec![FieldMessage { field: "kind", message: "Choose what your complaint is about".into() }];

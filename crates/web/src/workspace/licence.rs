@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{FromRequest, Multipart, Path, Request, State},
+    extract::{Path, Request, State},
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -23,7 +23,7 @@ use oversight_domain::{
 
 use super::{
     display::{capitalise, date, date_time, label, thousands},
-    page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, error_page, render},
+    page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, read_multipart, render},
     session::FieldMessage,
 };
 use crate::AppState;
@@ -395,60 +395,16 @@ pub async fn fulfil(
     Path((id, key)): Path<(String, String)>,
     req: Request,
 ) -> Response {
-    let mut m = match Multipart::from_request(req, &s).await {
-        Ok(m) => m,
-        Err(e) => {
-            return error_page(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "The upload could not be read",
-                &e.body_text(),
-                Some(&v),
-            );
-        }
+    let form = match read_multipart(req, &s, Some(&v)).await {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let (mut csrf, mut note, mut filename, mut content) =
-        (String::new(), String::new(), String::new(), Vec::new());
-    loop {
-        match m.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                let read = match name.as_str() {
-                    "csrf_token" => field.text().await.map(|t| csrf = t),
-                    "note" => field.text().await.map(|t| note = t),
-                    "file" => {
-                        filename = field.file_name().unwrap_or_default().to_string();
-                        field.bytes().await.map(|b| content = b.to_vec())
-                    }
-                    _ => Ok(()),
-                };
-                if let Err(e) = read {
-                    return error_page(
-                        &s,
-                        StatusCode::BAD_REQUEST,
-                        "The upload could not be read",
-                        &e.body_text(),
-                        Some(&v),
-                    );
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &s,
-                    StatusCode::BAD_REQUEST,
-                    "The upload could not be read",
-                    &e.body_text(),
-                    Some(&v),
-                );
-            }
-        }
-    }
-    if let Err(r) = check_csrf_token(&s, &v, &csrf) {
+    if let Err(r) = check_csrf_token(&s, &v, &form.get("csrf_token")) {
         return *r;
     }
+    let (note, file) = (form.get("note"), form.file);
     let Some(id) = parse_id(&id) else { return app_error(&s, AppError::NotFound, Some(&v)) };
-    let document = (!content.is_empty()).then_some((filename.as_str(), content.as_slice()));
+    let document = file.as_ref().map(|(n, b)| (n.as_str(), b.as_slice()));
     match s.app.fulfil_obligation(&v.actor, id, &key, &note, document).await {
         Ok(_) => Redirect::to(&format!("/applications/{id}/licence#obligations")).into_response(),
         Err(AppError::Invalid(f)) => {

@@ -300,3 +300,45 @@ pub fn app_error(state: &AppState, e: AppError, viewer: Option<&Signed>) -> Resp
     };
     error_page(state, api.status, title, &message, viewer)
 }
+
+/// A `multipart/form-data` form: its text fields and the uploaded `file` (absent when none was
+/// chosen).
+#[derive(Debug, Default)]
+pub struct MultipartForm {
+    pub fields: Vec<(String, String)>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl MultipartForm {
+    /// A text field's value ("" when absent).
+    pub fn get(&self, name: &str) -> String {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+}
+
+/// Reads a multipart form; one that cannot be read is answered with the error page (400).
+pub async fn read_multipart(
+    req: Request,
+    state: &AppState,
+    viewer: Option<&Signed>,
+) -> Result<MultipartForm, Response> {
+    use axum::extract::Multipart;
+    let unreadable =
+        |why: String| error_page(state, StatusCode::BAD_REQUEST, "The form could not be read", &why, viewer);
+    let mut m = Multipart::from_request(req, state).await.map_err(|e| unreadable(e.body_text()))?;
+    let mut form = MultipartForm::default();
+    while let Some(field) = m.next_field().await.map_err(|e| unreadable(e.body_text()))? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let filename = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(|e| unreadable(e.body_text()))?;
+            if !bytes.is_empty() {
+                form.file = Some((filename, bytes.to_vec()));
+            }
+        } else {
+            let text = field.text().await.map_err(|e| unreadable(e.body_text()))?;
+            form.fields.push((name, text));
+        }
+    }
+    Ok(form)
+}

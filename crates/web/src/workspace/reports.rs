@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{FromRequest, Multipart, Path, Request, State},
+    extract::{Path, Request, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -16,7 +16,7 @@ use oversight_domain::{OrgKind, Role, reports::TriageOutcome};
 use super::{
     display::{capitalise, date, label},
     draft::{Choice, country_choices},
-    page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, error_page, render},
+    page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, read_multipart, render},
     session::FieldMessage,
 };
 use crate::AppState;
@@ -109,64 +109,20 @@ pub async fn reports(State(s): State<AppState>, SignedIn(v): SignedIn) -> Respon
 /// `POST /reports` (`multipart/form-data`: `csrf_token`, `requester`, `requester_country`, `items`,
 /// `why`, optional `file`).
 pub async fn file(State(s): State<AppState>, SignedIn(v): SignedIn, req: Request) -> Response {
-    let mut m = match Multipart::from_request(req, &s).await {
-        Ok(m) => m,
-        Err(e) => {
-            return error_page(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "The form could not be read",
-                &e.body_text(),
-                Some(&v),
-            );
-        }
+    let form = match read_multipart(req, &s, Some(&v)).await {
+        Ok(f) => f,
+        Err(r) => return r,
     };
-    let (mut csrf, mut typed, mut file) = (String::new(), ReportTyped::default(), None::<(String, Vec<u8>)>);
-    loop {
-        let field = match m.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &s,
-                    StatusCode::BAD_REQUEST,
-                    "The form could not be read",
-                    &e.body_text(),
-                    Some(&v),
-                );
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let read = if name == "file" {
-            let filename = field.file_name().unwrap_or_default().to_string();
-            field.bytes().await.map(|b| {
-                if !b.is_empty() {
-                    file = Some((filename, b.to_vec()));
-                }
-            })
-        } else {
-            field.text().await.map(|t| match name.as_str() {
-                "csrf_token" => csrf = t,
-                "requester" => typed.requester = t,
-                "requester_country" => typed.country = t,
-                "items" => typed.items = t,
-                "why" => typed.why = t,
-                _ => {}
-            })
-        };
-        if let Err(e) = read {
-            return error_page(
-                &s,
-                StatusCode::BAD_REQUEST,
-                "The form could not be read",
-                &e.body_text(),
-                Some(&v),
-            );
-        }
-    }
-    if let Err(r) = check_csrf_token(&s, &v, &csrf) {
+    if let Err(r) = check_csrf_token(&s, &v, &form.get("csrf_token")) {
         return *r;
     }
+    let typed = ReportTyped {
+        requester: form.get("requester"),
+        country: form.get("requester_country"),
+        items: form.get("items"),
+        why: form.get("why"),
+    };
+    let file = form.file;
     let req = ReportRequest {
         requester: typed.requester.clone(),
         requester_country: typed.country.clone(),
