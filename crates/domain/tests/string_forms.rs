@@ -46,7 +46,8 @@ fn roles_keep_their_names() {
             "enforcement_officer",
             "review_panel_member",
             "partner_agency",
-            "administrator"
+            "administrator",
+            "ombudsperson"
         ]
     );
     for r in Role::ALL {
