@@ -14,6 +14,7 @@
 
 mod http;
 mod state;
+mod witnessed;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use oversight_tlog::{
 };
 
 pub use state::State;
+pub use witnessed::{Witnessed, check_witnessed, parse_policy};
 
 /// What to verify and where to remember it.
 #[derive(Debug, Clone)]
@@ -41,6 +43,11 @@ pub struct VerifyOptions {
     /// Witnesses whose `cosignature/v1` must be on the checkpoint: verifier keys
     /// `<name>+<hex key id>+<base64(0x04 ‖ public key)>`.
     pub witnesses: Vec<String>,
+    /// A C2SP `tlog-policy` (the file's text): the checkpoint must be vouched for by its quorum.
+    pub policy: Option<String>,
+    /// The checkpoint note carrying the witnesses' cosignatures (as printed by `oversight witness
+    /// submit`); without it, the register's own checkpoint note must carry them.
+    pub cosigned: Option<String>,
     /// Timeout of each HTTP request.
     pub timeout: Duration,
     /// Told `(entries downloaded, entries to download)` as the log's entries arrive.
@@ -64,6 +71,8 @@ impl VerifyOptions {
             state_file: None,
             key: None,
             witnesses: Vec::new(),
+            policy: None,
+            cosigned: None,
             timeout: Duration::from_secs(60),
             progress: None,
         }
@@ -99,6 +108,8 @@ pub struct Report {
     pub inclusion_proofs_checked: usize,
     /// Witness cosignatures checked: `(witness name, POSIX timestamp of the cosignature)`.
     pub cosignatures: Vec<(String, u64)>,
+    /// The witness policy's verdict, when a policy was given.
+    pub witnessed: Option<Witnessed>,
     /// Where the new checkpoint was saved.
     pub state_file: Option<PathBuf>,
 }
@@ -147,6 +158,14 @@ impl fmt::Display for Report {
         for (witness, time) in &self.cosignatures {
             writeln!(f, "  cosigned by witness {witness} at POSIX time {time}")?;
         }
+        if let Some(w) = &self.witnessed {
+            writeln!(
+                f,
+                "  witness policy satisfied by the cosigned checkpoint of size {} (valid cosignatures: {})",
+                w.size,
+                w.cosigned_by.join(", ")
+            )?;
+        }
         if let Some(path) = &self.state_file {
             writeln!(f, "  checkpoint saved in {}", path.display())?;
         }
@@ -186,6 +205,12 @@ pub enum VerifyError {
     MissingCosignature(String),
     #[error("bad cosignature by witness {witness}: {reason}")]
     BadCosignature { witness: String, reason: NoteError },
+    #[error("the witness policy is invalid: {0}")]
+    BadPolicy(String),
+    #[error("the witness policy's quorum is not met (valid cosignatures from: {0:?})")]
+    NoQuorum(Vec<String>),
+    #[error("the witnessed checkpoint does not match what was verified: {0}")]
+    WitnessedMismatch(String),
     #[error("log origin changed from {previous:?} to {now:?}")]
     OriginChanged { previous: String, now: String },
     #[error(
@@ -226,6 +251,7 @@ impl VerifyError {
                 | VerifyError::BadKey { .. }
                 | VerifyError::KeyMismatch { .. }
                 | VerifyError::BadWitnessKey { .. }
+                | VerifyError::BadPolicy(_)
                 | VerifyError::State { .. }
         )
     }
@@ -368,6 +394,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
                 .map_err(|reason| VerifyError::BadWitnessKey { key: w.clone(), reason })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let policy = opts.policy.as_deref().map(parse_policy).transpose()?;
 
     // 2. The signed checkpoint, its cosignatures, and consistency with the one seen last time.
     let mut signed_note = api.checkpoint()?;
@@ -471,7 +498,20 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         return Err(VerifyError::RecordMissing { index, excerpt: excerpt(&entry.unwrap_or_default()) });
     }
 
-    // 6. Remember what was verified.
+    // 6. The witness policy: a quorum vouches for this tree (or one consistent with it).
+    let witnessed = match &policy {
+        Some(policy) => Some(check_witnessed(
+            policy,
+            opts.cosigned.as_deref().unwrap_or(&signed_note),
+            &verifier,
+            &checkpoint,
+            &dl.leaves,
+            |old, new| api.consistency_proof(old, new),
+        )?),
+        None => None,
+    };
+
+    // 7. Remember what was verified.
     if let Some(path) = &opts.state_file {
         State { key: key.clone(), checkpoint: Some(signed_note) }.save(path)?;
     }
@@ -486,6 +526,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         records: lines.len() as u64,
         inclusion_proofs_checked: proofs_checked,
         cosignatures,
+        witnessed,
         state_file: opts.state_file.clone(),
     })
 }
