@@ -161,10 +161,9 @@ fn load_or_create_key(path: &Path, name: &str) -> Result<Cosigner> {
 
 fn parse_key(text: &str) -> Result<Cosigner> {
     let rest = text.strip_prefix("PRIVATE+KEY+").context("a witness key starts with PRIVATE+KEY+")?;
-    let mut parts = rest.split('+');
-    let (Some(name), Some(key_id), Some(key), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    // The base64 key may itself contain '+': split off the name and the key id only.
+    let mut parts = rest.splitn(3, '+');
+    let (Some(name), Some(key_id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
         bail!("expected PRIVATE+KEY+<name>+<hex key id>+<base64 key>");
     };
     let raw = B64.decode(key).context("the key is not base64")?;
@@ -195,7 +194,18 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
+        // The same seed marked as another key type (0x01, a log key) is refused.
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(parse_key(&text.trim().replace("+BA", "+AQ")).is_err(), "a non-0x04 key is refused");
+        let mut parts = text.trim().splitn(5, '+'); // PRIVATE KEY name id key
+        let prefix = parts.by_ref().take(4).collect::<Vec<_>>().join("+");
+        let key = parts.next().unwrap();
+        let mut raw = B64.decode(key).unwrap();
+        raw[0] = 0x01;
+        assert!(parse_key(&format!("{prefix}+{}", B64.encode(&raw))).is_err(), "a non-0x04 key is refused");
+        raw[0] = 0x04;
+        assert!(parse_key(&format!("{prefix}+{}", B64.encode(&raw))).is_ok());
+        // A key file whose key id does not match is refused.
+        let wrong_id = format!("PRIVATE+KEY+witness.example+00000000+{}", B64.encode(&raw));
+        assert!(parse_key(&wrong_id).is_err());
     }
 }

@@ -87,7 +87,7 @@ async fn two_witness_processes_and_a_2_of_2_policy() {
     };
     let log_vkey = get("/log/key").await.trim().to_string();
 
-    let a = start_witness(&dir, "witness-a.example", &log_vkey);
+    let mut a = start_witness(&dir, "witness-a.example", &log_vkey);
     let b = start_witness(&dir, "witness-b.example", &log_vkey);
     let policy = dir.join("policy.txt");
     std::fs::write(
@@ -116,6 +116,13 @@ async fn two_witness_processes_and_a_2_of_2_policy() {
     let failed = verify(&server.base, &dir, &policy, &only_a);
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
     assert!(text(&failed).contains("quorum is not met"), "{}", text(&failed));
+
+    // Witness a restarts: same key (read back from its file), same state (it still holds the
+    // size it cosigned, so a stale `old` is answered with 409 and the client follows it).
+    let a_vkey = a.vkey.clone();
+    drop(a);
+    a = start_witness(&dir, "witness-a.example", &log_vkey);
+    assert_eq!(a.vkey, a_vkey);
 
     // The database is tampered with: a published record changed, the tree rebuilt and re-signed
     // with the log's own key. Witness a has seen the honest checkpoint; a new witness c has not.

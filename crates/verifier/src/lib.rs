@@ -4,7 +4,8 @@
 //! records (`/register/decisions.jsonl`) and proofs over HTTP; checking the checkpoint signature
 //! against a pinned key, recomputing the Merkle root from the entries, checking consistency with
 //! the checkpoint seen last time (kept in a JSON state file), and checking that published records
-//! and log leaves match one to one. The same [`verify`] backs this crate's binary and the main
+//! and log leaves match one to one; with a C2SP `tlog-policy`, that a quorum of witnesses cosigned a
+//! checkpoint consistent with the verified one (`witnessed.rs`). The same [`verify`] backs this crate's binary and the main
 //! CLI's `oversight verify`.
 //!
 //! Must not depend on: any other Oversight crate than `oversight-tlog` (a watchdog must be able to
