@@ -11,6 +11,7 @@ mod config;
 mod lists;
 mod progress;
 mod screen;
+mod witness;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -65,6 +66,8 @@ enum Cmd {
     },
     /// Verify a public register and its transparency log from the outside.
     Verify(VerifyArgs),
+    /// Run a C2SP tlog-witness (no subcommand), or `submit` a register's checkpoint to witnesses.
+    Witness(witness::WitnessArgs),
     /// The configuration: `check` validates it and prints the effective values and their sources.
     Config {
         #[command(subcommand)]
@@ -234,6 +237,13 @@ struct VerifyArgs {
     /// The log's note verifier key (`name+keyid+key`); pinned in the state file on first use.
     #[arg(long)]
     key: Option<String>,
+    /// A witness policy (C2SP tlog-policy file): fail unless its quorum cosigned the checkpoint.
+    #[arg(long)]
+    policy: Option<std::path::PathBuf>,
+    /// The checkpoint note with witness cosignatures (from `oversight witness submit`);
+    /// default: the register's checkpoint note.
+    #[arg(long, requires = "policy")]
+    cosigned: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -255,10 +265,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             screen::run_with_progress(args, Some(&report)).map(|_| ExitCode::SUCCESS)
         }
         Cmd::Assess(args) => assess::run(args).map(|_| ExitCode::SUCCESS),
+        Cmd::Witness(args) => witness::run(args),
         Cmd::Verify(args) => {
             let mut opts = oversight_verify::VerifyOptions::new(args.url);
             opts.state_file = Some(args.state);
             opts.key = args.key;
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+            };
+            opts.policy = args.policy.as_deref().map(read).transpose()?;
+            opts.cosigned = args.cosigned.as_deref().map(read).transpose()?;
             let bar = progress::Progress::new("downloaded", "log entries");
             opts.progress =
                 Some(oversight_verify::ProgressFn(Arc::new(move |done, total| bar.update(done, total))));
@@ -322,7 +338,9 @@ fn flags_of(cmd: &Cmd) -> Flags {
         Cmd::Lists { command: lists::ListsCmd::Import(a) } => db(&a.db),
         Cmd::Backup(a) => db(&a.db),
         Cmd::Restore(a) => db(&a.db),
-        Cmd::Config { .. } | Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) => Flags::default(),
+        Cmd::Config { .. } | Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) | Cmd::Witness(_) => {
+            Flags::default()
+        }
     }
 }
 
@@ -443,7 +461,7 @@ async fn run_async(cmd: Cmd, settings: Settings) -> Result<()> {
         Cmd::Lists { command } => lists::run(command, db).await,
         Cmd::Backup(args) => backup::backup(&args, db).await,
         Cmd::Restore(args) => backup::restore(&args, db).await,
-        Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) | Cmd::Config { .. } => {
+        Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) | Cmd::Witness(_) | Cmd::Config { .. } => {
             unreachable!("handled without a runtime")
         }
     }

@@ -4,7 +4,8 @@
 //! records (`/register/decisions.jsonl`) and proofs over HTTP; checking the checkpoint signature
 //! against a pinned key, recomputing the Merkle root from the entries, checking consistency with
 //! the checkpoint seen last time (kept in a JSON state file), and checking that published records
-//! and log leaves match one to one. The same [`verify`] backs this crate's binary and the main
+//! and log leaves match one to one; with a C2SP `tlog-policy`, that a quorum of witnesses cosigned a
+//! checkpoint consistent with the verified one (`witnessed.rs`). The same [`verify`] backs this crate's binary and the main
 //! CLI's `oversight verify`.
 //!
 //! Must not depend on: any other Oversight crate than `oversight-tlog` (a watchdog must be able to
@@ -14,6 +15,7 @@
 
 mod http;
 mod state;
+mod witnessed;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ use oversight_tlog::{
 };
 
 pub use state::State;
+pub use witnessed::{Witnessed, check_witnessed, parse_policy};
 
 /// What to verify and where to remember it.
 #[derive(Debug, Clone)]
@@ -41,6 +44,11 @@ pub struct VerifyOptions {
     /// Witnesses whose `cosignature/v1` must be on the checkpoint: verifier keys
     /// `<name>+<hex key id>+<base64(0x04 ‖ public key)>`.
     pub witnesses: Vec<String>,
+    /// A C2SP `tlog-policy` (the file's text): the checkpoint must be vouched for by its quorum.
+    pub policy: Option<String>,
+    /// The checkpoint note carrying the witnesses' cosignatures (as printed by `oversight witness
+    /// submit`); without it, the register's own checkpoint note must carry them.
+    pub cosigned: Option<String>,
     /// Timeout of each HTTP request.
     pub timeout: Duration,
     /// Told `(entries downloaded, entries to download)` as the log's entries arrive.
@@ -64,6 +72,8 @@ impl VerifyOptions {
             state_file: None,
             key: None,
             witnesses: Vec::new(),
+            policy: None,
+            cosigned: None,
             timeout: Duration::from_secs(60),
             progress: None,
         }
@@ -99,6 +109,8 @@ pub struct Report {
     pub inclusion_proofs_checked: usize,
     /// Witness cosignatures checked: `(witness name, POSIX timestamp of the cosignature)`.
     pub cosignatures: Vec<(String, u64)>,
+    /// The witness policy's verdict, when a policy was given.
+    pub witnessed: Option<Witnessed>,
     /// Where the new checkpoint was saved.
     pub state_file: Option<PathBuf>,
 }
@@ -147,6 +159,14 @@ impl fmt::Display for Report {
         for (witness, time) in &self.cosignatures {
             writeln!(f, "  cosigned by witness {witness} at POSIX time {time}")?;
         }
+        if let Some(w) = &self.witnessed {
+            writeln!(
+                f,
+                "  witness policy satisfied by the cosigned checkpoint of size {} (valid cosignatures: {})",
+                w.size,
+                w.cosigned_by.join(", ")
+            )?;
+        }
         if let Some(path) = &self.state_file {
             writeln!(f, "  checkpoint saved in {}", path.display())?;
         }
@@ -186,6 +206,12 @@ pub enum VerifyError {
     MissingCosignature(String),
     #[error("bad cosignature by witness {witness}: {reason}")]
     BadCosignature { witness: String, reason: NoteError },
+    #[error("the witness policy is invalid: {0}")]
+    BadPolicy(String),
+    #[error("the witness policy's quorum is not met (valid cosignatures from: {0:?})")]
+    NoQuorum(Vec<String>),
+    #[error("the witnessed checkpoint does not match what was verified: {0}")]
+    WitnessedMismatch(String),
     #[error("log origin changed from {previous:?} to {now:?}")]
     OriginChanged { previous: String, now: String },
     #[error(
@@ -226,6 +252,7 @@ impl VerifyError {
                 | VerifyError::BadKey { .. }
                 | VerifyError::KeyMismatch { .. }
                 | VerifyError::BadWitnessKey { .. }
+                | VerifyError::BadPolicy(_)
                 | VerifyError::State { .. }
         )
     }
@@ -368,6 +395,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
                 .map_err(|reason| VerifyError::BadWitnessKey { key: w.clone(), reason })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let policy = opts.policy.as_deref().map(parse_policy).transpose()?;
 
     // 2. The signed checkpoint, its cosignatures, and consistency with the one seen last time.
     let mut signed_note = api.checkpoint()?;
@@ -471,7 +499,20 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         return Err(VerifyError::RecordMissing { index, excerpt: excerpt(&entry.unwrap_or_default()) });
     }
 
-    // 6. Remember what was verified.
+    // 6. The witness policy: a quorum vouches for this tree (or one consistent with it).
+    let witnessed = match &policy {
+        Some(policy) => Some(check_witnessed(
+            policy,
+            opts.cosigned.as_deref().unwrap_or(&signed_note),
+            &verifier,
+            &checkpoint,
+            &dl.leaves,
+            |old, new| api.consistency_proof(old, new),
+        )?),
+        None => None,
+    };
+
+    // 7. Remember what was verified.
     if let Some(path) = &opts.state_file {
         State { key: key.clone(), checkpoint: Some(signed_note) }.save(path)?;
     }
@@ -486,6 +527,7 @@ pub fn verify(opts: &VerifyOptions) -> Result<Report, VerifyError> {
         records: lines.len() as u64,
         inclusion_proofs_checked: proofs_checked,
         cosignatures,
+        witnessed,
         state_file: opts.state_file.clone(),
     })
 }

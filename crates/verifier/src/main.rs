@@ -28,6 +28,13 @@ struct Args {
     /// <name>+<hex key id>+<base64(0x04 ‖ public key)>.
     #[arg(long = "witness")]
     witnesses: Vec<String>,
+    /// A witness policy (C2SP tlog-policy file): the checkpoint must be cosigned by its quorum.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// A checkpoint note carrying the witnesses' cosignatures (from `oversight witness submit`);
+    /// default: the register's own checkpoint note.
+    #[arg(long, requires = "policy")]
+    cosigned: Option<PathBuf>,
     /// Timeout of each HTTP request, in seconds.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -40,6 +47,17 @@ fn main() -> ExitCode {
     opts.key = args.key;
     opts.witnesses = args.witnesses;
     opts.timeout = Duration::from_secs(args.timeout);
+    for (path, slot) in [(&args.policy, &mut opts.policy), (&args.cosigned, &mut opts.cosigned)] {
+        if let Some(path) = path {
+            match std::fs::read_to_string(path) {
+                Ok(text) => *slot = Some(text),
+                Err(e) => {
+                    eprintln!("FAILED: cannot read {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
     match verify(&opts) {
         Ok(report) => {
             print!("{report}");
