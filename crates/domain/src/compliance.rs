@@ -209,7 +209,8 @@ pub struct EvidenceFile {
 
 /// The officer's verdict on a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart from the screening's `Verdict` in the OpenAPI document (one schema per name).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ObligationVerdict))]
 pub struct Verdict {
     pub accepted: bool,
     pub reason: String,

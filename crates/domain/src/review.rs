@@ -28,7 +28,8 @@ pub fn stream(id: Uuid) -> String {
 
 /// What opened the review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart from the screening's `Trigger` in the OpenAPI document (one schema per name).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ReviewTrigger))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Trigger {
     /// A list release matched a party of the licence.
