@@ -401,10 +401,20 @@ impl App {
 
     /// The case as the actor may see it ([`disclosure::disclose_application`]).
     fn view(&self, actor: &Actor, app: &Application) -> ApplicationView {
+        self.view_on(actor, app, &self.working_calendar())
+    }
+
+    /// As [`view`](Self::view), on a calendar the caller read once (a list of cases).
+    fn view_on(
+        &self,
+        actor: &Actor,
+        app: &Application,
+        calendar: &oversight_domain::calendar::WorkingCalendar,
+    ) -> ApplicationView {
         let own = |u: UserId| self.actor_of(u).is_ok_and(|a| a.org == actor.org);
         ApplicationView {
             organisation_name: self.org_name(app.org).unwrap_or_default(),
-            working_days_elapsed: app.working_days_elapsed(self.now(), &self.working_calendar()),
+            working_days_elapsed: app.working_days_elapsed(self.now(), calendar),
             application: disclosure::disclose_application(app, actor.org_kind, &own),
         }
     }
@@ -429,7 +439,8 @@ impl App {
             })
             .cloned()
             .collect();
-        Ok(cases.iter().map(|a| self.view(actor, a)).collect())
+        let calendar = self.working_calendar();
+        Ok(cases.iter().map(|a| self.view_on(actor, a, &calendar)).collect())
     }
 
     /// The case's full history: every event with who, when and why, as the actor may see it. Read

@@ -517,8 +517,8 @@ fn invalid(field: &str, msg: &str) -> Rejection {
     Rejection::Invalid(FieldError::new(field, msg))
 }
 
-/// Normalised for comparing names: case folded, whitespace collapsed.
-fn fold_name(s: &str) -> String {
+/// Normalised for comparing names: case folded, whitespace collapsed (also `reports`' rule).
+pub(crate) fn fold_name(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 

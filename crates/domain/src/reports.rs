@@ -239,9 +239,7 @@ pub struct InformedNotice {
     pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
-fn fold_name(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
-}
+use crate::compliance::fold_name;
 
 impl InformedNotice {
     pub fn is_live(&self) -> bool {
