@@ -5,7 +5,8 @@
 // next shipment is refused because the licence is suspended → the suspension is on the public
 // register; then reports and their triage, an informed notice, a public holiday, an appeal of a
 // condition heard by an independent panel, a complaint from the public concluded by the
-// ombudsperson → `oversight verify` accepts the log. Every page is checked with axe-core at desktop
+// ombudsperson, an investigation concluded with a fine and a debarment → `oversight verify` accepts
+// the log. Every page is checked with axe-core at desktop
 // and phone width, with a screenshot. Run by scripts/e2e.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -217,6 +218,39 @@ const checks = [
     const text = await visitor.locator('main').textContent();
     assert.match(text, /Referred to the enforcement officers for investigation/);
     assert.doesNotMatch(text, /reporter@example.org|track journalists/);
+  }],
+  ['an enforcement officer investigates an exporter and debars it; the register names it', async () => {
+    const e = await session();
+    await signIn(e, 'enforcement@authority.example');
+    await e.goto(`${base}/enforcement`);
+    await e.getByRole('link', { name: /^INV-/ }).first().waitFor();
+    await follow(e, e.getByRole('button', { name: 'Open the investigation' }));
+    await e.getByRole('alert').getByText('Choose the exporter').waitFor();
+    await accessible(e, 'enforcement-error');
+    await e.getByLabel('Exporter').selectOption({ label: 'Helix Forensics GmbH' });
+    await e.getByLabel('What is being investigated').fill('Two consignments shipped to a consignee not on the licence.');
+    await follow(e, e.getByRole('button', { name: 'Open the investigation' }));
+    assert.match(e.url(), /\/enforcement\/[0-9a-f-]{36}$/);
+    await e.getByLabel('Add evidence').fill('Customs records of both consignments.');
+    await follow(e, e.getByRole('button', { name: 'Add the evidence' }));
+    await e.getByText('Customs records of both consignments.').waitFor();
+    await accessible(e, 'investigation');
+    const until = new Date(Date.now() + 365 * 86400e3).toISOString().slice(0, 10);
+    await e.getByLabel('Yes: a violation was found').check();
+    await e.getByLabel('Findings (published with any warning, fine or debarment)').fill('The company shipped twice to an unlicensed consignee.');
+    await e.getByLabel('A fine, in euros').fill('75000');
+    await e.getByLabel('Debar until (last day, YYYY-MM-DD)').fill(until);
+    await follow(e, e.getByRole('button', { name: 'Conclude the investigation' }));
+    await e.getByText('A fine of EUR 75,000').waitFor();
+    await e.getByText(`Debarment until ${until}`).waitFor();
+    await accessible(e, 'investigation-concluded');
+    const visitor = await session();
+    await visitor.goto(`${base}/register?outcome=debarment`);
+    await follow(visitor, visitor.getByRole('link', { name: /Exporter debarred/ }).first());
+    const text = await visitor.locator('main').textContent();
+    assert.match(text, /Helix Forensics GmbH|Orion Lawful Intercept SRL/);
+    assert.match(text, /Debarment until/);
+    await accessible(visitor, 'register-debarment');
   }],
   ['oversight verify accepts the log', async () => {
     const bin = process.env.OVERSIGHT_BIN;

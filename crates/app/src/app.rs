@@ -75,6 +75,8 @@ pub struct App {
     pub(crate) grace_days: u32,
     /// Calendar days after an act within which it may be appealed.
     pub(crate) appeal_window_days: u32,
+    /// When an exporter's applications go to senior review (enforcement).
+    pub(crate) repeat_policy: oversight_domain::enforcement::RepeatPolicy,
 }
 
 /// How an app is set up beyond its store and clock.
@@ -101,6 +103,9 @@ pub struct AppConfig {
     /// Calendar days after an act within which it may be appealed; `None` is
     /// [`DEFAULT_WINDOW_DAYS`](oversight_domain::appeal::DEFAULT_WINDOW_DAYS).
     pub appeal_window_days: Option<u32>,
+    /// When an exporter's applications go to senior review; `None` is the default (two findings
+    /// of violation within three years).
+    pub repeat_policy: Option<oversight_domain::enforcement::RepeatPolicy>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -164,6 +169,7 @@ impl App {
             appeal_window_days: config
                 .appeal_window_days
                 .unwrap_or(oversight_domain::appeal::DEFAULT_WINDOW_DAYS),
+            repeat_policy: config.repeat_policy.unwrap_or_default(),
         });
         let started = std::time::Instant::now();
         app.restore_snapshot().await;

@@ -185,6 +185,12 @@ impl App {
                 Command::Decide { .. } | Command::ConcurInDeparture { .. } | Command::Resume { .. },
                 Some(_),
             ) => self.gates(id).await?,
+            // Enforcement's record says whether the exporter's new application goes to senior
+            // review: read as stored, and the append guarded by its version.
+            (Command::Submit, Some(app)) => {
+                let (senior_review, expect) = self.senior_review_gate(app.org).await?;
+                (Gates { senior_review, ..Gates::open() }, vec![expect])
+            }
             _ => (Gates::open(), Vec::new()),
         };
         if matches!(
@@ -221,6 +227,7 @@ impl App {
             decision: rules_assessment::decision_blockers(&assessment),
             red_flags_cleared: rules_assessment::uncleared(&assessment).is_empty(),
             recommended: rules_assessment::recommended_outcome(&assessment),
+            senior_review: None,
         };
         let expect = vec![
             Expect { stream: rules_screening::stream(id), version: s_version },
@@ -568,7 +575,7 @@ impl App {
     }
 
     /// The organisation a case belongs to.
-    pub(crate) fn case_org(&self, id: ApplicationId) -> Option<oversight_domain::OrgId> {
+    pub fn case_org(&self, id: ApplicationId) -> Option<oversight_domain::OrgId> {
         self.read().cases.applications.get(&id).map(|a| a.org)
     }
 

@@ -161,6 +161,7 @@ impl App {
 
     /// The ombudsperson records published findings and an action; a licence review names the live
     /// licence's case, checked before anything is stored, and opens with the complaint as evidence.
+    /// A referral to enforcement that names a case opens an investigation of its exporter.
     pub async fn conclude_complaint(
         &self,
         actor: &Actor,
@@ -187,8 +188,22 @@ impl App {
                 ));
             }
         }
+        let referred_exporter = match (action, case) {
+            (ComplaintAction::ReferredToEnforcement, Some(c)) => {
+                oversight_domain::access::require_authority(
+                    actor,
+                    &[Role::Ombudsperson],
+                    "examining complaints",
+                )?;
+                Some(self.case_org(c).ok_or_else(|| AppError::invalid("case_id", "no case has this id"))?)
+            }
+            _ => None,
+        };
         let cmd = ComplaintCommand::Conclude { findings: findings.to_string(), action };
         let concluded = self.complaint_command(actor, id, cmd).await?;
+        if let Some(org) = referred_exporter {
+            self.open_referred_investigation(org, &concluded.reference, findings).await?;
+        }
         if let (ComplaintAction::LicenceReview, Some(case)) = (action, case) {
             let evidence = format!(
                 "Complaint {} received {}: {}\nOmbudsperson's findings: {}",

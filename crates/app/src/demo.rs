@@ -18,6 +18,10 @@ use crate::{App, AppError, cases::decision_command};
 /// The password of every demo account (printed by `oversight serve --demo`).
 pub const DEMO_PASSWORD: &str = "oversight-demo-2026";
 
+/// The demo's debarred exporter (an organisation without users): on the register and on the
+/// authority's restricted list `authority-debarments`.
+pub const DEMO_DEBARRED: &str = "Orion Lawful Intercept SRL";
+
 /// Demo logins: (e-mail, role description).
 pub const DEMO_LOGINS: &[(&str, &str)] = &[
     ("officer@authority.example", "licensing officer"),
@@ -240,6 +244,62 @@ async fn demo_reports(app: &App) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Enforcement: a broker debarred for two years with a warning and a fine (on the register and the
+/// authority's restricted list), and an open investigation of one of the demo's exporters.
+async fn demo_enforcement(app: &App) -> Result<(), AppError> {
+    let id = app.user_by_email("enforcement@authority.example").ok_or(AppError::NotFound)?;
+    let me = app.me_of_id(id)?;
+    let officer =
+        Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles };
+    let orion = app.register_org(None, DEMO_DEBARRED, OrgKind::Exporter, "RO").await?;
+    let open = |exporter, summary: &str| crate::enforcement::InvestigationRequest {
+        exporter,
+        origin: oversight_domain::enforcement::Origin::Officer,
+        source: None,
+        summary: summary.into(),
+    };
+    let inv = app
+        .open_investigation(
+            &officer,
+            open(orion, "Customs stopped two consignments of interception probes declared as network test equipment, consigned to an integrator in an embargoed destination without a licence."),
+        )
+        .await?;
+    let id = inv.investigation.id;
+    app.add_investigation_evidence(
+        &officer,
+        id,
+        "Customs seizure reports of both consignments, with the commercial invoices naming the integrator.",
+        None,
+    )
+    .await?;
+    app.add_investigation_evidence(
+        &officer,
+        id,
+        "Interview with the managing director: the company knew a licence was needed and did not apply.",
+        None,
+    )
+    .await?;
+    let conclusion = crate::enforcement::ConclusionRequest {
+        violation: true,
+        findings: "The company exported interception equipment without a licence, twice, knowing one was required, and misdeclared the goods to customs.".into(),
+        penalties: vec![
+            oversight_domain::enforcement::Penalty::Warning,
+            oversight_domain::enforcement::Penalty::Fine { amount_eur: 250_000 },
+            oversight_domain::enforcement::Penalty::Debarment {
+                until: (app.now() + Duration::days(2 * 365)).date_naive(),
+            },
+        ],
+    };
+    app.conclude_investigation(&officer, id, conclusion).await?;
+    let nordwatch = app.org_by_name("Nordwatch Systems AB").ok_or(AppError::NotFound)?;
+    app.open_investigation(
+        &officer,
+        open(nordwatch.id, "Press reports that monitoring software of the kind licensed to the company was demonstrated to a security service in a destination it holds no licence for."),
+    )
+    .await?;
+    Ok(())
+}
+
 /// The obligations of the demo's conditional licences.
 fn demo_obligations() -> Vec<ObligationTerm> {
     vec![
@@ -375,6 +435,7 @@ fn opened_days_ago(stage: Stage) -> Option<i64> {
 pub async fn load(app: &App) -> Result<(), AppError> {
     load_history(app).await?;
     demo_reports(app).await?;
+    demo_enforcement(app).await?;
     // Breaches past their grace period go to licence reviews, as the server's hourly sweep does.
     app.sweep_obligations().await?;
     // One checkpoint over the whole demo history, so the register starts fully signed (not at

@@ -26,6 +26,7 @@ pub mod clock;
 pub mod complaints;
 pub mod compliance;
 pub mod demo;
+pub mod enforcement;
 pub mod error;
 pub mod evidence;
 pub mod lists;

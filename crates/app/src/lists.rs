@@ -10,8 +10,9 @@
 //!   the added and changed entries. The release is stored by then: a failed re-screen is reported in
 //!   the answer and the log, never as a failed import.
 //! - **The index** is built in memory by every node from the latest release of every list it has
-//!   folded from the log, plus the built-in list `authority-denials` (end users of denied cases,
-//!   asked of the cases capability). It is rebuilt when the set of releases changes, so an import on
+//!   folded from the log, plus the built-in lists `authority-denials` (end users of denied cases,
+//!   asked of the cases capability) and `authority-debarments` (exporters debarred today, asked of
+//!   the enforcement capability). It is rebuilt when the set of releases changes, so an import on
 //!   one node re-indexes all nodes at their next screening.
 
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     App, AppError,
     app::{Result, new_event},
+    enforcement::DEBARMENTS_LIST,
     projections::Fold,
 };
 
@@ -167,8 +169,8 @@ pub fn check_list_name(name: &str) -> Result<()> {
     if !ok {
         return Err(AppError::invalid("name", "list names are 1-64 characters of a-z, 0-9 and '-'"));
     }
-    if name == DENIALS_LIST {
-        return Err(AppError::invalid("name", format!("{DENIALS_LIST} is built in and cannot be imported")));
+    if name == DENIALS_LIST || name == DEBARMENTS_LIST {
+        return Err(AppError::invalid("name", format!("{name} is built in and cannot be imported")));
     }
     Ok(())
 }
@@ -469,6 +471,14 @@ impl App {
             entry_count: denials,
             releases: Vec::new(),
         });
+        let (debarred, version) = self.debarment_entries();
+        out.push(ListSummary {
+            name: DEBARMENTS_LIST.into(),
+            builtin: true,
+            current_version: version,
+            entry_count: debarred.len() as u64,
+            releases: Vec::new(),
+        });
         Ok(out)
     }
 
@@ -482,6 +492,7 @@ impl App {
             .map(|r| ListVersion { name: r.name, version: r.version })
             .collect();
         v.push(ListVersion { name: DENIALS_LIST.into(), version: self.denial_entries().len() as u64 });
+        v.push(ListVersion { name: DEBARMENTS_LIST.into(), version: self.debarment_entries().1 });
         v
     }
 
@@ -522,9 +533,11 @@ impl App {
             ));
         }
         let denials = self.denial_entries();
+        let (debarred, debarments_version) = self.debarment_entries();
         let mut key: Vec<ListVersion> =
             latest.iter().map(|r| ListVersion { name: r.name.clone(), version: r.version }).collect();
         key.push(ListVersion { name: DENIALS_LIST.into(), version: denials.len() as u64 });
+        key.push(ListVersion { name: DEBARMENTS_LIST.into(), version: debarments_version });
         let mut cached = self.index_cache.lock().await;
         if let Some(b) = cached.as_ref().filter(|b| b.key == key) {
             return Ok(b.clone());
@@ -534,6 +547,7 @@ impl App {
             entries.extend(self.release_entries(r).await?);
         }
         entries.extend(denials);
+        entries.extend(debarred);
         let index = tokio::task::spawn_blocking(move || Index::build(entries))
             .await
             .map_err(|e| AppError::Internal(e.into()))?;
@@ -574,7 +588,7 @@ mod tests {
     fn list_names_are_slugs_and_the_builtin_list_cannot_be_imported() {
         assert!(check_list_name("us-csl").is_ok());
         assert!(check_list_name("un-sc-2026").is_ok());
-        for bad in ["", "US-CSL", "-x", "a b", "a/b", DENIALS_LIST] {
+        for bad in ["", "US-CSL", "-x", "a b", "a/b", DENIALS_LIST, DEBARMENTS_LIST] {
             assert!(check_list_name(bad).is_err(), "{bad}");
         }
     }

@@ -53,6 +53,8 @@ pub(crate) enum Fold {
     Complaint(uuid::Uuid, oversight_domain::complaint::ComplaintEvent),
     /// `review-<uuid>`: a licence review.
     Review(uuid::Uuid, review::ReviewEvent),
+    /// `enforcement-<org uuid>`: the investigations of one exporter.
+    Enforcement(oversight_domain::OrgId, oversight_domain::enforcement::EnforcementEvent),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
     Unknown,
 }
@@ -96,6 +98,9 @@ impl Fold {
         } else if let Some(rest) = s.strip_prefix("review-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Review(id, decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("enforcement-") {
+            let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
+            Fold::Enforcement(oversight_domain::OrgId(id), decode(e)?)
         } else if let Some(id) = s.strip_prefix("evidence-") {
             Fold::Evidence(id.to_string(), decode(e)?)
         } else {
@@ -127,6 +132,8 @@ pub struct Projections {
     pub(crate) appeals: crate::appeals::AppealsProjection,
     #[serde(default)]
     pub(crate) complaints: crate::complaints::ComplaintsProjection,
+    #[serde(default)]
+    pub(crate) enforcement: crate::enforcement::EnforcementProjection,
 }
 
 impl Projections {
@@ -148,6 +155,7 @@ impl Projections {
         self.reports.fold(e, &fold);
         self.appeals.fold(e, &fold);
         self.complaints.fold(&fold);
+        self.enforcement.fold(&fold);
         self.last_seq = e.seq;
         Ok(())
     }

@@ -699,6 +699,7 @@ mod tests {
             departed_from_recommendation: false,
             first_decision: true,
             excluded_from_statistics: None,
+            penalty: None,
         }
     }
 

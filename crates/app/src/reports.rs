@@ -284,6 +284,11 @@ impl App {
         self.read().reports.notices.values().filter(|n| n.exporter == org).cloned().collect()
     }
 
+    /// Whether a suspicious-activity report with this id was filed (for enforcement's sources).
+    pub(crate) fn report_exists(&self, id: Uuid) -> bool {
+        self.read().reports.reports.contains_key(&id)
+    }
+
     /// The live notices covering a case.
     pub fn notices_covering(&self, case: &Application) -> Vec<InformedNotice> {
         self.read().reports.notices.values().filter(|n| n.covers_case(case)).cloned().collect()

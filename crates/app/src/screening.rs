@@ -25,7 +25,7 @@ use oversight_domain::{
     Actor, Application, ApplicationId, ApplicationStatus, CountryCode, OrgKind, PartyId, Role, UserId,
     access,
     application::LicenceStatus,
-    party::Party,
+    party::{Party, PartyRole},
     screening::{self as rules, Candidate, CaseScreening, CaseScreeningEvent, DismissalMemory},
 };
 use oversight_screening::{DEFAULT_THRESHOLD, Entry, Index, Match, Query, Schema};
@@ -38,6 +38,7 @@ pub use oversight_domain::screening::{Adjudication, Alert, ListVersion, Trigger,
 use crate::{
     App, AppError,
     app::{Result, decode, new_event},
+    enforcement::DEBARMENTS_LIST,
     lists::{DENIALS_LIST, party_schema},
     projections::Fold,
 };
@@ -227,6 +228,21 @@ fn rescreen_target(a: &Application) -> bool {
 
 /// The screening query for a party. Government agencies and companies are organisations; only the
 /// `individual` sector is a person.
+impl App {
+    /// The applicant organisation as a party to screen (name and country as registered).
+    fn applicant_party(&self, app: &Application) -> Option<Party> {
+        let org = self.orgs().into_iter().find(|o| o.id == app.org)?;
+        Some(Party {
+            id: PartyId(app.org.0),
+            role: PartyRole::Applicant,
+            name: org.name,
+            address: String::new(),
+            country: CountryCode::parse(&org.country).ok()?,
+            sector: oversight_domain::party::Sector::Commercial,
+        })
+    }
+}
+
 fn party_query(p: &Party) -> Query {
     Query {
         name: p.name.clone(),
@@ -298,15 +314,23 @@ impl App {
             return Err(AppError::Unavailable("the screening index is empty".into()));
         }
         let parties = app.parties.clone();
+        let applicant = self.applicant_party(app);
         let b = built.clone();
         let results = tokio::task::spawn_blocking(move || {
-            parties
+            let mut results: Vec<(Party, Vec<Scored>)> = parties
                 .into_iter()
                 .map(|p| {
                     let m = screen_scored(&b.index, &party_query(&p));
                     (p, m)
                 })
-                .collect::<Vec<_>>()
+                .collect();
+            // The applicant itself, against the authority's debarments only.
+            if let Some(a) = applicant {
+                let mut m = screen_scored(&b.index, &party_query(&a));
+                m.retain(|(m, _)| m.list == DEBARMENTS_LIST);
+                results.push((a, m));
+            }
+            results
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("screening failed: {e}")))?;
@@ -331,8 +355,13 @@ impl App {
                     let current = self.current_index().await?.key.clone();
                     // So is a case whose parties are not the ones screened (the check read this
                     // node's read model; the submission was decided on the stored case).
-                    let screened_parties =
-                        |s: &Screened| s.results.iter().map(|(p, _)| p).eq(app.parties.iter());
+                    let screened_parties = |s: &Screened| {
+                        s.results
+                            .iter()
+                            .map(|(p, _)| p)
+                            .filter(|p| p.role != PartyRole::Applicant)
+                            .eq(app.parties.iter())
+                    };
                     let result = match screened.take() {
                         Some(s) if s.lists == current && screened_parties(&s) => s,
                         _ => self.screen_parties(app).await?,

@@ -49,6 +49,8 @@ pub struct CasesSection {
     pub second_marker_working_days: Option<u32>,
     pub obligation_grace_days: Option<u32>,
     pub appeal_window_days: Option<u32>,
+    pub repeat_offender_findings: Option<u32>,
+    pub repeat_offender_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,6 +193,10 @@ pub struct Settings {
     pub obligation_grace_days: Setting<u32>,
     /// Calendar days after an act within which it may be appealed.
     pub appeal_window_days: Setting<u32>,
+    /// Findings of violation within `repeat_offender_days` that send an exporter's new applications
+    /// to senior review (0: never).
+    pub repeat_offender_findings: Setting<u32>,
+    pub repeat_offender_days: Setting<u32>,
     /// Events folded between snapshots of the read models (0: none written).
     pub snapshot_every_events: Setting<u64>,
 }
@@ -495,9 +501,29 @@ pub fn resolve(
         28,
         small(1..=365)
     );
+    let repeat_offender_findings = layer!(
+        "cases.repeat_offender_findings",
+        None::<u32>,
+        "",
+        "OVERSIGHT_REPEAT_OFFENDER_FINDINGS",
+        cases.repeat_offender_findings.map(|n| Value::Text(n.to_string())),
+        2,
+        small(0..=100)
+    );
+    let repeat_offender_days = layer!(
+        "cases.repeat_offender_days",
+        None::<u32>,
+        "",
+        "OVERSIGHT_REPEAT_OFFENDER_DAYS",
+        cases.repeat_offender_days.map(|n| Value::Text(n.to_string())),
+        1095,
+        small(1..=3650)
+    );
     Ok(Settings {
         obligation_grace_days,
         appeal_window_days,
+        repeat_offender_findings,
+        repeat_offender_days,
         snapshot_every_events,
         authority_name,
         log_check_seconds,
@@ -627,6 +653,16 @@ impl Settings {
                 "cases.appeal_window_days",
                 self.appeal_window_days.value.to_string(),
                 &self.appeal_window_days.source,
+            ),
+            (
+                "cases.repeat_offender_findings",
+                self.repeat_offender_findings.value.to_string(),
+                &self.repeat_offender_findings.source,
+            ),
+            (
+                "cases.repeat_offender_days",
+                self.repeat_offender_days.value.to_string(),
+                &self.repeat_offender_days.source,
             ),
         ];
         let mut out = match &self.file {

@@ -397,6 +397,10 @@ async fn open_store_publishing(
         snapshot_every_events: Some(settings.snapshot_every_events.value),
         obligation_grace_days: Some(settings.obligation_grace_days.value),
         appeal_window_days: Some(settings.appeal_window_days.value),
+        repeat_policy: Some(oversight_domain::enforcement::RepeatPolicy {
+            findings: settings.repeat_offender_findings.value,
+            period_days: settings.repeat_offender_days.value,
+        }),
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await

@@ -76,6 +76,8 @@ target_working_days = 15
 second_marker_working_days = 45
 obligation_grace_days = 7
 appeal_window_days = 21
+repeat_offender_findings = 3
+repeat_offender_days = 730
 "#;
 
 #[test]
@@ -108,6 +110,8 @@ fn a_config_file_sets_every_flag() {
         ("cases.second_marker_working_days", "45"),
         ("cases.obligation_grace_days", "7"),
         ("cases.appeal_window_days", "21"),
+        ("cases.repeat_offender_findings", "3"),
+        ("cases.repeat_offender_days", "730"),
     ];
     let source = format!("# file {}", path.display());
     for (key, value) in expected {
@@ -538,7 +542,7 @@ fn the_example_configuration_is_valid() {
     let out = oversight().arg("--config").arg(&example).args(["config", "check"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
-    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 22, "every key is in the example:\n{t}");
+    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 24, "every key is in the example:\n{t}");
 }
 
 #[test]

@@ -192,6 +192,10 @@ pub struct Decision {
     /// also among `conditions`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub obligations: Vec<crate::compliance::ObligationTerm>,
+    /// The approver who concurred, when the decision took two (a departure towards approval, or an
+    /// approval under senior review).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_approver: Option<UserId>,
 }
 
 /// Which way a decision departs from the assessment's recommended outcome.
@@ -335,6 +339,10 @@ pub struct Application {
     /// Whether an appeal reopened the case (its next decision is not a first decision).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reopened_on_appeal: bool,
+    /// Why the case went to senior review at submission (the exporter is a repeat offender or
+    /// debarred): an approval then takes a second approver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub senior_review: Option<String>,
     /// Number of events applied: the stream version used for optimistic concurrency.
     pub version: u64,
 }

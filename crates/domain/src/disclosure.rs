@@ -90,7 +90,8 @@ pub fn disclose(event: &Event, to: OrgKind, own: &dyn Fn(UserId) -> bool) -> Dis
         | Event::ConsultationEnded { .. }
         | Event::Recommended { .. }
         | Event::PutOnHold { .. }
-        | Event::Resumed { .. } => Disclosed::KindOnly(event.kind()),
+        | Event::Resumed { .. }
+        | Event::SeniorReviewRequired { .. } => Disclosed::KindOnly(event.kind()),
         Event::Decided { decision } => Disclosed::Shown(Event::Decided { decision: decision_for(decision) }),
         Event::DepartureProposed { .. } => Disclosed::Hidden,
     }
@@ -103,6 +104,7 @@ fn decision_for(d: &crate::application::Decision) -> crate::application::Decisio
     d.internal_note.clear();
     d.by = AUTHORITY;
     d.departure = None;
+    d.second_approver = None;
     d
 }
 
@@ -147,6 +149,7 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
         hold_stops,
         excluded_approvers: _,
         reopened_on_appeal,
+        senior_review: _,
         version,
     } = app.clone();
     Application {
@@ -184,6 +187,8 @@ pub fn disclose_application(app: &Application, to: OrgKind, own: &dyn Fn(UserId)
         hold_stops,
         excluded_approvers: Vec::new(),
         reopened_on_appeal,
+        // Why the case went to senior review is the authority's (the event shows that it did).
+        senior_review: None,
         version,
     }
 }
@@ -230,6 +235,7 @@ mod tests {
                 at,
                 departure: None,
                 obligations: vec![],
+                second_approver: None,
             },
         };
         let Disclosed::Shown(Event::Decided { decision }) = disclose(&decided, OrgKind::Exporter, &|_| false)
@@ -270,6 +276,7 @@ mod tests {
                 second_approver: Some(OFFICER),
             }),
             obligations: vec![],
+            second_approver: None,
         }
     }
 
@@ -324,6 +331,7 @@ mod tests {
             hold_stops: Vec::new(),
             excluded_approvers: Vec::new(),
             reopened_on_appeal: false,
+            senior_review: None,
             proposed_decision: Some(decision()),
             version: 9,
         }

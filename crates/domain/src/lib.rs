@@ -28,6 +28,7 @@ pub mod control_list;
 pub mod countries;
 pub mod credentials;
 pub mod disclosure;
+pub mod enforcement;
 pub mod grants;
 pub mod ids;
 pub mod licence;

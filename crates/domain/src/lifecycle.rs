@@ -72,12 +72,21 @@ pub struct Gates {
     /// The latest assessment's recommended outcome, which a decision may depart from only with a
     /// reasoned justification (and, towards approval, a second approver).
     pub recommended: Option<oversight_risk::Outcome>,
+    /// At submission: why the exporter's applications go to senior review (enforcement's
+    /// repeat-offender rule, [`crate::enforcement::standing`]), if they do.
+    pub senior_review: Option<String>,
 }
 
 impl Gates {
     /// Nothing stands in the way (tests, and commands that need no gate).
     pub fn open() -> Self {
-        Gates { approval: Vec::new(), decision: Vec::new(), red_flags_cleared: true, recommended: None }
+        Gates {
+            approval: Vec::new(),
+            decision: Vec::new(),
+            red_flags_cleared: true,
+            recommended: None,
+            senior_review: None,
+        }
     }
 }
 
@@ -310,10 +319,15 @@ pub enum Event {
     Decided {
         decision: Decision,
     },
-    /// An approver decided towards approval against the assessment's recommendation: the decision
-    /// waits for a second approver to concur.
+    /// An approver decided towards approval against the assessment's recommendation, or approved a
+    /// case under senior review: the decision waits for a second approver to concur.
     DepartureProposed {
         decision: Decision,
+    },
+    /// At submission: the exporter is a repeat offender or debarred, so an approval of this case
+    /// takes a second approver (enforcement, issue 12).
+    SeniorReviewRequired {
+        reason: String,
     },
     LicenceIssued {
         licence: Licence,
@@ -395,6 +409,7 @@ impl Event {
             Event::Recommended { .. } => "recommended",
             Event::Decided { .. } => "decided",
             Event::DepartureProposed { .. } => "departure_proposed",
+            Event::SeniorReviewRequired { .. } => "senior_review_required",
             Event::LicenceIssued { .. } => "licence_issued",
             Event::Withdrawn { .. } => "withdrawn",
             Event::PutOnHold { .. } => "put_on_hold",
@@ -602,6 +617,9 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             if app.parties.len() >= 50 {
                 return Err(invalid("parties", "at most 50 parties per application"));
             }
+            if role == PartyRole::Applicant {
+                return Err(invalid("role", "the applicant is not added as a party: add the other parties"));
+            }
             Ok(vec![Event::PartyAdded { party: Party::new(id, role, name, address, country, sector)? }])
         }
         Command::RemoveParty { id } => {
@@ -645,7 +663,11 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             if !app.parties.iter().any(|p| p.role == PartyRole::EndUser) {
                 return Err(invalid("parties", "an application needs an end user"));
             }
-            Ok(vec![Event::Submitted])
+            let mut events = vec![Event::Submitted];
+            if let Some(reason) = &ctx.gates.senior_review {
+                events.push(Event::SeniorReviewRequired { reason: reason.clone() });
+            }
+            Ok(events)
         }
         Command::Assign { officer, ref officer_roles } => {
             require_authority(actor, &[Role::LicensingOfficer], "assigning a case")?;
@@ -747,13 +769,18 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 at: ctx.now,
                 departure,
                 obligations,
+                second_approver: None,
             };
             if outcome != Outcome::Deny && licence_expires_at <= ctx.now {
                 return Err(invalid("licence_expires_at", "must be in the future"));
             }
-            if decision.departure.as_ref().is_some_and(|d| d.direction == DepartureDirection::TowardsApproval)
-            {
-                // Departing towards approval takes a second approver (ConcurInDeparture).
+            let towards_approval = decision
+                .departure
+                .as_ref()
+                .is_some_and(|d| d.direction == DepartureDirection::TowardsApproval);
+            if towards_approval || (app.senior_review.is_some() && outcome != Outcome::Deny) {
+                // Departing towards approval, or approving under senior review, takes a second
+                // approver (ConcurInDeparture).
                 return Ok(vec![Event::DepartureProposed { decision }]);
             }
             decided(decision, licence_number, licence_expires_at, ctx.now)
@@ -765,13 +792,11 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
                 return Err(forbidden("after an appeal, the new decision is taken by a different approver"));
             }
             let Some(proposed) = app.proposed_decision.clone() else {
-                return Err(Rejection::Blocked(
-                    "no departure from the assessment awaits a second approver".into(),
-                ));
+                return Err(Rejection::Blocked("no decision awaits a second approver".into()));
             };
             if proposed.by == actor.user {
                 return Err(forbidden(
-                    "a departure towards approval needs a second approver: not the approver who proposed it",
+                    "this decision needs a second approver: not the approver who proposed it",
                 ));
             }
             if app.recommendation.as_ref().map(|r| r.by) == Some(actor.user) {
@@ -785,6 +810,7 @@ pub fn decide(state: Option<&Application>, cmd: Command, ctx: &Context<'_>) -> R
             }
             let mut decision = proposed;
             decision.at = ctx.now;
+            decision.second_approver = Some(actor.user);
             if let Some(d) = decision.departure.as_mut() {
                 d.second_approver = Some(actor.user);
             }
@@ -1091,6 +1117,7 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
                 hold_stops: Vec::new(),
                 excluded_approvers: Vec::new(),
                 reopened_on_appeal: false,
+                senior_review: None,
                 version: 1,
             });
         }
@@ -1140,6 +1167,7 @@ pub fn apply(state: Option<Application>, rec: &Recorded) -> Option<Application> 
             app.proposed_decision = None;
         }
         Event::DepartureProposed { decision } => app.proposed_decision = Some(decision.clone()),
+        Event::SeniorReviewRequired { reason } => app.senior_review = Some(reason.clone()),
         Event::LicenceIssued { licence } => app.licence = Some(licence.clone()),
         Event::Withdrawn { reason } => {
             // A withdrawn draft is private: there is no public record to explain.

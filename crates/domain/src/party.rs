@@ -16,6 +16,9 @@ pub enum PartyRole {
     Distributor,
     Integrator,
     FreightForwarder,
+    /// The applicant itself, screened at submission against the authority's debarments: never a
+    /// party added to an application.
+    Applicant,
 }
 
 /// The end user's sector (it moves the risk band, see DOMAIN.md §6): one vocabulary with the risk crate.

@@ -41,6 +41,10 @@ pub enum RecordKind {
     AppealSentBack,
     InformedNotice,
     RuleChange,
+    /// A warning or a fine imposed on an exporter on a finding of violation (enforcement).
+    Penalty,
+    /// An exporter debarred until a date (enforcement): on the authority's restricted list.
+    Debarment,
     /// An exporter's own words (a withdrawal's or surrender's reason), released by an officer.
     ExporterStatement,
 }
@@ -68,6 +72,8 @@ impl RecordKind {
             RecordKind::AppealSentBack => "appeal_sent_back",
             RecordKind::InformedNotice => "informed",
             RecordKind::RuleChange => "rule_change",
+            RecordKind::Penalty => "penalty",
+            RecordKind::Debarment => "debarment",
             RecordKind::ExporterStatement => "exporter_statement",
         }
     }
@@ -143,6 +149,25 @@ pub struct PublicRecord {
     /// Why the record is left out of decision statistics, if it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_from_statistics: Option<String>,
+    /// An enforcement penalty or debarment (`penalty` and `debarment` records only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty: Option<PublishedPenalty>,
+}
+
+/// What the register publishes of an enforcement penalty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PublishedPenalty {
+    /// `warning`, `fine` or `debarment`.
+    pub penalty: String,
+    /// The investigation's reference.
+    pub investigation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_eur: Option<u64>,
+    /// The last day of the debarment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debarred_until: Option<NaiveDate>,
 }
 
 impl PublicRecord {
@@ -350,6 +375,7 @@ pub fn public_record(
         exporter: policy.exporter_names.then(|| exporter_name.to_string()),
         first_decision: first,
         excluded_from_statistics: excluded,
+        penalty: None,
     })
 }
 
@@ -503,6 +529,7 @@ mod tests {
             exporter: None,
             first_decision: false,
             excluded_from_statistics: Some("not a decision".into()),
+            penalty: None,
         };
         assert_eq!(PublicRecord::from_leaf(&r.to_leaf()).unwrap(), r);
         let mut v: serde_json::Value = serde_json::from_slice(&r.to_leaf()).unwrap();

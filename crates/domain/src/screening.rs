@@ -47,6 +47,8 @@ pub enum Trigger {
     ListImport,
     /// A case was denied, adding its end users to `authority-denials`.
     Denial,
+    /// An exporter was debarred, adding it to `authority-debarments`.
+    Debarment,
     /// An ad-hoc search.
     Search,
 }

@@ -94,6 +94,7 @@ pub(crate) fn licensed_case() -> Application {
         hold_stops: vec![],
         excluded_approvers: vec![],
         reopened_on_appeal: false,
+        senior_review: None,
         version: 10,
     }
 }

@@ -74,6 +74,8 @@ fn record_kinds_keep_their_names() {
         AppealOverturned,
         InformedNotice,
         RuleChange,
+        Penalty,
+        Debarment,
     ];
     for k in all {
         assert_eq!(json(k), k.as_str());

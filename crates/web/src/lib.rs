@@ -81,6 +81,7 @@ pub const DEFAULT_AUTHORITY_NAME: &str = "Export Licensing Authority";
         (name = "session", description = "Login, logout, API tokens"),
         (name = "applications", description = "Licence applications and their lifecycle"),
         (name = "admin", description = "Administration"),
+        (name = "enforcement", description = "Investigations of exporters, penalties and debarments"),
         (name = "reference", description = "Public reference data"),
         (name = "register", description = "The public register of decisions (no login)"),
         (name = "log", description = "The transparency log behind the register (no login)")
@@ -98,6 +99,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::reports::router())
         .merge(routes::appeals::router())
         .merge(routes::complaints::router())
+        .merge(routes::enforcement::router())
         .merge(routes::admin::router())
         .merge(routes::reference::router())
         .merge(routes::register::router())

@@ -30,6 +30,7 @@ fn refused() -> (Application, Vec<Recorded>) {
         at: at(3, 2),
         departure: None,
         obligations: vec![],
+        second_approver: None,
     };
     case.decision = Some(decision.clone());
     let history = vec![

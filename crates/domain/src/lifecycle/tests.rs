@@ -1189,6 +1189,61 @@ mod published {
         assert!(matches!(r, Err(Rejection::Blocked(_))), "{r:?}");
     }
 
+    #[test]
+    fn an_application_under_senior_review_is_approved_only_by_two_approvers_and_refused_by_one() {
+        // Submitted while enforcement says the exporter is a repeat offender: the case says why.
+        let draft = case_in(S::Draft);
+        let draft = ok(draft, exporter(), add_item());
+        let draft = ok(draft, exporter(), add_end_user());
+        let why =
+            Gates { senior_review: Some("repeat offender: 2 findings of violation".into()), ..Gates::open() };
+        let (events, submitted) = step(draft.clone(), exporter(), Command::Submit, at(0), why).unwrap();
+        assert!(
+            matches!(events.as_slice(), [Event::Submitted, Event::SeniorReviewRequired { .. }]),
+            "{events:?}"
+        );
+        assert!(submitted.as_ref().unwrap().senior_review.as_deref().unwrap().contains("repeat offender"));
+        // Without the gate, a plain submission.
+        let (events, _) = step(draft, exporter(), Command::Submit, at(0), Gates::open()).unwrap();
+        assert_eq!(events, vec![Event::Submitted]);
+        let mut s = ok(submitted, officer(), assign());
+        s = ok(s, officer(), recommend(Outcome::Approve));
+        // An approval, even as recommended, waits for a second approver.
+        let (events, proposed) =
+            step(s.clone(), approver(), decide_cmd(Outcome::Approve), at(1), Gates::open()).unwrap();
+        assert!(matches!(events.as_slice(), [Event::DepartureProposed { .. }]), "{events:?}");
+        let concur = Command::ConcurInDeparture {
+            licence_number: "OVS-2026-0002".into(),
+            licence_expires_at: now() + Duration::days(730),
+        };
+        let r = step(proposed.clone(), approver(), concur.clone(), at(2), Gates::open());
+        assert!(matches!(&r, Err(Rejection::Forbidden(m)) if m.contains("second approver")), "{r:?}");
+        let (_, after) = step(proposed, second_approver(), concur, at(2), Gates::open()).unwrap();
+        let d = after.as_ref().unwrap().decision.clone().unwrap();
+        assert_eq!(
+            (d.by, d.second_approver, d.departure),
+            (approver().user, Some(second_approver().user), None)
+        );
+        // A refusal stands on one approver.
+        let (events, _) = step(s, approver(), decide_cmd(Outcome::Deny), at(1), Gates::open()).unwrap();
+        assert!(matches!(events.as_slice(), [Event::Decided { .. }, ..]), "{events:?}");
+    }
+
+    #[test]
+    fn the_applicant_is_never_added_as_a_party() {
+        let s = case_in(S::Draft);
+        let cmd = Command::AddParty {
+            id: PartyId(Uuid::from_u128(77)),
+            role: PartyRole::Applicant,
+            name: "Nordwatch Systems AB".into(),
+            address: "Stockholm".into(),
+            country: "SE".into(),
+            sector: Sector::Commercial,
+        };
+        let r = run(s, exporter(), cmd);
+        assert!(matches!(&r, Err(Rejection::Invalid(e)) if e.field == "role"), "{r:?}");
+    }
+
     /// What the log check expects of a case's records is what `public_record` publishes.
     #[test]
     fn expected_kinds_are_the_kinds_public_record_publishes() {

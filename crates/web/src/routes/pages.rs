@@ -71,8 +71,22 @@ fn kind_label(kind: RecordKind) -> String {
         RecordKind::AppealOverturned => "Licence issued on appeal".into(),
         RecordKind::AppealUpheld => "Decision upheld on appeal".into(),
         RecordKind::ExporterStatement => "Statement of the applicant".into(),
+        RecordKind::Penalty => "Enforcement penalty".into(),
+        RecordKind::Debarment => "Exporter debarred".into(),
         k => humanise(k.as_str()),
     }
+}
+
+/// An enforcement penalty in words: "A fine of EUR 250,000 (investigation INV-…)".
+fn penalty_words(p: &oversight_domain::register::PublishedPenalty) -> String {
+    let what = match (p.penalty.as_str(), p.fine_eur, p.debarred_until) {
+        ("fine", Some(eur), _) => oversight_domain::enforcement::Penalty::Fine { amount_eur: eur }.describe(),
+        ("debarment", _, Some(until)) => {
+            oversight_domain::enforcement::Penalty::Debarment { until }.describe()
+        }
+        (other, _, _) => format!("a {}", humanise(other).to_lowercase()),
+    };
+    format!("{} (investigation {})", crate::workspace::display::capitalise(&what), p.investigation)
 }
 
 /// A record as a link or a title names it: "Licence refused: Belarus".
@@ -573,6 +587,8 @@ struct RecordPage {
     processing: Option<String>,
     rationale: Option<String>,
     statement: Option<String>,
+    /// An enforcement penalty in words ("A fine of EUR 250,000 (investigation INV-…)").
+    penalty: Option<String>,
     exporter: Option<String>,
     departed: bool,
     first_decision: bool,
@@ -629,6 +645,7 @@ impl RecordPage {
             processing: r.processing_working_days.map(|d| crate::workspace::display::working_days(d.into())),
             rationale: r.public_rationale.clone(),
             statement: r.exporter_statement.clone(),
+            penalty: r.penalty.as_ref().map(penalty_words),
             exporter: r.exporter.clone(),
             departed: r.departed_from_recommendation,
             first_decision: r.first_decision,

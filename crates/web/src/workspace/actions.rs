@@ -119,7 +119,7 @@ impl Action {
                 "The licence ends for good. The revocation and its reason are published on the register."
             }
             Action::Concur => {
-                "The decision another approver proposed, departing from the assessment towards approval, is taken and the licence issued. Both approvers are recorded; the register says the decision departed from the assessment."
+                "The decision another approver proposed (departing from the assessment towards approval, or approving a case under senior review) is taken and the licence issued. Both approvers are recorded; the register says when the decision departed from the assessment."
             }
             Action::ReleaseStatement => {
                 "The exporter's own words are published beside the record, marked as the exporter's statement. Read them first: nothing misleading may go on the register."

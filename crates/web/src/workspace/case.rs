@@ -209,6 +209,8 @@ struct CasePage {
     can_appeal: bool,
     officer: String,
     consultation: Option<String>,
+    /// Why the case went to senior review (approvals take a second approver).
+    senior_review: Option<String>,
     items: Vec<ItemRow>,
     parties: Vec<PartyRow>,
     documents: Vec<DocRow>,
@@ -566,7 +568,19 @@ async fn case_page_with(
                 && a.status == ApplicationStatus::Submitted
                 && a.assigned_officer.is_none(),
             can_adjudicate: authority && v.has(Role::LicensingOfficer),
-            alerts: alerts.unwrap_or_default().iter().map(alert_view).collect(),
+            alerts: alerts
+                .unwrap_or_default()
+                .iter()
+                .map(|x| {
+                    let mut view = alert_view(x);
+                    // The applicant itself is screened against the authority's debarments.
+                    if x.party_id.0 == a.org.0 {
+                        view.party = format!("{} (the applicant)", view.party);
+                    }
+                    view
+                })
+                .collect(),
+            senior_review: a.senior_review.clone(),
             assessment: assessment.flatten(),
             case_records,
             history: history.iter().rev().map(moment).collect(),

@@ -20,6 +20,7 @@ pub mod case;
 pub mod complaints;
 pub mod display;
 pub mod draft;
+pub mod enforcement;
 pub mod licence;
 pub mod page;
 pub mod portal;
@@ -111,6 +112,15 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{reference}", get(complaints::status))
         .route("/ombudsperson", get(complaints::queue))
         .route("/ombudsperson/{reference}/{what}", get(complaints::back).post(complaints::act))
+        .route("/enforcement", get(enforcement::list).post(enforcement::open))
+        .route("/enforcement/{id}", get(enforcement::show))
+        .route(
+            "/enforcement/{id}/evidence",
+            get(enforcement::back_to)
+                .post(enforcement::add_evidence)
+                .layer(DefaultBodyLimit::max(oversight_domain::complaint::MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/enforcement/{id}/conclude", get(enforcement::back_to).post(enforcement::conclude))
         .route("/appeals", get(appeals::list))
         .route("/appeals/{id}", get(appeals::show))
         .route("/appeals/{id}/{what}", get(appeals::back).post(appeals::act))

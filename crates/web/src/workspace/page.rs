@@ -221,6 +221,9 @@ impl Layout {
             if v.is_authority() && v.has(Role::Ombudsperson) {
                 link("/ombudsperson", "Complaints");
             }
+            if v.is_authority() && (v.has(Role::EnforcementOfficer) || v.has(Role::Approver)) {
+                link("/enforcement", "Enforcement");
+            }
             if v.is_authority() && (v.has(Role::LicensingOfficer) || v.has(Role::EnforcementOfficer)) {
                 link("/reports", "Reports");
             }
