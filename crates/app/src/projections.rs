@@ -51,6 +51,8 @@ pub(crate) enum Fold {
     Appeal(uuid::Uuid, oversight_domain::appeal::AppealEvent),
     /// `complaint-<uuid>`: a complaint from the public.
     Complaint(uuid::Uuid, oversight_domain::complaint::ComplaintEvent),
+    /// `rule-proposal-<uuid>`: a proposed change of rule and its consultation.
+    RuleProposal(uuid::Uuid, oversight_domain::rulemaking::RuleEvent),
     /// `review-<uuid>`: a licence review.
     Review(uuid::Uuid, review::ReviewEvent),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
@@ -93,6 +95,9 @@ impl Fold {
         } else if let Some(rest) = s.strip_prefix("complaint-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Complaint(id, decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("rule-proposal-") {
+            let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
+            Fold::RuleProposal(id, decode(e)?)
         } else if let Some(rest) = s.strip_prefix("review-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Review(id, decode(e)?)
@@ -127,6 +132,8 @@ pub struct Projections {
     pub(crate) appeals: crate::appeals::AppealsProjection,
     #[serde(default)]
     pub(crate) complaints: crate::complaints::ComplaintsProjection,
+    #[serde(default)]
+    pub(crate) rulemaking: crate::rulemaking::RulemakingProjection,
 }
 
 impl Projections {
@@ -148,6 +155,7 @@ impl Projections {
         self.reports.fold(e, &fold);
         self.appeals.fold(e, &fold);
         self.complaints.fold(&fold);
+        self.rulemaking.fold(&fold);
         self.last_seq = e.seq;
         Ok(())
     }

@@ -49,6 +49,7 @@ pub struct CasesSection {
     pub second_marker_working_days: Option<u32>,
     pub obligation_grace_days: Option<u32>,
     pub appeal_window_days: Option<u32>,
+    pub comment_period_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,6 +192,8 @@ pub struct Settings {
     pub obligation_grace_days: Setting<u32>,
     /// Calendar days after an act within which it may be appealed.
     pub appeal_window_days: Setting<u32>,
+    /// Calendar days a proposed change of rule is open for public comment.
+    pub comment_period_days: Setting<u32>,
     /// Events folded between snapshots of the read models (0: none written).
     pub snapshot_every_events: Setting<u64>,
 }
@@ -495,9 +498,19 @@ pub fn resolve(
         28,
         small(1..=365)
     );
+    let comment_period_days = layer!(
+        "cases.comment_period_days",
+        None::<u32>,
+        "",
+        "OVERSIGHT_COMMENT_PERIOD_DAYS",
+        cases.comment_period_days.map(|n| Value::Text(n.to_string())),
+        30,
+        small(1..=365)
+    );
     Ok(Settings {
         obligation_grace_days,
         appeal_window_days,
+        comment_period_days,
         snapshot_every_events,
         authority_name,
         log_check_seconds,
@@ -627,6 +640,11 @@ impl Settings {
                 "cases.appeal_window_days",
                 self.appeal_window_days.value.to_string(),
                 &self.appeal_window_days.source,
+            ),
+            (
+                "cases.comment_period_days",
+                self.comment_period_days.value.to_string(),
+                &self.comment_period_days.source,
             ),
         ];
         let mut out = match &self.file {

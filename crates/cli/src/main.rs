@@ -397,6 +397,7 @@ async fn open_store_publishing(
         snapshot_every_events: Some(settings.snapshot_every_events.value),
         obligation_grace_days: Some(settings.obligation_grace_days.value),
         appeal_window_days: Some(settings.appeal_window_days.value),
+        comment_period_days: Some(settings.comment_period_days.value),
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await

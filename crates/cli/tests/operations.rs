@@ -76,6 +76,7 @@ target_working_days = 15
 second_marker_working_days = 45
 obligation_grace_days = 7
 appeal_window_days = 21
+comment_period_days = 45
 "#;
 
 #[test]
@@ -108,6 +109,7 @@ fn a_config_file_sets_every_flag() {
         ("cases.second_marker_working_days", "45"),
         ("cases.obligation_grace_days", "7"),
         ("cases.appeal_window_days", "21"),
+        ("cases.comment_period_days", "45"),
     ];
     let source = format!("# file {}", path.display());
     for (key, value) in expected {

@@ -143,6 +143,25 @@ pub struct PublicRecord {
     /// Why the record is left out of decision statistics, if it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excluded_from_statistics: Option<String>,
+    /// The rule a `rule_change` record put in force: its version and content hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
+}
+
+/// What a `rule_change` record names: the rule adopted, the one it replaced, and the consultation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RuleRef {
+    pub kind: crate::rulemaking::RuleKind,
+    pub version: String,
+    /// SHA-256 of the adopted text (what an assessment made under it records, for the policy).
+    pub sha256: String,
+    pub previous_version: String,
+    pub previous_sha256: String,
+    /// The consultation's reference (`P-…`).
+    pub proposal: String,
+    pub in_force_from: DateTime<Utc>,
 }
 
 impl PublicRecord {
@@ -350,6 +369,7 @@ pub fn public_record(
         exporter: policy.exporter_names.then(|| exporter_name.to_string()),
         first_decision: first,
         excluded_from_statistics: excluded,
+        rule: None,
     })
 }
 
@@ -503,6 +523,7 @@ mod tests {
             exporter: None,
             first_decision: false,
             excluded_from_statistics: Some("not a decision".into()),
+            rule: None,
         };
         assert_eq!(PublicRecord::from_leaf(&r.to_leaf()).unwrap(), r);
         let mut v: serde_json::Value = serde_json::from_slice(&r.to_leaf()).unwrap();

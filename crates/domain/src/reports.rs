@@ -411,6 +411,7 @@ pub fn notice_record(
         departed_from_recommendation: false,
         first_decision: false,
         excluded_from_statistics: Some("informed notice, not a licensing decision".into()),
+        rule: None,
     }
 }
 

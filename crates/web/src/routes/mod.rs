@@ -5,6 +5,7 @@ pub mod appeals;
 pub mod applications;
 pub mod assessment;
 pub mod complaints;
+pub mod rulemaking;
 pub mod health;
 pub mod licences;
 pub mod log;

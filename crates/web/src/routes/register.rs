@@ -25,7 +25,7 @@ use crate::{
 };
 
 /// Outcomes a search may filter on, as the register names them (`RecordKind::outcome`).
-pub(crate) const OUTCOMES: [&str; 15] = [
+pub(crate) const OUTCOMES: [&str; 16] = [
     "issued",
     "issued_with_conditions",
     "refused",
@@ -41,6 +41,7 @@ pub(crate) const OUTCOMES: [&str; 15] = [
     "appeal_overturned",
     "appeal_sent_back",
     "exporter_statement",
+    "rule_change",
 ];
 
 /// End-user sectors a search may filter on (the domain's `Sector`, as serialised).

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod appeals;
 pub mod case;
 pub mod complaints;
+pub mod rulemaking;
 pub mod display;
 pub mod draft;
 pub mod licence;
@@ -111,6 +112,16 @@ pub fn router() -> Router<AppState> {
         .route("/complaints/{reference}", get(complaints::status))
         .route("/ombudsperson", get(complaints::queue))
         .route("/ombudsperson/{reference}/{what}", get(complaints::back).post(complaints::act))
+        .route("/consultations", get(rulemaking::list))
+        .route(
+            "/consultations/{reference}",
+            get(rulemaking::show)
+                .post(rulemaking::comment)
+                .layer(DefaultBodyLimit::max(oversight_domain::complaint::MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/rule-making", get(rulemaking::authority))
+        .route("/rule-making/new", get(rulemaking::new_form).post(rulemaking::propose))
+        .route("/rule-making/{reference}/{what}", get(rulemaking::back).post(rulemaking::act))
         .route("/appeals", get(appeals::list))
         .route("/appeals/{id}", get(appeals::show))
         .route("/appeals/{id}/{what}", get(appeals::back).post(appeals::act))
