@@ -179,7 +179,6 @@ fn indicators() -> Result<&'static IndicatorStore> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("loading the bundled indicator data: {e}")))
 }
 
-
 // ----- use cases -----------------------------------------------------------------------------
 
 impl App {

@@ -281,7 +281,8 @@ async fn demo_rulemaking(app: &App) -> Result<(), AppError> {
     app.comment_on_rule_at("demo-1", &r, c1, vec![], proposed_at + days(3)).await?;
     let c2 = comment("Cheap phone trackers, best prices, visit our shop!", None);
     app.comment_on_rule_at("demo-2", &r, c2, vec![], proposed_at + days(4)).await?;
-    app.moderate_comment_at(&admin, &r, 1, ModerationDecision::Published, None, proposed_at + days(5)).await?;
+    app.moderate_comment_at(&admin, &r, 1, ModerationDecision::Published, None, proposed_at + days(5))
+        .await?;
     let spam = Some("Advertising, not a comment on the proposal.".to_string());
     app.moderate_comment_at(&admin, &r, 2, ModerationDecision::Rejected, spam, proposed_at + days(5)).await?;
     let response = "One comment was published and supported the change; it asked that the measure's scope be stated. The embargo entry cites Council Regulation (EU) No 401/2013, which covers equipment, technology and software for monitoring telecommunications, and the entry's text says so. Adopted as proposed.";
@@ -290,9 +291,11 @@ async fn demo_rulemaking(app: &App) -> Result<(), AppError> {
     // In its comment period: the high-risk band starts at 45 instead of 50.
     let (_, policy) = app.rule_in_force(RuleKind::AssessmentPolicy);
     let proposed_at = now - days(6);
-    let content = policy
-        .replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1)
-        .replacen("high = 50.0", "high = 45.0", 1);
+    let content = policy.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1).replacen(
+        "high = 50.0",
+        "high = 45.0",
+        1,
+    );
     let req = ProposalRequest {
         kind: RuleKind::AssessmentPolicy,
         title: "Lower the threshold of the high-risk band from 50 to 45".into(),
@@ -302,8 +305,14 @@ async fn demo_rulemaking(app: &App) -> Result<(), AppError> {
     let open = app.propose_rule_at(&approver, req, proposed_at).await?;
     let r = open.reference.clone();
     let comments = [
-        ("The change is welcome. The authority should publish which destinations move band as a result.", Some("Surveillance Export Watch")),
-        ("As an exporter we ask for a transition period for applications already submitted.", Some("Nordwatch Systems AB")),
+        (
+            "The change is welcome. The authority should publish which destinations move band as a result.",
+            Some("Surveillance Export Watch"),
+        ),
+        (
+            "As an exporter we ask for a transition period for applications already submitted.",
+            Some("Nordwatch Systems AB"),
+        ),
         ("Why 45 and not 40? The explanation should show the scores of the destinations concerned.", None),
     ];
     for (i, (text, name)) in comments.into_iter().enumerate() {
@@ -311,7 +320,8 @@ async fn demo_rulemaking(app: &App) -> Result<(), AppError> {
         app.comment_on_rule_at(&format!("demo-{}", 3 + i), &r, comment(text, name), vec![], at).await?;
     }
     for n in [1, 2] {
-        app.moderate_comment_at(&admin, &r, n, ModerationDecision::Published, None, proposed_at + days(4)).await?;
+        app.moderate_comment_at(&admin, &r, n, ModerationDecision::Published, None, proposed_at + days(4))
+            .await?;
     }
     Ok(())
 }

@@ -189,11 +189,7 @@ impl App {
             .iter()
             .map(|k| {
                 let versions: Vec<RuleVersion> = versions_of(&all, *k).into_iter().map(|(v, _)| v).collect();
-                RuleHistory {
-                    kind: *k,
-                    in_force: versions.last().cloned().expect("bundled"),
-                    versions,
-                }
+                RuleHistory { kind: *k, in_force: versions.last().cloned().expect("bundled"), versions }
             })
             .collect()
     }
@@ -370,7 +366,8 @@ impl App {
                 let key = format!("rule-comment:{client}");
                 let counts = self.store.throttle_reserve(std::slice::from_ref(&key), now, 3600).await?;
                 if let Some(c) = counts.first().filter(|c| c.count > COMMENTS_PER_HOUR) {
-                    let retry = (c.window_start + chrono::Duration::hours(1) - now).num_seconds().max(1) as u64;
+                    let retry =
+                        (c.window_start + chrono::Duration::hours(1) - now).num_seconds().max(1) as u64;
                     return Err(AppError::Throttled(retry));
                 }
                 reserved.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -176,8 +176,7 @@ pub fn difference(old: &str, new: &str) -> Vec<Hunk> {
     let b: Vec<&str> = new.lines().collect();
     // Common prefix and suffix first: a rule change touches a few lines of a long text.
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let suffix =
-        a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
     let (am, bm) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
     // lcs[i][j]: the longest common subsequence of am[i..] and bm[j..].
     let mut lcs = vec![vec![0u32; bm.len() + 1]; am.len() + 1];
@@ -235,7 +234,9 @@ pub fn difference(old: &str, new: &str) -> Vec<Hunk> {
 }
 
 /// What a moderator decided about a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -552,7 +553,10 @@ pub fn decide(
             }
             let difference = difference(in_force.text, &content);
             if difference.is_empty() {
-                return Err(invalid("content", "has the same lines as the rule in force: nothing would change"));
+                return Err(invalid(
+                    "content",
+                    "has the same lines as the rule in force: nothing would change",
+                ));
             }
             if !(1..=365).contains(&period_days) {
                 return Err(invalid("period_days", "the comment period must be 1 to 365 days"));
@@ -665,7 +669,9 @@ pub fn decide(
                 return Err(Rejection::Blocked("the proposal is already adopted or withdrawn".into()));
             }
             let text = parse_multiline_text("reason", &reason, 20_000)?;
-            Ok(vec![RuleEvent::RuleProposalWithdrawn { response: Response { text, by: actor.user, at: now } }])
+            Ok(vec![RuleEvent::RuleProposalWithdrawn {
+                response: Response { text, by: actor.user, at: now },
+            }])
         }
     }
 }
@@ -798,7 +804,12 @@ mod tests {
         authority(&[Role::Administrator], 5)
     }
 
-    fn step(p: &Proposal, cmd: RuleCommand, who: Option<&Actor>, at: DateTime<Utc>) -> Result<Proposal, Rejection> {
+    fn step(
+        p: &Proposal,
+        cmd: RuleCommand,
+        who: Option<&Actor>,
+        at: DateTime<Utc>,
+    ) -> Result<Proposal, Rejection> {
         let base = bundled();
         let f = in_force(&base);
         Ok(decide(Some(p), cmd, who, &f, at)?.iter().fold(Some(p.clone()), apply).unwrap())
@@ -834,7 +845,10 @@ mod tests {
         };
         for who in [None, Some(exporter), Some(admin()), Some(authority(&[Role::LicensingOfficer], 4))] {
             assert!(
-                matches!(decide(None, propose_cmd(proposed_text()), who.as_ref(), &f, now()), Err(Rejection::Forbidden(_))),
+                matches!(
+                    decide(None, propose_cmd(proposed_text()), who.as_ref(), &f, now()),
+                    Err(Rejection::Forbidden(_))
+                ),
                 "{who:?}"
             );
         }
@@ -844,15 +858,16 @@ mod tests {
         assert_eq!(p.base, base);
         assert_eq!(p.closes_at, now() + Duration::days(30));
         assert_eq!(p.sha256, content_hash(&p.content));
-        let changes: Vec<&DiffLine> =
-            p.difference.iter().flat_map(|h| &h.lines).filter(|l| l.change != LineChange::Unchanged).collect();
+        let changes: Vec<&DiffLine> = p
+            .difference
+            .iter()
+            .flat_map(|h| &h.lines)
+            .filter(|l| l.change != LineChange::Unchanged)
+            .collect();
         assert!(changes.iter().any(|l| l.change == LineChange::Removed && l.text.starts_with("version")));
         assert!(changes.iter().any(|l| l.change == LineChange::Added && l.text == "version = \"2026-2\""));
         assert!(changes.iter().any(|l| l.change == LineChange::Added && l.text == "iso3 = \"MMR\""));
-        assert!(
-            changes.len() < 10,
-            "only the changed lines, not the whole text: {changes:?}"
-        );
+        assert!(changes.len() < 10, "only the changed lines, not the whole text: {changes:?}");
         assert!(matches!(
             decide(Some(&p), propose_cmd(proposed_text()), Some(&approver()), &f, now()),
             Err(Rejection::AlreadyExists)
@@ -901,14 +916,20 @@ mod tests {
     #[test]
     fn anyone_comments_during_the_period_and_a_late_comment_is_refused_with_the_date_it_closed() {
         let p = proposed();
-        let p = step(&p, comment("Please include Myanmar's neighbours."), None, now() + Duration::days(1)).unwrap();
+        let p = step(&p, comment("Please include Myanmar's neighbours."), None, now() + Duration::days(1))
+            .unwrap();
         let c = &p.comments[0];
-        assert_eq!((c.number, c.name.as_deref(), c.moderation.is_none()), (1, Some("Digital Rights Watch"), true));
+        assert_eq!(
+            (c.number, c.name.as_deref(), c.moderation.is_none()),
+            (1, Some("Digital Rights Watch"), true)
+        );
         let last_second = p.closes_at - Duration::seconds(1);
         let p = step(&p, comment("Second."), Some(&approver()), last_second).unwrap();
         assert_eq!(p.comments[1].number, 2);
         match step(&p, comment("Too late."), None, p.closes_at) {
-            Err(Rejection::Blocked(why)) => assert_eq!(why, "the comment period closed on 1 July 2026 at 09:00 UTC"),
+            Err(Rejection::Blocked(why)) => {
+                assert_eq!(why, "the comment period closed on 1 July 2026 at 09:00 UTC")
+            }
             other => panic!("{other:?}"),
         }
         match step(&p, comment(" "), None, now()) {
@@ -920,10 +941,8 @@ mod tests {
             *name = Some("n".repeat(201));
         }
         assert!(matches!(step(&p, long, None, now()), Err(Rejection::Invalid(e)) if e.field == "name"));
-        let files = vec![
-            EvidenceFile { filename: "a.pdf".into(), sha256: "0".repeat(64), size: 1 };
-            MAX_FILES + 1
-        ];
+        let files =
+            vec![EvidenceFile { filename: "a.pdf".into(), sha256: "0".repeat(64), size: 1 }; MAX_FILES + 1];
         let many = RuleCommand::Comment { text: "t".into(), name: None, contact: None, evidence: files };
         assert!(matches!(step(&p, many, None, now()), Err(Rejection::Invalid(e)) if e.field == "evidence"));
         let unknown = Proposal { id: Uuid::nil(), ..p.clone() };
@@ -936,7 +955,8 @@ mod tests {
     }
 
     #[test]
-    fn an_administrator_other_than_the_proposer_moderates_and_the_public_never_sees_rejected_words_or_contacts() {
+    fn an_administrator_other_than_the_proposer_moderates_and_the_public_never_sees_rejected_words_or_contacts()
+     {
         let p = proposed();
         let p = step(&p, comment("A considered comment."), None, now()).unwrap();
         let p = step(&p, comment("Spam spam buy now"), None, now()).unwrap();
@@ -957,12 +977,18 @@ mod tests {
         assert!(
             matches!(step(&p, publish(1, None), Some(&both), now()), Err(Rejection::Forbidden(m)) if m.contains("proposer"))
         );
-        assert!(matches!(step(&p, publish(3, None), Some(&admin()), now()), Err(Rejection::Invalid(e)) if e.field == "number"));
-        let no_reason = RuleCommand::Moderate { number: 2, decision: ModerationDecision::Rejected, reason: None };
-        assert!(matches!(step(&p, no_reason, Some(&admin()), now()), Err(Rejection::Invalid(e)) if e.field == "reason"));
+        assert!(
+            matches!(step(&p, publish(3, None), Some(&admin()), now()), Err(Rejection::Invalid(e)) if e.field == "number")
+        );
+        let no_reason =
+            RuleCommand::Moderate { number: 2, decision: ModerationDecision::Rejected, reason: None };
+        assert!(
+            matches!(step(&p, no_reason, Some(&admin()), now()), Err(Rejection::Invalid(e)) if e.field == "reason")
+        );
         let p = step(&p, publish(1, None), Some(&admin()), now()).unwrap();
         assert!(matches!(step(&p, publish(1, None), Some(&admin()), now()), Err(Rejection::Blocked(_))));
-        let p = step(&p, reject(2, "Advertising, not a comment on the proposal."), Some(&admin()), now()).unwrap();
+        let p = step(&p, reject(2, "Advertising, not a comment on the proposal."), Some(&admin()), now())
+            .unwrap();
         let public = p.public();
         assert_eq!(public.comments.len(), 1);
         assert_eq!(public.rejected_comments[0].reason, "Advertising, not a comment on the proposal.");
@@ -976,10 +1002,14 @@ mod tests {
     fn adoption_waits_for_the_end_of_the_period_and_for_moderation_and_is_the_approvers() {
         let p = proposed();
         let p = step(&p, comment("Support."), None, now()).unwrap();
-        let adopt = || RuleCommand::Adopt { response: "We received one comment in support; adopted as proposed.".into() };
+        let adopt = || RuleCommand::Adopt {
+            response: "We received one comment in support; adopted as proposed.".into(),
+        };
         let after = p.closes_at;
         match step(&p, adopt(), Some(&approver()), after - Duration::seconds(1)) {
-            Err(Rejection::Blocked(why)) => assert!(why.contains("runs until 1 July 2026 at 09:00 UTC"), "{why}"),
+            Err(Rejection::Blocked(why)) => {
+                assert!(why.contains("runs until 1 July 2026 at 09:00 UTC"), "{why}")
+            }
             other => panic!("{other:?}"),
         }
         match step(&p, adopt(), Some(&approver()), after) {
@@ -1021,7 +1051,10 @@ mod tests {
         let record = adoption_record(&adopted, "r1".into()).unwrap();
         assert_eq!(record.kind, crate::register::RecordKind::RuleChange);
         let rule = record.rule.as_ref().unwrap();
-        assert_eq!((rule.sha256.as_str(), rule.proposal.as_str()), (adopted.sha256.as_str(), "P-00000000FEED"));
+        assert_eq!(
+            (rule.sha256.as_str(), rule.proposal.as_str()),
+            (adopted.sha256.as_str(), "P-00000000FEED")
+        );
         assert_eq!(rule.previous_sha256, bundled().sha256);
         assert_eq!(crate::register::PublicRecord::from_leaf(&record.to_leaf()).unwrap(), record);
         assert!(adoption_record(&p, "r2".into()).is_none(), "no record before adoption");

@@ -13,7 +13,10 @@ use oversight_testkit::{ServerOptions, TestDb, TestServer, User, both_backends, 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-both_backends!(the_demo_has_a_consultation_in_its_period_and_an_adopted_one, comment_abuse_is_refused_and_changes_nothing);
+both_backends!(
+    the_demo_has_a_consultation_in_its_period_and_an_adopted_one,
+    comment_abuse_is_refused_and_changes_nothing
+);
 
 fn policy_text() -> String {
     oversight_app::assessment::risk::Policy::bundled_text().to_string()
@@ -21,9 +24,11 @@ fn policy_text() -> String {
 
 /// The bundled policy as version 1.0.1 with the high band starting at 45.
 fn proposal() -> Value {
-    let content = policy_text()
-        .replacen("version = \"1.0.0\"", "version = \"1.0.1\"", 1)
-        .replacen("high = 50.0", "high = 45.0", 1);
+    let content = policy_text().replacen("version = \"1.0.0\"", "version = \"1.0.1\"", 1).replacen(
+        "high = 50.0",
+        "high = 45.0",
+        1,
+    );
     json!({"kind": "assessment_policy", "title": "High band from 45",
            "explanation": "Borderline destinations are referred.", "content": content})
 }
@@ -37,7 +42,10 @@ fn comment(text: &str) -> Value {
 async fn assigned_case(t: &TestServer) -> String {
     let exporter = t.login(EXPORTER).await;
     let (s, app) = exporter
-        .post("/api/applications", json!({"title": "Rule test", "end_use": "Investigations under warrant", "destination": "NO"}))
+        .post(
+            "/api/applications",
+            json!({"title": "Rule test", "end_use": "Investigations under warrant", "destination": "NO"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{app}");
     let id = app["id"].as_str().unwrap().to_string();
@@ -48,7 +56,10 @@ async fn assigned_case(t: &TestServer) -> String {
     assert_eq!(exporter.post(&format!("/api/applications/{id}/submit"), json!({})).await.0, StatusCode::OK);
     let officer = t.login(OFFICER).await;
     let me = officer.id().await;
-    assert_eq!(officer.post(&format!("/api/applications/{id}/assign"), json!({"officer": me})).await.0, StatusCode::OK);
+    assert_eq!(
+        officer.post(&format!("/api/applications/{id}/assign"), json!({"officer": me})).await.0,
+        StatusCode::OK
+    );
     id
 }
 
@@ -74,10 +85,14 @@ async fn a_rule_is_proposed_commented_moderated_and_adopted_and_the_next_assessm
     let old_sha = before_rule["assessment"]["policy"]["sha256"].as_str().unwrap().to_string();
 
     // Only an approver proposes; bad input is refused naming the field; nothing is stored.
+    let mut others = Vec::new();
+    for who in [EXPORTER, OFFICER, ADMIN, OMBUDSPERSON] {
+        others.push((who, t.login(who).await));
+    }
     let before = t.events().await;
     assert_eq!(public.post("/api/rule-making/proposals", proposal()).await.0, StatusCode::UNAUTHORIZED);
-    for who in [EXPORTER, OFFICER, ADMIN, OMBUDSPERSON] {
-        let (s, e) = t.login(who).await.post("/api/rule-making/proposals", proposal()).await;
+    for (who, u) in &others {
+        let (s, e) = u.post("/api/rule-making/proposals", proposal()).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{who}: {e}");
     }
     let mut bad = proposal();
@@ -88,7 +103,10 @@ async fn a_rule_is_proposed_commented_moderated_and_adopted_and_the_next_assessm
     let mut same_version = proposal();
     same_version["content"] = json!(policy_text().replacen("high = 50.0", "high = 45.0", 1));
     let (s, e) = approver.post("/api/rule-making/proposals", same_version).await;
-    assert!(s == StatusCode::UNPROCESSABLE_ENTITY && e["message"].as_str().unwrap().contains("new version"), "{e}");
+    assert!(
+        s == StatusCode::UNPROCESSABLE_ENTITY && e["message"].as_str().unwrap().contains("new version"),
+        "{e}"
+    );
     let mut untitled = proposal();
     untitled["title"] = json!("");
     let (s, e) = approver.post("/api/rule-making/proposals", untitled).await;
@@ -98,7 +116,10 @@ async fn a_rule_is_proposed_commented_moderated_and_adopted_and_the_next_assessm
     let (s, p) = approver.post("/api/rule-making/proposals", proposal()).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let reference = p["reference"].as_str().unwrap().to_string();
-    assert_eq!((p["version"].as_str(), p["base"]["sha256"].as_str()), (Some("1.0.1"), Some(old_sha.as_str())));
+    assert_eq!(
+        (p["version"].as_str(), p["base"]["sha256"].as_str()),
+        (Some("1.0.1"), Some(old_sha.as_str()))
+    );
     let closes: chrono::DateTime<chrono::Utc> = p["closes_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(closes, now + chrono::Duration::days(30), "the default period");
     let (s, read) = public.get(&format!("/api/consultations/{reference}")).await;
@@ -124,7 +145,10 @@ async fn a_rule_is_proposed_commented_moderated_and_adopted_and_the_next_assessm
     let path = format!("/api/consultations/{reference}/comments");
     let (s, receipt) = public.post(&path, comment("Please publish which destinations move band.")).await;
     assert_eq!(s, StatusCode::CREATED, "{receipt}");
-    assert_eq!((receipt["number"].as_u64(), receipt["status"].as_str()), (Some(1), Some("held_for_moderation")));
+    assert_eq!(
+        (receipt["number"].as_u64(), receipt["status"].as_str()),
+        (Some(1), Some("held_for_moderation"))
+    );
     let (_, read) = public.get(&format!("/api/consultations/{reference}")).await;
     assert_eq!(read["held_comments"], 1);
     assert!(!read.to_string().contains("move band") && !read.to_string().contains("lab@example.org"));
@@ -146,7 +170,8 @@ async fn a_rule_is_proposed_commented_moderated_and_adopted_and_the_next_assessm
 
     // Not adopted before the period ends.
     let adoption = format!("/api/rule-making/proposals/{reference}/adoption");
-    let response = json!({"response": "One comment asked for the list of destinations that move; it is annexed."});
+    let response =
+        json!({"response": "One comment asked for the list of destinations that move; it is annexed."});
     let before = t.events().await;
     let (s, e) = approver.post(&adoption, response.clone()).await;
     assert_eq!(s, StatusCode::CONFLICT, "{e}");
@@ -160,8 +185,14 @@ async fn a_rule_is_proposed_commented_moderated_and_adopted_and_the_next_assessm
     let closed_on = closes.format("%-d %B %Y").to_string();
     assert!(e["message"].as_str().unwrap().contains(&format!("closed on {closed_on}")), "{e}");
     assert_eq!(t.events().await, before, "a late comment stores nothing");
+    // Sessions have expired meanwhile: sign in again.
+    let (approver, officer) = (t.login(APPROVER).await, t.login(OFFICER).await);
     for who in [EXPORTER, ADMIN, OFFICER] {
-        assert_eq!(t.login(who).await.post(&adoption, response.clone()).await.0, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(
+            t.login(who).await.post(&adoption, response.clone()).await.0,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
     }
     assert_eq!(public.post(&adoption, response.clone()).await.0, StatusCode::UNAUTHORIZED);
     let (s, adopted) = approver.post(&adoption, response.clone()).await;
@@ -174,13 +205,20 @@ async fn a_rule_is_proposed_commented_moderated_and_adopted_and_the_next_assessm
     // In force: the rules say so, and the next assessment uses it.
     let (_, rules) = public.get("/api/rules").await;
     let policy = rules.as_array().unwrap().iter().find(|r| r["kind"] == "assessment_policy").unwrap();
-    assert_eq!((policy["in_force"]["version"].as_str(), policy["in_force"]["sha256"].as_str()), (Some("1.0.1"), Some(new_sha.as_str())));
+    assert_eq!(
+        (policy["in_force"]["version"].as_str(), policy["in_force"]["sha256"].as_str()),
+        (Some("1.0.1"), Some(new_sha.as_str()))
+    );
     assert_eq!(policy["versions"].as_array().unwrap().len(), 2);
     assert_eq!(t.app.assessment_basis().unwrap().policy_sha256, new_sha);
     // The case's latest assessment was made under the old policy: it replays with that one.
     let (s, replay) = officer.post(&format!("/api/applications/{case}/assessment/replay"), json!({})).await;
     assert_eq!(s, StatusCode::OK, "{replay}");
-    assert_eq!((replay["identical"].as_bool(), replay["policy_sha256"].as_str()), (Some(true), Some(old_sha.as_str())), "{replay}");
+    assert_eq!(
+        (replay["identical"].as_bool(), replay["policy_sha256"].as_str()),
+        (Some(true), Some(old_sha.as_str())),
+        "{replay}"
+    );
     let after_rule = assess(&officer, &case).await;
     assert_eq!(after_rule["assessment"]["policy"]["sha256"], new_sha);
     assert_eq!(after_rule["assessment"]["policy"]["version"], "1.0.1");
@@ -188,19 +226,32 @@ async fn a_rule_is_proposed_commented_moderated_and_adopted_and_the_next_assessm
     // The register and the log: a rule_change record with the version and hash, verifiable.
     let (_, page) = public.get("/api/register?outcome=rule_change").await;
     let records = page["records"].as_array().unwrap();
-    let record = records.iter().find(|r| r["record"]["rule"]["sha256"] == new_sha.as_str()).expect("the rule's record");
+    let record = records
+        .iter()
+        .find(|r| r["record"]["rule"]["sha256"] == new_sha.as_str())
+        .expect("the rule's record");
     let rule = &record["record"]["rule"];
-    assert_eq!((rule["version"].as_str(), rule["previous_sha256"].as_str()), (Some("1.0.1"), Some(old_sha.as_str())));
+    assert_eq!(
+        (rule["version"].as_str(), rule["previous_sha256"].as_str()),
+        (Some("1.0.1"), Some(old_sha.as_str()))
+    );
     assert_eq!(rule["proposal"], reference.as_str());
     t.app.publish_checkpoint().await;
     let index = record["index"].as_u64().unwrap();
     let (s, proved) = public.get(&format!("/api/register/{index}")).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(!proved["inclusion_proof"].as_array().unwrap().is_empty() || proved["tree_size"] == 1, "{proved}");
+    assert!(
+        !proved["inclusion_proof"].as_array().unwrap().is_empty() || proved["tree_size"] == 1,
+        "{proved}"
+    );
     assert_eq!(t.app.check_log().await.unwrap(), None, "the log verifies");
     // And the new one replays with the new policy.
     let (_, replay) = officer.post(&format!("/api/applications/{case}/assessment/replay"), json!({})).await;
-    assert_eq!((replay["identical"].as_bool(), replay["policy_sha256"].as_str()), (Some(true), Some(new_sha.as_str())), "{replay}");
+    assert_eq!(
+        (replay["identical"].as_bool(), replay["policy_sha256"].as_str()),
+        (Some(true), Some(new_sha.as_str())),
+        "{replay}"
+    );
 }
 
 async fn the_demo_has_a_consultation_in_its_period_and_an_adopted_one(t: TestServer) {
@@ -214,7 +265,10 @@ async fn the_demo_has_a_consultation_in_its_period_and_an_adopted_one(t: TestSer
     let adopted = list.iter().find(|p| p["status"] == "adopted").expect("an adopted proposal");
     assert!(adopted["response"].as_str().unwrap().contains("Adopted as proposed"));
     assert_eq!(adopted["rejected_comments"][0]["reason"], "Advertising, not a comment on the proposal.");
-    assert!(!adopted.to_string().contains("Cheap phone trackers"), "a rejected comment's words stay unpublished");
+    assert!(
+        !adopted.to_string().contains("Cheap phone trackers"),
+        "a rejected comment's words stay unpublished"
+    );
     let (_, rules) = public.get("/api/rules").await;
     let embargo = rules.as_array().unwrap().iter().find(|r| r["kind"] == "embargo_list").unwrap();
     assert_eq!(embargo["in_force"]["sha256"], adopted["sha256"]);
@@ -233,7 +287,10 @@ async fn the_demo_has_a_consultation_in_its_period_and_an_adopted_one(t: TestSer
         .text()
         .await
         .unwrap();
-    assert!(page.contains("high = 45.0") && page.contains("Comment on this proposal"), "the difference and the form");
+    assert!(
+        page.contains("high = 45.0") && page.contains("Comment on this proposal"),
+        "the difference and the form"
+    );
     assert!(!page.contains("Why 45 and not 40"), "the held comment is not shown");
     for who in [EXPORTER, OFFICER] {
         let u = t.login(who).await;
@@ -261,7 +318,10 @@ async fn comment_abuse_is_refused_and_changes_nothing(t: TestServer) {
     assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("text")), "{e}");
     let (s, e) = public.post(&path, json!({"text": " "})).await;
     assert_eq!((s, e["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("text")), "{e}");
-    assert_eq!(public.post("/api/consultations/P-000000000000/comments", comment("x")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        public.post("/api/consultations/P-000000000000/comments", comment("x")).await.0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(t.events().await, before, "nothing stored");
     for i in 0..5 {
         assert_eq!(public.post(&path, comment("A comment.")).await.0, StatusCode::CREATED, "comment {i}");

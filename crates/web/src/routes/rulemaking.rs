@@ -129,8 +129,12 @@ async fn propose(
     Authenticated(actor): Authenticated,
     ApiJson(req): ApiJson<ProposeRule>,
 ) -> ApiResult<impl IntoResponse> {
-    let body =
-        ProposalRequest { kind: req.kind, title: req.title, explanation: req.explanation, content: req.content };
+    let body = ProposalRequest {
+        kind: req.kind,
+        title: req.title,
+        explanation: req.explanation,
+        content: req.content,
+    };
     Ok((StatusCode::CREATED, Json(s.app.propose_rule(&actor, body).await?)))
 }
 

@@ -18,7 +18,6 @@ pub mod admin;
 pub mod appeals;
 pub mod case;
 pub mod complaints;
-pub mod rulemaking;
 pub mod display;
 pub mod draft;
 pub mod licence;
@@ -26,6 +25,7 @@ pub mod page;
 pub mod portal;
 pub mod queue;
 pub mod reports;
+pub mod rulemaking;
 pub mod session;
 pub mod verify;
 

@@ -32,7 +32,6 @@ use crate::AppState;
 
 /// One line of a difference as a page shows it.
 struct Line {
-    sign: &'static str,
     class: &'static str,
     old: String,
     new: String,
@@ -46,13 +45,12 @@ fn hunks(p: &PublicProposal) -> Vec<Vec<Line>> {
             h.lines
                 .iter()
                 .map(|l| {
-                    let (sign, class) = match l.change {
-                        LineChange::Unchanged => (" ", "same"),
-                        LineChange::Removed => ("−", "removed"),
-                        LineChange::Added => ("+", "added"),
+                    let class = match l.change {
+                        LineChange::Unchanged => "same",
+                        LineChange::Removed => "removed",
+                        LineChange::Added => "added",
                     };
                     Line {
-                        sign,
                         class,
                         old: l.old.map(|n| n.to_string()).unwrap_or_default(),
                         new: l.new.map(|n| n.to_string()).unwrap_or_default(),
@@ -66,8 +64,12 @@ fn hunks(p: &PublicProposal) -> Vec<Vec<Line>> {
 
 fn status_text(p: &PublicProposal, now: chrono::DateTime<chrono::Utc>) -> String {
     match p.status {
-        ProposalStatus::Open if now < p.closes_at => format!("Open for comment until {}", date_time(p.closes_at)),
-        ProposalStatus::Open => format!("Comment period closed on {}; response awaited", date_time(p.closes_at)),
+        ProposalStatus::Open if now < p.closes_at => {
+            format!("Open for comment until {}", date_time(p.closes_at))
+        }
+        ProposalStatus::Open => {
+            format!("Comment period closed on {}; response awaited", date_time(p.closes_at))
+        }
         ProposalStatus::Adopted => {
             format!("Adopted on {}", p.responded_at.map(date_time).unwrap_or_default())
         }
@@ -134,7 +136,11 @@ pub async fn list(State(s): State<AppState>, Viewer(v): Viewer) -> Response {
         .collect();
     render(
         StatusCode::OK,
-        &ListPage { layout: Layout::new(&s, "Consultations on rules", v.as_ref(), "/consultations"), rows, in_force },
+        &ListPage {
+            layout: Layout::new(&s, "Consultations on rules", v.as_ref(), "/consultations"),
+            rows,
+            in_force,
+        },
     )
 }
 
@@ -462,7 +468,10 @@ fn new_page(s: &AppState, v: &Signed, errors: Vec<FieldMessage>, typed: NewTyped
     if !v.is_authority() || !PROPOSER_ROLES.iter().any(|r| v.has(*r)) {
         return app_error(
             s,
-            AppError::Forbidden(format!("proposing a change of rule requires the role {}", Role::Approver.as_str())),
+            AppError::Forbidden(format!(
+                "proposing a change of rule requires the role {}",
+                Role::Approver.as_str()
+            )),
             Some(v),
         );
     }
@@ -486,8 +495,13 @@ fn new_page(s: &AppState, v: &Signed, errors: Vec<FieldMessage>, typed: NewTyped
 }
 
 /// `GET /rule-making/new?kind=…`: the form, with the text of the rule in force to edit.
-pub async fn new_form(State(s): State<AppState>, SignedIn(v): SignedIn, Query(q): Query<KindQuery>) -> Response {
-    let kind = q.kind.as_deref().and_then(|k| k.parse::<RuleKind>().ok()).unwrap_or(RuleKind::AssessmentPolicy);
+pub async fn new_form(
+    State(s): State<AppState>,
+    SignedIn(v): SignedIn,
+    Query(q): Query<KindQuery>,
+) -> Response {
+    let kind =
+        q.kind.as_deref().and_then(|k| k.parse::<RuleKind>().ok()).unwrap_or(RuleKind::AssessmentPolicy);
     let (_, text) = s.app.rule_in_force(kind);
     new_page(&s, &v, vec![], NewTyped { kind: kind.as_str().into(), content: text, ..NewTyped::default() })
 }
@@ -516,7 +530,8 @@ pub async fn propose(State(s): State<AppState>, CsrfForm(v, form): CsrfForm<Prop
         let errors = vec![FieldMessage { field: "kind", message: "Choose the rule to change".into() }];
         return new_page(&s, &v, errors, typed);
     };
-    let req = ProposalRequest { kind, title: form.title, explanation: form.explanation, content: form.content };
+    let req =
+        ProposalRequest { kind, title: form.title, explanation: form.explanation, content: form.content };
     match s.app.propose_rule(&v.actor, req).await {
         Ok(p) => Redirect::to(&format!("/consultations/{}", p.reference)).into_response(),
         Err(AppError::Invalid(f)) => {
@@ -525,7 +540,8 @@ pub async fn propose(State(s): State<AppState>, CsrfForm(v, form): CsrfForm<Prop
                 "explanation" => "explanation",
                 _ => "content",
             };
-            let errors = vec![FieldMessage { field, message: format!("{}: {}", capitalise(&f.field), f.message) }];
+            let errors =
+                vec![FieldMessage { field, message: format!("{}: {}", capitalise(&f.field), f.message) }];
             new_page(&s, &v, errors, typed)
         }
         Err(AppError::Conflict(why)) => {
