@@ -289,7 +289,7 @@ pub enum ProposalStatus {
 
 /// The authority's closing word: its response to the comments (adoption) or why it withdrew.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RuleResponse))]
 pub struct Response {
     pub text: String,
     pub by: UserId,
