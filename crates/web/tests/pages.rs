@@ -26,8 +26,8 @@ async fn the_register_page_lists_the_demo_decisions_with_links_to_the_open_data(
     let site = TestServer::sqlite().await;
     let (status, html) = page(&site, "/register").await;
     assert_eq!(status, StatusCode::OK);
-    // Eight decisions and licence actions, and the demo's informed notice.
-    assert_eq!(rows(&html), 9, "{html}");
+    // Eight decisions and licence actions, the demo's informed notice and its adopted rule change.
+    assert_eq!(rows(&html), 10, "{html}");
     assert!(html.contains("Belarus (BY)") && html.contains("France (FR)"));
     assert!(html.contains("<caption>Published decisions and licence actions</caption>"));
     assert!(html.contains("<label for=\"outcome\">Outcome</label>"));
@@ -69,7 +69,7 @@ async fn each_filter_narrows_the_results() {
     // A submitted form sends every field, the empty ones too: they mean "any".
     let all =
         page(&site, "/register?q=&destination=&outcome=&control_entry=&end_user_sector=&from=&to=").await.1;
-    assert_eq!(rows(&all), 9);
+    assert_eq!(rows(&all), 10);
     let beyond = page(&site, "/register?page=9").await;
     assert_eq!(beyond.0, StatusCode::OK);
     assert!(beyond.1.contains("There is no page 9"));
@@ -111,7 +111,7 @@ async fn a_record_page_shows_every_public_field_and_its_inclusion_proof() {
     }
     assert!(
         html.contains("Inclusion proof")
-            && html.contains("<pre class=\"checkpoint\">oversight.local/register\n9\n")
+            && html.contains("<pre class=\"checkpoint\">oversight.local/register\n10\n")
     );
     assert!(html.contains(&format!("oversight verify --url {}", site.base)));
     assert!(html.contains("Criterion 2: human rights"));
@@ -183,7 +183,7 @@ async fn record_text_is_escaped_on_every_page() {
     let (s, body) =
         exporter.post(&format!("/api/applications/{id}/withdraw"), json!({"reason": reason})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    // Published only once an officer releases it, as the exporter's statement (record 10).
+    // Published only once an officer releases it, as the exporter's statement (record 11).
     let officer = site.login("officer@authority.example").await;
     let (s, body) =
         officer.post(&format!("/api/applications/{id}/exporter-statement/release"), json!({})).await;
@@ -193,7 +193,7 @@ async fn record_text_is_escaped_on_every_page() {
     let list = page(&site, "/register?q=alert").await.1;
     assert_eq!(rows(&list), 1);
     assert!(list.contains(escaped) && !list.contains("<script>"), "{list}");
-    let record = page(&site, "/register/10").await.1;
+    let record = page(&site, "/register/11").await.1;
     assert!(record.contains(escaped) && !record.contains("<script>"), "{record}");
     // What the visitor typed is escaped too.
     let echoed = page(&site, "/register?q=%22%3E%3Cscript%3E").await.1;
@@ -221,7 +221,7 @@ async fn no_register_page_shows_an_internal_case_or_record_id() {
     let all: Value =
         reqwest::get(site.url("/api/register?per_page=200")).await.unwrap().json().await.unwrap();
     let records = all["records"].as_array().unwrap();
-    assert_eq!(records.len(), 9);
+    assert_eq!(records.len(), 10);
     let mut paths = vec!["/register".to_string(), "/register/stats".to_string(), "/register?page=9".into()];
     paths.extend(records.iter().map(|r| format!("/register/{}", r["index"])));
     for path in &paths {
