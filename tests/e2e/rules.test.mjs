@@ -25,7 +25,7 @@ const checks = [
     proposalUrl = visitor.url();
     reference = proposalUrl.split('/').pop();
     assert.match(reference, /^P-[0-9A-F]{12}$/);
-    const diff = await visitor.locator('table.diff').first().textContent();
+    const diff = (await visitor.locator('table.diff').allTextContents()).join('\n');
     assert.match(diff, /high = 50\.0/);
     assert.match(diff, /high = 45\.0/);
     assert.doesNotMatch(await visitor.locator('main').textContent(), /Why 45 and not 40/, 'a held comment is not shown');
@@ -53,7 +53,7 @@ const checks = [
     for (;;) {
       const held = card.locator('div.held').first();
       if (await held.count() === 0) break;
-      await held.getByLabel('Publish').check();
+      await held.getByLabel('Publish', { exact: true }).check();
       await follow(admin, held.getByRole('button', { name: 'Record the decision' }));
     }
     await visitor.goto(proposalUrl);
@@ -80,7 +80,7 @@ const checks = [
     await content.fill(next);
     await follow(approver, approver.getByRole('button', { name: 'Publish the proposal' }));
     assert.match(approver.url(), /\/consultations\/P-[0-9A-F]{12}$/);
-    assert.match(await approver.locator('table.diff').first().textContent(), /SSD/);
+    assert.match(await approver.locator('table.diff').last().textContent(), /SSD/);
     const mine = approver.url().split('/').pop();
     await approver.goto(`${base}/rule-making`);
     const card = approver.locator('article', { hasText: mine });
