@@ -7,7 +7,7 @@
 //! its own part of [`Projections`].
 
 use chrono::{DateTime, Utc};
-use oversight_domain::{ControlList, register::PublicationPolicy};
+use oversight_domain::register::PublicationPolicy;
 use oversight_store::{EventStore, Expect, NewEvent, StoreError, StoredEvent};
 use parking_lot::{RwLock, RwLockReadGuard};
 use std::future::Future;
@@ -36,7 +36,6 @@ pub struct App {
     pub(crate) store: Arc<dyn EventStore>,
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
-    pub(crate) control_list: ControlList,
     /// Every read model (parking_lot: a panic never poisons it).
     projections: RwLock<Projections>,
     /// Serialises catch-up so events are folded exactly once, in order.
@@ -77,6 +76,8 @@ pub struct App {
     pub(crate) appeal_window_days: u32,
     /// When an exporter's applications go to senior review (enforcement).
     pub(crate) repeat_policy: oversight_domain::enforcement::RepeatPolicy,
+    /// Calendar days a proposed change of rule is open for comment.
+    pub(crate) comment_period_days: u32,
 }
 
 /// How an app is set up beyond its store and clock.
@@ -106,6 +107,9 @@ pub struct AppConfig {
     /// When an exporter's applications go to senior review; `None` is the default (two findings
     /// of violation within three years).
     pub repeat_policy: Option<oversight_domain::enforcement::RepeatPolicy>,
+    /// Calendar days a proposed change of rule is open for comment; `None` is
+    /// [`DEFAULT_PERIOD_DAYS`](oversight_domain::rulemaking::DEFAULT_PERIOD_DAYS).
+    pub comment_period_days: Option<u32>,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -142,7 +146,6 @@ impl App {
             store,
             clock,
             entropy,
-            control_list: ControlList::bundled().clone(),
             projections: RwLock::new(Projections::default()),
             catch_up_lock: tokio::sync::Mutex::new(()),
             halted: OnceLock::new(),
@@ -170,6 +173,9 @@ impl App {
                 .appeal_window_days
                 .unwrap_or(oversight_domain::appeal::DEFAULT_WINDOW_DAYS),
             repeat_policy: config.repeat_policy.unwrap_or_default(),
+            comment_period_days: config
+                .comment_period_days
+                .unwrap_or(oversight_domain::rulemaking::DEFAULT_PERIOD_DAYS),
         });
         let started = std::time::Instant::now();
         app.restore_snapshot().await;
@@ -228,10 +234,6 @@ impl App {
         let mut b = [0u8; N];
         self.entropy.fill(&mut b);
         b
-    }
-
-    pub fn control_list(&self) -> &ControlList {
-        &self.control_list
     }
 
     /// The global sequence number the read models have reached.

@@ -7,7 +7,8 @@
 //!   case's facts (destination, strictest item tier, cyber flag, end user), its screening hits (from
 //!   the screening capability), this authority's earlier denials (from the cases capability), the
 //!   evidence register and its established violations (from the evidence capability) and the
-//!   embargo list go into [`oversight_risk::assess`] with the bundled policy and indicator data,
+//!   embargo list in force go into [`oversight_risk::assess`] with the policy in force (the bundled
+//!   one until a change of rule is adopted: `crate::rulemaking`) and the bundled indicator data,
 //!   dated by the app clock. The result is stored as an `assessment_recorded` event in stream
 //!   `assessment-<case uuid>`; it echoes its inputs, the policy hash and the data versions, so it
 //!   can be replayed.
@@ -32,8 +33,8 @@ use serde::Serialize;
 /// The pure assessment crate, re-exported so that faces (web, CLI) name the same types.
 pub use oversight_risk as risk;
 use risk::{
-    Assessment, AssessmentInput, EndUserInput, Hria, IndicatorStore, Iso3, ItemInput, Policy, PriorDenial,
-    assess::DataVersion, embargo::Embargoes,
+    Assessment, AssessmentInput, EndUserInput, Hria, IndicatorStore, Iso3, ItemInput, PriorDenial,
+    assess::DataVersion,
 };
 
 pub use oversight_domain::assessment::stream as assessment_stream;
@@ -149,7 +150,7 @@ pub struct DatasetInForce {
 impl App {
     /// The policy and indicator data in force.
     pub fn assessment_basis(&self) -> Result<AssessmentBasis> {
-        let p = policy();
+        let p = self.policy_in_force()?;
         Ok(AssessmentBasis {
             policy_version: p.version().to_string(),
             policy_sha256: p.sha256.clone(),
@@ -170,25 +171,12 @@ impl App {
 
 // ----- bundled method and data ---------------------------------------------------------------
 
-/// The bundled policy (parsed once).
-fn policy() -> &'static Policy {
-    static P: OnceLock<Policy> = OnceLock::new();
-    P.get_or_init(Policy::bundled)
-}
-
 /// The bundled indicator data (loaded once; about 25 ms).
 fn indicators() -> Result<&'static IndicatorStore> {
     static D: OnceLock<Result<IndicatorStore, String>> = OnceLock::new();
     D.get_or_init(|| IndicatorStore::bundled().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("loading the bundled indicator data: {e}")))
-}
-
-fn embargoes() -> Result<&'static Embargoes> {
-    static E: OnceLock<Result<Embargoes, String>> = OnceLock::new();
-    E.get_or_init(|| Embargoes::bundled().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("loading the bundled embargo list: {e}")))
 }
 
 // ----- use cases -----------------------------------------------------------------------------
@@ -241,9 +229,10 @@ impl App {
         let destination = Iso3::parse(&app.destination.to_string())
             .map_err(|e| AppError::Conflict(format!("the destination cannot be assessed: {e}")))?;
         // The strictest item decides (tier A before B before C; a cyber-surveillance entry first).
+        let list = self.control_list();
         let mut entries: Vec<&ControlEntry> = Vec::new();
         for item in &app.items {
-            let entry = self.control_list().get(&item.control_code).ok_or_else(|| {
+            let entry = list.get(&item.control_code).ok_or_else(|| {
                 AppError::Conflict(format!(
                     "item {} has the control code {}, which is not in the control list",
                     item.id, item.control_code
@@ -271,7 +260,7 @@ impl App {
             },
             end_user: EndUserInput { sector: end_user.sector, name: Some(end_user.name.clone()) },
             screening_hits: self.screening_hits(app.id).await?,
-            sanctions: embargoes()?.facts_for(&destination),
+            sanctions: self.embargoes_in_force()?.facts_for(&destination),
             prior_denials: self.prior_denials(app, &destination, date),
             established_violations: self.established_violations(&destination, &end_user.name),
             evidence,
@@ -385,7 +374,8 @@ impl App {
         rules::may_assess(actor, &case)?;
         self.ensure_evidence_seeded(at).await?;
         let input = self.assessment_input(&case, at.date_naive()).await?;
-        let assessment = risk::assess(policy(), indicators()?, &input);
+        // The policy and embargo list in force now (the policy's hash is recorded in the assessment).
+        let assessment = risk::assess(&*self.policy_in_force()?, indicators()?, &input);
         let (rec, case) = self
             .assessment_command(
                 actor,
@@ -430,7 +420,8 @@ impl App {
         Ok(self.case_assessments_view(&rec))
     }
 
-    /// Re-runs the latest recorded assessment with its recorded inputs, the bundled policy and data,
+    /// Re-runs the latest recorded assessment with its recorded inputs, the policy it recorded (any
+    /// version ever in force) and the bundled data,
     /// and says whether the result is identical. A policy or data release other than the recorded
     /// one is reported, not silently re-scored.
     pub async fn replay_assessment(&self, actor: &Actor, id: ApplicationId) -> Result<ReplayReport> {
@@ -457,7 +448,12 @@ impl App {
             replayed_outcome: None,
             message: String::new(),
         };
-        match risk::replay(policy(), indicators()?, recorded) {
+        // The recorded policy, whichever version it was; one never in force here is reported.
+        let policy = match self.policy_by_hash(&recorded.policy.sha256)? {
+            Some(p) => p,
+            None => self.policy_in_force()?,
+        };
+        match risk::replay(&policy, indicators()?, recorded) {
             Err(e) => report.message = format!("cannot replay: {e}"),
             Ok(again) => {
                 let (before, after) = (

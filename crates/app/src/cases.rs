@@ -205,7 +205,7 @@ impl App {
             // Their records name the record they act on: have every record of the case folded.
             self.catch_up_register().await?;
         }
-        let ctx = Context { actor: actor.clone(), now, control_list: &self.control_list, gates };
+        let ctx = Context { actor: actor.clone(), now, control_list: &self.control_list(), gates };
         let events = lifecycle::decide(state.as_ref(), cmd, &ctx)?;
         let leaves = self.public_records(state.as_ref(), &events, actor.user, now);
         let new: Vec<_> = events.iter().map(|e| new_event(e.kind(), e, Some(actor.user), now)).collect();
@@ -346,7 +346,7 @@ impl App {
         // Validate the command before storing bytes: a refused upload leaves nothing behind.
         let state = fold_case(&self.store.read_stream(&id.stream()).await?)?;
         let ctx =
-            Context { actor: actor.clone(), now, control_list: &self.control_list, gates: Gates::open() };
+            Context { actor: actor.clone(), now, control_list: &self.control_list(), gates: Gates::open() };
         lifecycle::decide(state.as_ref(), cmd.clone(), &ctx)?;
         self.store.put_blob(content, now).await?;
         self.execute_at(actor, id, cmd, now).await
@@ -366,7 +366,7 @@ impl App {
         let now = self.now();
         let state = fold_case(&self.store.read_stream(&id.stream()).await?)?;
         let ctx =
-            Context { actor: actor.clone(), now, control_list: &self.control_list, gates: Gates::open() };
+            Context { actor: actor.clone(), now, control_list: &self.control_list(), gates: Gates::open() };
         lifecycle::decide(state.as_ref(), cmd.clone(), &ctx)?;
         if let Some((filename, bytes)) = document {
             self.upload_document(actor, id, DocumentKind::Correspondence, filename, bytes).await?;

@@ -297,6 +297,89 @@ async fn demo_enforcement(app: &App) -> Result<(), AppError> {
         open(nordwatch.id, "Press reports that monitoring software of the kind licensed to the company was demonstrated to a security service in a destination it holds no licence for."),
     )
     .await?;
+/// Public participation in rule-making: an embargo-list change adopted after its comment period
+/// (one comment published, one rejected, the authority's response), and an assessment-policy
+/// change in its comment period (two comments published, one held for moderation).
+async fn demo_rulemaking(app: &App) -> Result<(), AppError> {
+    use crate::rulemaking::{CommentRequest, ProposalRequest};
+    use oversight_domain::rulemaking::{ModerationDecision, RuleKind};
+    let actor = |email: &str| -> Result<Actor, AppError> {
+        let id = app.user_by_email(email).ok_or(AppError::NotFound)?;
+        let me = app.me_of_id(id)?;
+        Ok(Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles })
+    };
+    let (approver, admin) = (actor("approver@authority.example")?, actor("admin@authority.example")?);
+    let now = app.now();
+    let days = chrono::Duration::days;
+    let period = days(i64::from(app.comment_period_days()));
+    let comment = |text: &str, name: Option<&str>| CommentRequest {
+        text: text.into(),
+        name: name.map(String::from),
+        contact: None,
+    };
+
+    // Adopted: Myanmar added to the embargo list (no demo case goes there).
+    let (_, embargoes) = app.rule_in_force(RuleKind::EmbargoList);
+    let proposed_at = now - period - days(20);
+    let content = embargoes.replacen("version = \"1\"", "version = \"2\"", 1)
+        + "\n[[embargo]]\niso3 = \"MMR\"\nregime = \"EU restrictive measures on Myanmar/Burma: ban on equipment for monitoring telecommunications\"\nreference = \"Council Regulation (EU) No 401/2013, as amended\"\nurl = \"https://eur-lex.europa.eu/eli/reg/2013/401/oj\"\n";
+    let req = ProposalRequest {
+        kind: RuleKind::EmbargoList,
+        title: "Add the EU embargo on Myanmar".into(),
+        explanation: "The EU restrictive measures on Myanmar/Burma prohibit the export of equipment and software for monitoring telecommunications. Listing them makes every assessment for Myanmar raise the sanctions red flag, which recommends refusal.".into(),
+        content,
+    };
+    let adopted = app.propose_rule_at(&approver, req, proposed_at).await?;
+    let r = adopted.reference.clone();
+    let c1 = comment(
+        "We support the change. Please also say in the explanation that the measure covers software and services, not only hardware.",
+        Some("Digital Rights Observatory"),
+    );
+    app.comment_on_rule_at("demo-1", &r, c1, vec![], proposed_at + days(3)).await?;
+    let c2 = comment("Cheap phone trackers, best prices, visit our shop!", None);
+    app.comment_on_rule_at("demo-2", &r, c2, vec![], proposed_at + days(4)).await?;
+    app.moderate_comment_at(&admin, &r, 1, ModerationDecision::Published, None, proposed_at + days(5))
+        .await?;
+    let spam = Some("Advertising, not a comment on the proposal.".to_string());
+    app.moderate_comment_at(&admin, &r, 2, ModerationDecision::Rejected, spam, proposed_at + days(5)).await?;
+    let response = "One comment was published and supported the change; it asked that the measure's scope be stated. The embargo entry cites Council Regulation (EU) No 401/2013, which covers equipment, technology and software for monitoring telecommunications, and the entry's text says so. Adopted as proposed.";
+    app.adopt_rule_at(&approver, &r, response, proposed_at + period + days(1)).await?;
+
+    // In its comment period: the high-risk band starts at 45 instead of 50.
+    let (_, policy) = app.rule_in_force(RuleKind::AssessmentPolicy);
+    let proposed_at = now - days(6);
+    let content = policy.replacen("version = \"1.0.0\"", "version = \"1.1.0\"", 1).replacen(
+        "high = 50.0",
+        "high = 45.0",
+        1,
+    );
+    let req = ProposalRequest {
+        kind: RuleKind::AssessmentPolicy,
+        title: "Lower the threshold of the high-risk band from 50 to 45".into(),
+        explanation: "Destinations scoring between 45 and 50 include several where surveillance of journalists is documented. Moving the edge of the high band down means items of tiers A and B to them are referred or refused rather than approved with conditions.".into(),
+        content,
+    };
+    let open = app.propose_rule_at(&approver, req, proposed_at).await?;
+    let r = open.reference.clone();
+    let comments = [
+        (
+            "The change is welcome. The authority should publish which destinations move band as a result.",
+            Some("Surveillance Export Watch"),
+        ),
+        (
+            "As an exporter we ask for a transition period for applications already submitted.",
+            Some("Nordwatch Systems AB"),
+        ),
+        ("Why 45 and not 40? The explanation should show the scores of the destinations concerned.", None),
+    ];
+    for (i, (text, name)) in comments.into_iter().enumerate() {
+        let at = proposed_at + days(1 + i as i64);
+        app.comment_on_rule_at(&format!("demo-{}", 3 + i), &r, comment(text, name), vec![], at).await?;
+    }
+    for n in [1, 2] {
+        app.moderate_comment_at(&admin, &r, n, ModerationDecision::Published, None, proposed_at + days(4))
+            .await?;
+    }
     Ok(())
 }
 
@@ -436,6 +519,7 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     load_history(app).await?;
     demo_reports(app).await?;
     demo_enforcement(app).await?;
+    demo_rulemaking(app).await?;
     // Breaches past their grace period go to licence reviews, as the server's hourly sweep does.
     app.sweep_obligations().await?;
     // One checkpoint over the whole demo history, so the register starts fully signed (not at

@@ -36,6 +36,7 @@ pub mod queue;
 pub mod register;
 pub mod reports;
 pub mod reviews;
+pub mod rulemaking;
 pub mod screening;
 pub mod snapshot;
 

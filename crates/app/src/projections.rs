@@ -51,6 +51,8 @@ pub(crate) enum Fold {
     Appeal(uuid::Uuid, oversight_domain::appeal::AppealEvent),
     /// `complaint-<uuid>`: a complaint from the public.
     Complaint(uuid::Uuid, oversight_domain::complaint::ComplaintEvent),
+    /// `rule-proposal-<uuid>`: a proposed change of rule and its consultation.
+    RuleProposal(uuid::Uuid, oversight_domain::rulemaking::RuleEvent),
     /// `review-<uuid>`: a licence review.
     Review(uuid::Uuid, review::ReviewEvent),
     /// `enforcement-<org uuid>`: the investigations of one exporter.
@@ -95,6 +97,9 @@ impl Fold {
         } else if let Some(rest) = s.strip_prefix("complaint-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Complaint(id, decode(e)?)
+        } else if let Some(rest) = s.strip_prefix("rule-proposal-") {
+            let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
+            Fold::RuleProposal(id, decode(e)?)
         } else if let Some(rest) = s.strip_prefix("review-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Review(id, decode(e)?)
@@ -134,6 +139,7 @@ pub struct Projections {
     pub(crate) complaints: crate::complaints::ComplaintsProjection,
     #[serde(default)]
     pub(crate) enforcement: crate::enforcement::EnforcementProjection,
+    pub(crate) rulemaking: crate::rulemaking::RulemakingProjection,
 }
 
 impl Projections {
@@ -156,6 +162,7 @@ impl Projections {
         self.appeals.fold(e, &fold);
         self.complaints.fold(&fold);
         self.enforcement.fold(&fold);
+        self.rulemaking.fold(&fold);
         self.last_seq = e.seq;
         Ok(())
     }

@@ -144,13 +144,14 @@ impl App {
             .collect();
         let mut out = Vec::new();
         let calendar = self.working_calendar();
+        let control_list = self.control_list();
         for (i, event) in events.iter().enumerate() {
             let id = self.new_uuid_at(now).to_string();
             let publication = Publication {
                 record_id: id,
                 at: now,
                 exporter_name: &exporter,
-                control_list: &self.control_list,
+                control_list: &control_list,
                 policy: self.publication,
                 earlier: &earlier,
                 calendar: &calendar,
@@ -700,6 +701,7 @@ mod tests {
             first_decision: true,
             excluded_from_statistics: None,
             penalty: None,
+            rule: None,
         }
     }
 

@@ -51,6 +51,7 @@ pub struct CasesSection {
     pub appeal_window_days: Option<u32>,
     pub repeat_offender_findings: Option<u32>,
     pub repeat_offender_days: Option<u32>,
+    pub comment_period_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,6 +198,8 @@ pub struct Settings {
     /// to senior review (0: never).
     pub repeat_offender_findings: Setting<u32>,
     pub repeat_offender_days: Setting<u32>,
+    /// Calendar days a proposed change of rule is open for public comment.
+    pub comment_period_days: Setting<u32>,
     /// Events folded between snapshots of the read models (0: none written).
     pub snapshot_every_events: Setting<u64>,
 }
@@ -518,12 +521,21 @@ pub fn resolve(
         cases.repeat_offender_days.map(|n| Value::Text(n.to_string())),
         1095,
         small(1..=3650)
+    let comment_period_days = layer!(
+        "cases.comment_period_days",
+        None::<u32>,
+        "",
+        "OVERSIGHT_COMMENT_PERIOD_DAYS",
+        cases.comment_period_days.map(|n| Value::Text(n.to_string())),
+        30,
+        small(1..=365)
     );
     Ok(Settings {
         obligation_grace_days,
         appeal_window_days,
         repeat_offender_findings,
         repeat_offender_days,
+        comment_period_days,
         snapshot_every_events,
         authority_name,
         log_check_seconds,
@@ -663,6 +675,9 @@ impl Settings {
                 "cases.repeat_offender_days",
                 self.repeat_offender_days.value.to_string(),
                 &self.repeat_offender_days.source,
+                "cases.comment_period_days",
+                self.comment_period_days.value.to_string(),
+                &self.comment_period_days.source,
             ),
         ];
         let mut out = match &self.file {

@@ -401,6 +401,7 @@ async fn open_store_publishing(
             findings: settings.repeat_offender_findings.value,
             period_days: settings.repeat_offender_days.value,
         }),
+        comment_period_days: Some(settings.comment_period_days.value),
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await

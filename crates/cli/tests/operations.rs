@@ -78,6 +78,7 @@ obligation_grace_days = 7
 appeal_window_days = 21
 repeat_offender_findings = 3
 repeat_offender_days = 730
+comment_period_days = 45
 "#;
 
 #[test]
@@ -112,6 +113,7 @@ fn a_config_file_sets_every_flag() {
         ("cases.appeal_window_days", "21"),
         ("cases.repeat_offender_findings", "3"),
         ("cases.repeat_offender_days", "730"),
+        ("cases.comment_period_days", "45"),
     ];
     let source = format!("# file {}", path.display());
     for (key, value) in expected {
@@ -132,8 +134,9 @@ fn a_config_file_sets_every_flag() {
         .filter(|f| !["--help", "--version", "--config"].contains(f))
         .collect();
     // log.filter is RUST_LOG; the case clock's two targets, the obligations' grace period, the
-    // appeal window and the repeat-offender rule's two numbers are set in the file or the environment.
-    assert_eq!(flags.len(), expected.len() - 7, "flags of serve: {flags:?}");
+    // appeal window, the repeat-offender rule's two numbers and the comment period are set in the
+    // file or the environment.
+    assert_eq!(flags.len(), expected.len() - 8, "flags of serve: {flags:?}");
     for flag in flags {
         let key = flag
             .trim_start_matches("--")
@@ -542,7 +545,7 @@ fn the_example_configuration_is_valid() {
     let out = oversight().arg("--config").arg(&example).args(["config", "check"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let t = text(&out);
-    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 24, "every key is in the example:\n{t}");
+    assert_eq!(t.lines().filter(|l| l.contains("# file ")).count(), 25, "every key is in the example:\n{t}");
 }
 
 #[test]

@@ -87,6 +87,11 @@ impl ControlList {
         LIST.get_or_init(|| ControlList::parse(BUNDLED).expect("the bundled control list is valid"))
     }
 
+    /// The text of the list shipped with Oversight (the rule in force until another is adopted).
+    pub fn bundled_text() -> &'static str {
+        BUNDLED
+    }
+
     pub fn version(&self) -> &str {
         &self.version
     }

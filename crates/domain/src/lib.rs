@@ -38,6 +38,7 @@ pub mod register;
 pub mod reports;
 pub mod review;
 pub mod roles;
+pub mod rulemaking;
 pub mod screening;
 #[cfg(test)]
 pub(crate) mod test_support;

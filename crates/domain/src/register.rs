@@ -152,6 +152,9 @@ pub struct PublicRecord {
     /// An enforcement penalty or debarment (`penalty` and `debarment` records only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub penalty: Option<PublishedPenalty>,
+    /// The rule a `rule_change` record put in force: its version and content hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
 }
 
 /// What the register publishes of an enforcement penalty.
@@ -168,6 +171,22 @@ pub struct PublishedPenalty {
     /// The last day of the debarment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub debarred_until: Option<NaiveDate>,
+}
+
+/// What a `rule_change` record names: the rule adopted, the one it replaced, and the consultation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RuleRef {
+    pub kind: crate::rulemaking::RuleKind,
+    pub version: String,
+    /// SHA-256 of the adopted text (what an assessment made under it records, for the policy).
+    pub sha256: String,
+    pub previous_version: String,
+    pub previous_sha256: String,
+    /// The consultation's reference (`P-…`).
+    pub proposal: String,
+    pub in_force_from: DateTime<Utc>,
 }
 
 impl PublicRecord {
@@ -376,6 +395,7 @@ pub fn public_record(
         first_decision: first,
         excluded_from_statistics: excluded,
         penalty: None,
+        rule: None,
     })
 }
 
@@ -530,6 +550,7 @@ mod tests {
             first_decision: false,
             excluded_from_statistics: Some("not a decision".into()),
             penalty: None,
+            rule: None,
         };
         assert_eq!(PublicRecord::from_leaf(&r.to_leaf()).unwrap(), r);
         let mut v: serde_json::Value = serde_json::from_slice(&r.to_leaf()).unwrap();

@@ -412,6 +412,7 @@ pub fn notice_record(
         first_decision: false,
         excluded_from_statistics: Some("informed notice, not a licensing decision".into()),
         penalty: None,
+        rule: None,
     }
 }
 

@@ -39,6 +39,11 @@ impl Embargoes {
         Self::from_toml(EMBARGOES_V1)
     }
 
+    /// The text of the bundled list.
+    pub fn bundled_text() -> &'static str {
+        EMBARGOES_V1
+    }
+
     pub fn from_toml(text: &str) -> Result<Self, EmbargoError> {
         let list: Embargoes =
             serde_path_to_error::deserialize(toml::Deserializer::new(text)).map_err(|e| EmbargoError {

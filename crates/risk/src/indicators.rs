@@ -337,7 +337,8 @@ impl IndicatorStore {
     }
 }
 
-pub(crate) fn sha256_hex(text: &str) -> String {
+/// SHA-256 (hex) of a text.
+pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 

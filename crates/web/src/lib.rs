@@ -84,7 +84,8 @@ pub const DEFAULT_AUTHORITY_NAME: &str = "Export Licensing Authority";
         (name = "enforcement", description = "Investigations of exporters, penalties and debarments"),
         (name = "reference", description = "Public reference data"),
         (name = "register", description = "The public register of decisions (no login)"),
-        (name = "log", description = "The transparency log behind the register (no login)")
+        (name = "log", description = "The transparency log behind the register (no login)"),
+        (name = "rules", description = "The rules in force and public consultations on changing them")
     )
 )]
 struct ApiDoc;
@@ -100,6 +101,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::appeals::router())
         .merge(routes::complaints::router())
         .merge(routes::enforcement::router())
+        .merge(routes::rulemaking::router())
         .merge(routes::admin::router())
         .merge(routes::reference::router())
         .merge(routes::register::router())

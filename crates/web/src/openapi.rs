@@ -24,7 +24,15 @@ use utoipa::openapi::{
 /// Tags whose operations need no login.
 pub const PUBLIC_TAGS: [&str; 4] = ["health", "reference", "register", "log"];
 /// Operations outside those tags that need no login.
-pub const PUBLIC_OPERATIONS: [&str; 3] = ["login", "submit_complaint", "complaint_status"];
+pub const PUBLIC_OPERATIONS: [&str; 7] = [
+    "login",
+    "submit_complaint",
+    "complaint_status",
+    "rules_in_force",
+    "list_proposals",
+    "read_proposal",
+    "comment_on_proposal",
+];
 
 /// Whether the operation needs login (see the module's rule).
 pub fn needs_login(op: &Operation) -> bool {

@@ -18,8 +18,8 @@ async fn page(site: &TestServer, path: &str) -> (StatusCode, String) {
 
 /// Rows of the results table.
 /// The records the demo publishes: its decisions and licence actions, its informed notice, and its
-/// debarred exporter's warning, fine and debarment.
-const DEMO_RECORDS: usize = 12;
+/// debarred exporter's warning, fine and debarment, and its adopted rule change.
+const DEMO_RECORDS: usize = 13;
 
 fn rows(html: &str) -> usize {
     html.matches("<tr class=\"outcome-").count()

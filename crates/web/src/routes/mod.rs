@@ -13,5 +13,6 @@ pub mod pages;
 pub mod reference;
 pub mod register;
 pub mod reports;
+pub mod rulemaking;
 pub mod screening;
 pub mod session;

@@ -593,6 +593,8 @@ struct RecordPage {
     departed: bool,
     first_decision: bool,
     excluded: Option<String>,
+    /// A `rule_change` record's rule: its kind, version and hash, and the consultation.
+    rule: Option<oversight_domain::register::RuleRef>,
     /// Every record of the same application, oldest first (this one included), if more than one.
     application: Vec<Related>,
     leaf_hash: String,
@@ -650,6 +652,7 @@ impl RecordPage {
             departed: r.departed_from_recommendation,
             first_decision: r.first_decision,
             excluded: r.excluded_from_statistics.clone(),
+            rule: r.rule.clone(),
             application: if application.len() > 1 { application } else { vec![] },
             leaf_hash: p.leaf_hash.clone(),
             checkpoint: p.checkpoint.clone(),

@@ -25,7 +25,7 @@ use crate::{
 };
 
 /// Outcomes a search may filter on, as the register names them (`RecordKind::outcome`).
-pub(crate) const OUTCOMES: [&str; 17] = [
+pub(crate) const OUTCOMES: [&str; 18] = [
     "issued",
     "issued_with_conditions",
     "refused",
@@ -43,6 +43,7 @@ pub(crate) const OUTCOMES: [&str; 17] = [
     "exporter_statement",
     "penalty",
     "debarment",
+    "rule_change",
 ];
 
 /// End-user sectors a search may filter on (the domain's `Sector`, as serialised).

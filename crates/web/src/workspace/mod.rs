@@ -26,6 +26,7 @@ pub mod page;
 pub mod portal;
 pub mod queue;
 pub mod reports;
+pub mod rulemaking;
 pub mod session;
 pub mod verify;
 
@@ -121,6 +122,16 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(oversight_domain::complaint::MAX_FILE_BYTES + 64 * 1024)),
         )
         .route("/enforcement/{id}/conclude", get(enforcement::back_to).post(enforcement::conclude))
+        .route("/consultations", get(rulemaking::list))
+        .route(
+            "/consultations/{reference}",
+            get(rulemaking::show)
+                .post(rulemaking::comment)
+                .layer(DefaultBodyLimit::max(oversight_domain::complaint::MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route("/rule-making", get(rulemaking::authority))
+        .route("/rule-making/new", get(rulemaking::new_form).post(rulemaking::propose))
+        .route("/rule-making/{reference}/{what}", get(rulemaking::back).post(rulemaking::act))
         .route("/appeals", get(appeals::list))
         .route("/appeals/{id}", get(appeals::show))
         .route("/appeals/{id}/{what}", get(appeals::back).post(appeals::act))

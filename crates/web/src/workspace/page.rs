@@ -235,11 +235,15 @@ impl Layout {
                 link("/admin/lists", "Lists");
                 link("/admin/calendar", "Holidays");
             }
+            if v.is_authority() && (v.has(Role::Approver) || v.has(Role::Administrator)) {
+                link("/rule-making", "Rule-making");
+            }
             if v.is_authority() {
                 link("/admin/basis", "Method and data");
             }
         }
         link("/register", "Public register");
+        link("/consultations", "Consultations");
         Layout {
             title: title.into(),
             authority: state.authority_name.clone(),
