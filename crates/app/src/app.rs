@@ -75,6 +75,8 @@ pub struct App {
     pub(crate) grace_days: u32,
     /// Calendar days after an act within which it may be appealed.
     pub(crate) appeal_window_days: u32,
+    /// Installations and operating tokens: the token key, leases, witnesses ([`crate::tokens`]).
+    pub(crate) tokens: crate::tokens::Tokens,
 }
 
 /// How an app is set up beyond its store and clock.
@@ -101,6 +103,8 @@ pub struct AppConfig {
     /// Calendar days after an act within which it may be appealed; `None` is
     /// [`DEFAULT_WINDOW_DAYS`](oversight_domain::appeal::DEFAULT_WINDOW_DAYS).
     pub appeal_window_days: Option<u32>,
+    /// The token-signing key, lease lengths and witnesses ([`crate::tokens`]).
+    pub tokens: crate::tokens::TokensConfig,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -133,7 +137,9 @@ impl App {
             Some(s) => s,
             None => crate::register::ephemeral_signer(entropy.as_ref())?,
         };
+        let tokens = crate::tokens::Tokens::new(config.tokens, "Oversight licensing authority")?;
         let app = Arc::new(App {
+            tokens,
             store,
             clock,
             entropy,
@@ -190,6 +196,7 @@ impl App {
         // Sign a checkpoint over anything published but not yet signed (e.g. before a crash).
         app.publish_checkpoint().await;
         app.spawn_sequencer();
+        app.spawn_witness_submitter();
         Ok(app)
     }
 

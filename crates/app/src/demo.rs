@@ -609,7 +609,19 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             app.execute_at(&second_approver, id, cmd, t.get()).await?;
         }
         match c.stage {
-            Stage::ApprovedWithConditions => demo_compliance(app, id, &exporter, &officer, t.get()).await?,
+            Stage::ApprovedWithConditions => {
+                demo_compliance(app, id, &exporter, &officer, t.get()).await?;
+                // An installation holding operating tokens (issue 13).
+                crate::tokens::demo_installation(
+                    app,
+                    id,
+                    &exporter,
+                    7,
+                    "Monitoring centre, site 1 (demo installation)",
+                    2,
+                )
+                .await?;
+            }
             Stage::Suspended => {
                 let cmd = Command::SuspendLicence {
                     reason:
@@ -619,6 +631,17 @@ async fn load_history(app: &App) -> Result<(), AppError> {
                 step(&enforcement, cmd, 20).await?;
             }
             Stage::Revoked => {
+                // An installation that held a token before the licence was revoked: its renewals
+                // are refused from now on, and the revocation list names it.
+                crate::tokens::demo_installation(
+                    app,
+                    id,
+                    &exporter,
+                    8,
+                    "Delivery appliance, Riyadh (demo installation)",
+                    1,
+                )
+                .await?;
                 let cmd = Command::RevokeLicence {
                     reason:
                         "New evidence that the end user used similar technology against activists abroad."

@@ -37,6 +37,7 @@ pub mod reports;
 pub mod reviews;
 pub mod screening;
 pub mod snapshot;
+pub mod tokens;
 
 pub use accounts::{Login, Me};
 pub use app::{App, AppConfig};

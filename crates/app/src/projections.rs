@@ -53,6 +53,8 @@ pub(crate) enum Fold {
     Complaint(uuid::Uuid, oversight_domain::complaint::ComplaintEvent),
     /// `review-<uuid>`: a licence review.
     Review(uuid::Uuid, review::ReviewEvent),
+    /// `installation-<uuid>`, `token-revocations`, `token-witnessed`: installations and tokens.
+    Tokens(crate::tokens::TokensFold),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
     Unknown,
 }
@@ -96,6 +98,8 @@ impl Fold {
         } else if let Some(rest) = s.strip_prefix("review-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Review(id, decode(e)?)
+        } else if let Some(t) = crate::tokens::TokensFold::decode(e)? {
+            Fold::Tokens(t)
         } else if let Some(id) = s.strip_prefix("evidence-") {
             Fold::Evidence(id.to_string(), decode(e)?)
         } else {
@@ -127,6 +131,8 @@ pub struct Projections {
     pub(crate) appeals: crate::appeals::AppealsProjection,
     #[serde(default)]
     pub(crate) complaints: crate::complaints::ComplaintsProjection,
+    #[serde(default)]
+    pub(crate) tokens: crate::tokens::TokensProjection,
 }
 
 impl Projections {
@@ -148,6 +154,7 @@ impl Projections {
         self.reports.fold(e, &fold);
         self.appeals.fold(e, &fold);
         self.complaints.fold(&fold);
+        self.tokens.fold(&fold);
         self.last_seq = e.seq;
         Ok(())
     }

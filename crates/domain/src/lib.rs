@@ -29,6 +29,7 @@ pub mod countries;
 pub mod credentials;
 pub mod disclosure;
 pub mod grants;
+pub mod installation;
 pub mod ids;
 pub mod licence;
 pub mod lifecycle;

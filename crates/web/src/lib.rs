@@ -83,7 +83,8 @@ pub const DEFAULT_AUTHORITY_NAME: &str = "Export Licensing Authority";
         (name = "admin", description = "Administration"),
         (name = "reference", description = "Public reference data"),
         (name = "register", description = "The public register of decisions (no login)"),
-        (name = "log", description = "The transparency log behind the register (no login)")
+        (name = "log", description = "The transparency log behind the register (no login)"),
+        (name = "tokens", description = "Installations of licensed products and their operating tokens")
     )
 )]
 struct ApiDoc;
@@ -98,6 +99,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::reports::router())
         .merge(routes::appeals::router())
         .merge(routes::complaints::router())
+        .merge(routes::tokens::router())
         .merge(routes::admin::router())
         .merge(routes::reference::router())
         .merge(routes::register::router())

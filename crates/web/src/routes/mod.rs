@@ -14,3 +14,4 @@ pub mod register;
 pub mod reports;
 pub mod screening;
 pub mod session;
+pub mod tokens;

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod appeals;
 pub mod case;
 pub mod complaints;
+pub mod tokens;
 pub mod display;
 pub mod draft;
 pub mod licence;
@@ -131,6 +132,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/basis", get(admin::basis))
         .route("/admin/calendar", get(admin::calendar).post(admin::change_calendar))
         .route("/register/verify", get(verify::verify_page))
+        .route("/register/tokens", get(tokens::public))
+        .route("/applications/{id}/installations", get(tokens::page).post(tokens::register))
+        .route("/installations/{id}/withdraw", post(tokens::withdraw))
         .route("/static/oversight.css", get(stylesheet))
         .route("/static/htmx.min.js", get(htmx))
 }
