@@ -19,7 +19,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::Signer;
 use oversight_app::tokens::RegisterInstallation;
 use oversight_testkit::TestDb;
-use oversight_testkit::server::{actor, demo_app};
+use oversight_testkit::{actor, demo_app};
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {

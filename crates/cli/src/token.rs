@@ -132,7 +132,9 @@ pub fn run(cmd: TokenCmd) -> Result<ExitCode> {
         TokenCmd::Trust { url, roots, policy } => {
             let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build();
             let url = format!("{}/api/tokens/trust", url.trim_end_matches('/'));
-            let body: serde_json::Value = agent.get(&url).call().with_context(|| format!("GET {url}"))?.into_json()?;
+            let body: serde_json::Value = serde_json::from_str(
+                &agent.get(&url).call().with_context(|| format!("GET {url}"))?.into_string()?,
+            )?;
             let lines: Vec<String> = body["roots"]
                 .as_array()
                 .context("no roots in the answer")?
@@ -163,10 +165,12 @@ fn renew(args: &RenewArgs) -> Result<ExitCode> {
     let base = args.url.trim_end_matches('/');
     let post = |path: &str, body: serde_json::Value| -> Result<Result<serde_json::Value, String>> {
         let url = format!("{base}{path}");
-        match agent.post(&url).send_json(body) {
-            Ok(r) => Ok(Ok(r.into_json()?)),
+        let sent = agent.post(&url).set("Content-Type", "application/json").send_string(&body.to_string());
+        match sent {
+            Ok(r) => Ok(Ok(serde_json::from_str(&r.into_string()?)?)),
             Err(ureq::Error::Status(status, r)) => {
-                let body: serde_json::Value = r.into_json().unwrap_or_default();
+                let body: serde_json::Value =
+                    r.into_string().ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
                 let message = body["message"].as_str().or(body["error"].as_str()).unwrap_or("").to_string();
                 Ok(Err(format!("HTTP {status}: {message}")))
             }
