@@ -101,7 +101,8 @@ impl TokenAuthority {
     /// An authority over a given secret, with root 1 naming it.
     pub fn from_secret(secret: [u8; 32], issuer: &str) -> Self {
         let signer = AuthoritySigner::from_secret(&secret);
-        let root = RootStatement { version: 1, threshold: 1, keys: vec![signer.public_key()] }.sign(&[&signer]);
+        let root =
+            RootStatement { version: 1, threshold: 1, keys: vec![signer.public_key()] }.sign(&[&signer]);
         TokenAuthority { signer, secret, roots: vec![root], issuer: issuer.to_string() }
     }
 
@@ -121,11 +122,10 @@ impl TokenAuthority {
             return Ok(a);
         }
         let text = std::fs::read_to_string(key).with_context(|| format!("reading {}", key.display()))?;
-        let secret: [u8; 32] = B64
-            .decode(text.trim())
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| anyhow::anyhow!("the token key {} is not the base64 of 32 bytes", key.display()))?;
+        let secret: [u8; 32] =
+            B64.decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| {
+                anyhow::anyhow!("the token key {} is not the base64 of 32 bytes", key.display())
+            })?;
         let chain = std::fs::read_to_string(&roots)
             .with_context(|| format!("reading the root chain {}", roots.display()))?;
         let chain: Vec<Vec<u8>> = chain
@@ -143,7 +143,8 @@ impl TokenAuthority {
     /// The chain verifies from root 1, and the newest root names this key.
     pub fn check_chain(&self) -> anyhow::Result<oversight_attest::TrustedRoot> {
         let first = self.roots.first().ok_or_else(|| anyhow::anyhow!("it is empty"))?;
-        let pinned = oversight_attest::TrustedRoot::pinned(first).map_err(|e| anyhow::anyhow!("root 1: {e}"))?;
+        let pinned =
+            oversight_attest::TrustedRoot::pinned(first).map_err(|e| anyhow::anyhow!("root 1: {e}"))?;
         let current = pinned.follow_chain(&self.roots[1..]).map_err(|e| anyhow::anyhow!("{e}"))?;
         if !current.keys.contains(&self.signer.public_key()) {
             anyhow::bail!("its newest root (version {}) does not name the token key", current.version);
@@ -220,16 +221,17 @@ impl Tokens {
         config.lease.check()?;
         let authority = match config.authority {
             Some(a) => a,
-            None => TokenAuthority::from_secret(
-                random_secret().map_err(AppError::Internal)?,
-                issuer_fallback,
-            ),
+            None => {
+                TokenAuthority::from_secret(random_secret().map_err(AppError::Internal)?, issuer_fallback)
+            }
         };
         Ok(Tokens {
             authority,
             lease: config.lease,
             witnesses: config.witnesses,
-            revocation_list_seconds: config.revocation_list_seconds.unwrap_or(DEFAULT_REVOCATION_LIST_SECONDS),
+            revocation_list_seconds: config
+                .revocation_list_seconds
+                .unwrap_or(DEFAULT_REVOCATION_LIST_SECONDS),
             wanted: Arc::new(tokio::sync::Notify::new()),
             witnessed: tokio::sync::watch::Sender::new(0),
         })
@@ -574,8 +576,12 @@ impl App {
 
     /// Checks a challenge the platform issued: (installation, nonce, expiry).
     fn open_challenge(&self, challenge: &str) -> Result<(Uuid, String, DateTime<Utc>)> {
-        let malformed = || AppError::invalid("challenge", "is not a challenge from POST /api/tokens/challenge");
-        let rest = challenge.strip_prefix(CHALLENGE_PREFIX).and_then(|r| r.strip_prefix(' ')).ok_or_else(malformed)?;
+        let malformed =
+            || AppError::invalid("challenge", "is not a challenge from POST /api/tokens/challenge");
+        let rest = challenge
+            .strip_prefix(CHALLENGE_PREFIX)
+            .and_then(|r| r.strip_prefix(' '))
+            .ok_or_else(malformed)?;
         let parts: Vec<&str> = rest.split(' ').collect();
         let [id, expires, nonce, sig] = parts.as_slice() else { return Err(malformed()) };
         let body = &challenge[..challenge.len() - sig.len() - 1];
@@ -584,17 +590,21 @@ impl App {
             .ok()
             .and_then(|s| ed25519_dalek::Signature::from_slice(&s).ok())
             .ok_or_else(malformed)?;
-        if self.tokens_cfg().authority.challenge_key().verifying_key().verify_strict(body.as_bytes(), &sig).is_err() {
+        if self
+            .tokens_cfg()
+            .authority
+            .challenge_key()
+            .verifying_key()
+            .verify_strict(body.as_bytes(), &sig)
+            .is_err()
+        {
             return Err(AppError::Unauthenticated(
                 "renewal refused: the challenge was not issued by this platform (or was altered)".into(),
             ));
         }
         let id: Uuid = id.parse().map_err(|_| malformed())?;
-        let expires = expires
-            .parse::<i64>()
-            .ok()
-            .and_then(|t| DateTime::from_timestamp(t, 0))
-            .ok_or_else(malformed)?;
+        let expires =
+            expires.parse::<i64>().ok().and_then(|t| DateTime::from_timestamp(t, 0)).ok_or_else(malformed)?;
         Ok((id, nonce.to_string(), expires))
     }
 
@@ -610,13 +620,16 @@ impl App {
             .decode(signature.trim())
             .ok()
             .and_then(|s| ed25519_dalek::Signature::from_slice(&s).ok())
-            .ok_or_else(|| AppError::invalid("signature", "must be the base64 of a 64-byte Ed25519 signature"))?;
+            .ok_or_else(|| {
+                AppError::invalid("signature", "must be the base64 of a 64-byte Ed25519 signature")
+            })?;
         let registered = self.read().tokens.installations.get(&id).cloned().ok_or(AppError::NotFound)?;
         let key = key_bytes("installation_key", &registered.public_key)?;
         let vk = ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|e| AppError::Internal(e.into()))?;
         if vk.verify_strict(challenge.as_bytes(), &sig).is_err() {
             return Err(AppError::Unauthenticated(
-                "renewal refused: the signature does not verify with the installation's registered key".into(),
+                "renewal refused: the signature does not verify with the installation's registered key"
+                    .into(),
             ));
         }
         let (renewed, leaf) = self
@@ -625,8 +638,9 @@ impl App {
                 let state = self.load_installation(id).await?.ok_or(AppError::NotFound)?;
                 let c = self.case(state.case).ok_or(AppError::NotFound)?;
                 let facts = LicenceFacts::of(&c, &self.control_list).ok_or(AppError::NotFound)?;
-                let lease = rules::decide_renewal(&state, &facts, &nonce, challenge_expires, &self.tokens.lease, now)
-                    .map_err(renewal_refused)?;
+                let lease =
+                    rules::decide_renewal(&state, &facts, &nonce, challenge_expires, &self.tokens.lease, now)
+                        .map_err(renewal_refused)?;
                 let claims = TokenClaims {
                     issuer: self.tokens.authority.issuer.clone(),
                     licence_id: state.case.to_string(),
@@ -643,7 +657,8 @@ impl App {
                 };
                 let token = oversight_attest::issue(&claims, &self.tokens.authority.signer);
                 let leaf = oversight_attest::token_leaf(&token);
-                let event = lease.issued(hex::encode(oversight_attest::token_digest(&token)), B64.encode(&token));
+                let event =
+                    lease.issued(hex::encode(oversight_attest::token_digest(&token)), B64.encode(&token));
                 let new = vec![new_event(event.kind(), &event, None, now)];
                 let expect = [Expect { stream: format!("application-{}", c.id), version: c.version }];
                 self.append(&rules::stream(id), state.version, new, &[(0, leaf.clone())], &expect).await?;
@@ -803,8 +818,14 @@ impl App {
                 let leaf = oversight_attest::revocation_leaf(&bytes);
                 let new = vec![new_event(event.kind(), &event, None, now)];
                 self.append(REVOCATIONS_STREAM, version, new, &[(0, leaf)], &[]).await?;
-                let TokensEvent::RevocationListIssued { sequence, issued_at, expires, licences, installations, bytes } =
-                    event
+                let TokensEvent::RevocationListIssued {
+                    sequence,
+                    issued_at,
+                    expires,
+                    licences,
+                    installations,
+                    bytes,
+                } = event
                 else {
                     unreachable!()
                 };
@@ -854,7 +875,10 @@ impl App {
         if self.tokens.witnesses.is_empty() {
             policy.push_str("quorum none\n");
         } else {
-            policy.push_str(&format!("group witnesses all{}\nquorum witnesses\n", (0..self.tokens.witnesses.len()).map(|i| format!(" w{i}")).collect::<String>()));
+            policy.push_str(&format!(
+                "group witnesses all{}\nquorum witnesses\n",
+                (0..self.tokens.witnesses.len()).map(|i| format!(" w{i}")).collect::<String>()
+            ));
         }
         TrustAnchors {
             roots: a.roots.iter().map(|r| B64.encode(r)).collect(),

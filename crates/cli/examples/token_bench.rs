@@ -60,7 +60,8 @@ async fn main() -> anyhow::Result<()> {
             let n = per_run / installations + usize::from(i < per_run % installations);
             tasks.push(tokio::spawn(async move {
                 for _ in 0..n {
-                    let c = app.token_challenge(&B64.encode(key.verifying_key().to_bytes())).expect("challenge");
+                    let c =
+                        app.token_challenge(&B64.encode(key.verifying_key().to_bytes())).expect("challenge");
                     let sig = B64.encode(key.sign(c.challenge.as_bytes()).to_bytes());
                     app.renew_token(&c.challenge, &sig).await.expect("renewal");
                 }

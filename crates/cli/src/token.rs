@@ -143,7 +143,12 @@ pub fn run(cmd: TokenCmd) -> Result<ExitCode> {
                 .collect();
             std::fs::write(&roots, lines.concat())?;
             std::fs::write(&policy, body["policy"].as_str().context("no policy in the answer")?)?;
-            println!("root chain of {} root(s) written to {}; policy to {}", lines.len(), roots.display(), policy.display());
+            println!(
+                "root chain of {} root(s) written to {}; policy to {}",
+                lines.len(),
+                roots.display(),
+                policy.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         TokenCmd::Check(args) => check(&args),
@@ -211,7 +216,8 @@ fn now() -> u64 {
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode> {
-    let chain_text = std::fs::read_to_string(&args.roots).with_context(|| format!("reading {}", args.roots.display()))?;
+    let chain_text =
+        std::fs::read_to_string(&args.roots).with_context(|| format!("reading {}", args.roots.display()))?;
     let chain: Vec<Vec<u8>> = chain_text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -219,9 +225,10 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         .collect::<Result<_, _>>()
         .context("the root chain is not base64 lines")?;
     let Some(first) = chain.first() else { bail!("the root chain {} is empty", args.roots.display()) };
-    let policy_text =
-        std::fs::read_to_string(&args.policy).with_context(|| format!("reading {}", args.policy.display()))?;
-    let policy = oversight_tlog::Policy::parse(&policy_text).map_err(|e| anyhow::anyhow!("the policy: {e}"))?;
+    let policy_text = std::fs::read_to_string(&args.policy)
+        .with_context(|| format!("reading {}", args.policy.display()))?;
+    let policy =
+        oversight_tlog::Policy::parse(&policy_text).map_err(|e| anyhow::anyhow!("the policy: {e}"))?;
     let key = read_secret(&args.installation_key)?;
     let verifier = Verifier {
         policy,
@@ -241,8 +248,10 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         }
     }
     loop {
-        let token = std::fs::read(&args.token).with_context(|| format!("reading {}", args.token.display()))?;
-        let proof = std::fs::read_to_string(&args.proof).with_context(|| format!("reading {}", args.proof.display()))?;
+        let token =
+            std::fs::read(&args.token).with_context(|| format!("reading {}", args.token.display()))?;
+        let proof = std::fs::read_to_string(&args.proof)
+            .with_context(|| format!("reading {}", args.proof.display()))?;
         let revocation = match (&args.revocation, &args.revocation_proof) {
             (Some(l), Some(p)) => Some((std::fs::read(l)?, std::fs::read_to_string(p)?)),
             _ => None,
@@ -259,11 +268,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode> {
         std::fs::write(&tmp, state.to_bytes())?;
         std::fs::rename(&tmp, &args.state)?;
         if !verdict.may_run() {
-            println!(
-                "stopped: {} ({})",
-                verdict.reason.map_or("unknown", |r| r.as_str()),
-                verdict.detail
-            );
+            println!("stopped: {} ({})", verdict.reason.map_or("unknown", |r| r.as_str()), verdict.detail);
             return Ok(ExitCode::from(3));
         }
         println!(

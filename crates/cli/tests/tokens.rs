@@ -68,7 +68,14 @@ struct Files {
 
 impl Files {
     /// `oversight token check` once: (exit code, output).
-    fn check(&self, key: &Path, state: &str, token: &Path, proof: &Path, clock: Option<u64>) -> (i32, String) {
+    fn check(
+        &self,
+        key: &Path,
+        state: &str,
+        token: &Path,
+        proof: &Path,
+        clock: Option<u64>,
+    ) -> (i32, String) {
         let state = self.dir.join(state);
         let mut args = vec![
             "token".to_string(),
@@ -97,7 +104,18 @@ impl Files {
 }
 
 fn renew(base: &str, key: &Path, token: &Path, proof: &Path) -> Output {
-    run(&["token", "renew", "--url", base, "--installation-key", p(key), "--token-out", p(token), "--proof-out", p(proof)])
+    run(&[
+        "token",
+        "renew",
+        "--url",
+        base,
+        "--installation-key",
+        p(key),
+        "--token-out",
+        p(token),
+        "--proof-out",
+        p(proof),
+    ])
 }
 
 fn now() -> u64 {
@@ -141,15 +159,23 @@ async fn an_installation_runs_with_its_token_until_the_licence_is_revoked_and_ev
 
     // The trust anchors a vendor ships: root chain and a 2-of-2 witness policy.
     let files = Files { dir: dir.clone(), roots: dir.join("roots.txt"), policy: dir.join("policy.txt") };
-    let t = run(&["token", "trust", "--url", &base, "--roots", p(&files.roots), "--policy", p(&files.policy)]);
+    let t =
+        run(&["token", "trust", "--url", &base, "--roots", p(&files.roots), "--policy", p(&files.policy)]);
     assert!(t.status.success(), "{}", text(&t));
     let policy = std::fs::read_to_string(&files.policy).unwrap();
-    assert!(policy.contains(&a_vkey) && policy.contains(&b_vkey) && policy.contains("group witnesses all"), "{policy}");
+    assert!(
+        policy.contains(&a_vkey) && policy.contains(&b_vkey) && policy.contains("group witnesses all"),
+        "{policy}"
+    );
 
     // The exporter's active demo licence.
     let exporter = server.login("compliance@helix-forensics.example").await;
     let mut case = None;
-    for email in ["compliance@nordwatch.example", "compliance@helix-forensics.example", "compliance@sentinel-signal.example"] {
+    for email in [
+        "compliance@nordwatch.example",
+        "compliance@helix-forensics.example",
+        "compliance@sentinel-signal.example",
+    ] {
         let user = server.login(email).await;
         let (_, list) = user.get("/api/applications").await;
         let items = list["items"].as_array().or(list.as_array()).cloned().unwrap_or_default();
@@ -167,8 +193,10 @@ async fn an_installation_runs_with_its_token_until_the_licence_is_revoked_and_ev
     // Keys: installation A (the product) and B (another installation).
     let key_a = dir.join("a.key");
     let key_b = dir.join("b.key");
-    let pub_a = String::from_utf8(run(&["token", "keygen", "--out", p(&key_a)]).stdout).unwrap().trim().to_string();
-    let pub_b = String::from_utf8(run(&["token", "keygen", "--out", p(&key_b)]).stdout).unwrap().trim().to_string();
+    let pub_a =
+        String::from_utf8(run(&["token", "keygen", "--out", p(&key_a)]).stdout).unwrap().trim().to_string();
+    let pub_b =
+        String::from_utf8(run(&["token", "keygen", "--out", p(&key_b)]).stdout).unwrap().trim().to_string();
 
     // Role refusals: the public cannot register, another exporter does not see the licence.
     let body = json!({ "public_key": pub_a, "deployment": "Monitoring centre, hall 2" });
@@ -186,21 +214,24 @@ async fn an_installation_runs_with_its_token_until_the_licence_is_revoked_and_ev
     assert_eq!(status, StatusCode::CREATED, "{a}");
     let (status, again) = exporter.post(&path, body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
-    let (status, b) =
-        exporter.post(&path, json!({ "public_key": pub_b, "deployment": "Backup site" })).await;
+    let (status, b) = exporter.post(&path, json!({ "public_key": pub_b, "deployment": "Backup site" })).await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
 
     // Renewal: twice for A (sequences 1 and 2), once for B.
     let (tok1, proof1) = (dir.join("t1.cose"), dir.join("t1.proof"));
     let (tok2, proof2) = (dir.join("t2.cose"), dir.join("t2.proof"));
     let (tok_b, proof_b) = (dir.join("tb.cose"), dir.join("tb.proof"));
-    for (key, tok, proof) in [(&key_a, &tok1, &proof1), (&key_a, &tok2, &proof2), (&key_b, &tok_b, &proof_b)] {
+    for (key, tok, proof) in [(&key_a, &tok1, &proof1), (&key_a, &tok2, &proof2), (&key_b, &tok_b, &proof_b)]
+    {
         let r = renew(&base, key, tok, proof);
         assert!(r.status.success(), "{}\n{}", text(&r), server.log_text());
     }
     // The proof carries both witnesses' cosignatures, attached by the platform.
     let proof_text = std::fs::read_to_string(&proof2).unwrap();
-    assert!(proof_text.contains("— witness-a.example") && proof_text.contains("— witness-b.example"), "{proof_text}");
+    assert!(
+        proof_text.contains("— witness-a.example") && proof_text.contains("— witness-b.example"),
+        "{proof_text}"
+    );
 
     // The guarded tool runs with the newest token.
     let (code, out) = files.check(&key_a, "state-a", &tok2, &proof2, None);
@@ -237,14 +268,23 @@ async fn an_installation_runs_with_its_token_until_the_licence_is_revoked_and_ev
     let (code, out) = files.check(&key_a, "state-s", &secret_token, &proof2, None);
     assert_eq!((code, out.contains("stopped: NotInLog")), (3, true), "{out}");
     // a checkpoint without the witness quorum (a cosignature removed).
-    let one_witness: String = proof_text.lines().filter(|l| !l.starts_with("— witness-b")).map(|l| format!("{l}\n")).collect();
+    let one_witness: String =
+        proof_text.lines().filter(|l| !l.starts_with("— witness-b")).map(|l| format!("{l}\n")).collect();
     let weak = dir.join("weak.proof");
     std::fs::write(&weak, one_witness).unwrap();
     let (code, out) = files.check(&key_a, "state-q", &tok2, &weak, None);
     assert_eq!((code, out.contains("stopped: NoQuorum")), (3, true), "{out}");
 
     // `oversight verify` with the 2-of-2 policy accepts the checkpoint the platform serves.
-    let verified = run(&["verify", "--url", &base, "--state", p(&dir.join("verify.json")), "--policy", p(&files.policy)]);
+    let verified = run(&[
+        "verify",
+        "--url",
+        &base,
+        "--state",
+        p(&dir.join("verify.json")),
+        "--policy",
+        p(&files.policy),
+    ]);
     assert!(verified.status.success(), "{}", text(&verified));
 
     // The public view counts the tokens of the licence.
@@ -257,7 +297,16 @@ async fn an_installation_runs_with_its_token_until_the_licence_is_revoked_and_ev
     assert!(r.status.success(), "{}", text(&r));
     let mut guard = Killed(
         Command::new(BIN)
-            .args(["token", "check", "--watch", "1", "--roots", p(&files.roots), "--policy", p(&files.policy)])
+            .args([
+                "token",
+                "check",
+                "--watch",
+                "1",
+                "--roots",
+                p(&files.roots),
+                "--policy",
+                p(&files.policy),
+            ])
             .args(["--installation-key", p(&key_a), "--state", p(&dir.join("state-a"))])
             .args(["--token", p(&tok2), "--proof", p(&proof2)])
             .stdout(Stdio::piped())
@@ -267,7 +316,10 @@ async fn an_installation_runs_with_its_token_until_the_licence_is_revoked_and_ev
     );
     let approver = server.login("approver@authority.example").await;
     let (status, v) = approver
-        .post(&format!("/api/applications/{case}/licence/revoke"), json!({ "reason": "End-to-end test of the kill switch." }))
+        .post(
+            &format!("/api/applications/{case}/licence/revoke"),
+            json!({ "reason": "End-to-end test of the kill switch." }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     // Renewal is refused at once, with the reason.

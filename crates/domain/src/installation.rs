@@ -66,7 +66,8 @@ impl LeasePolicy {
 
     /// Each lease within [`MIN_LEASE_SECONDS`]..=[`MAX_LEASE_SECONDS`], naming the field.
     pub fn check(&self) -> Result<(), FieldError> {
-        for (field, v) in [("lease_tier_a", self.tier_a), ("lease_tier_b", self.tier_b), ("lease_tier_c", self.tier_c)]
+        for (field, v) in
+            [("lease_tier_a", self.tier_a), ("lease_tier_b", self.tier_b), ("lease_tier_c", self.tier_c)]
         {
             if !(MIN_LEASE_SECONDS..=MAX_LEASE_SECONDS).contains(&v) {
                 return Err(FieldError::new(
@@ -222,8 +223,12 @@ pub enum InstallationCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum InstallationEvent {
-    InstallationRegistered { installation: Installation },
-    InstallationWithdrawn { withdrawal: Withdrawal },
+    InstallationRegistered {
+        installation: Installation,
+    },
+    InstallationWithdrawn {
+        withdrawal: Withdrawal,
+    },
     TokenIssued {
         token: IssuedToken,
         /// The challenge nonce (hex) the installation answered.
@@ -443,15 +448,9 @@ mod tests {
     }
 
     fn renewed(i: &Installation, nonce: &str, at: DateTime<Utc>) -> Installation {
-        let lease = decide_renewal(
-            i,
-            &facts(),
-            nonce,
-            at + Duration::seconds(30),
-            &LeasePolicy::default(),
-            at,
-        )
-        .unwrap();
+        let lease =
+            decide_renewal(i, &facts(), nonce, at + Duration::seconds(30), &LeasePolicy::default(), at)
+                .unwrap();
         apply(Some(i.clone()), &lease.issued("ab".into(), "AA==".into())).unwrap()
     }
 
@@ -474,26 +473,41 @@ mod tests {
         pending.roles.clear();
         assert_eq!(decide(None, register(false), &pending, &facts(), now()), Err(Rejection::NotFound));
         let officer = authority(&[Role::LicensingOfficer], 20);
-        assert!(matches!(decide(None, register(false), &officer, &facts(), now()), Err(Rejection::Forbidden(_))));
+        assert!(matches!(
+            decide(None, register(false), &officer, &facts(), now()),
+            Err(Rejection::Forbidden(_))
+        ));
         let admin = authority(&[Role::Administrator], 21);
-        assert!(matches!(decide(None, register(false), &admin, &facts(), now()), Err(Rejection::Forbidden(_))));
+        assert!(matches!(
+            decide(None, register(false), &admin, &facts(), now()),
+            Err(Rejection::Forbidden(_))
+        ));
         let i = registered();
         let withdraw = || InstallationCommand::Withdraw { reason: String::new() };
         assert_eq!(decide(Some(&i), withdraw(), &other, &facts(), now()), Err(Rejection::NotFound));
-        assert!(matches!(decide(Some(&i), withdraw(), &officer, &facts(), now()), Err(Rejection::Forbidden(_))));
+        assert!(matches!(
+            decide(Some(&i), withdraw(), &officer, &facts(), now()),
+            Err(Rejection::Forbidden(_))
+        ));
     }
 
     #[test]
     fn registration_needs_an_active_licence_a_fresh_key_and_a_deployment() {
         let case = licensed_case();
         let exporter = exporter_of(&case);
-        for status in [LicenceStatus::Suspended, LicenceStatus::Revoked, LicenceStatus::Expired, LicenceStatus::Surrendered]
-        {
+        for status in [
+            LicenceStatus::Suspended,
+            LicenceStatus::Revoked,
+            LicenceStatus::Expired,
+            LicenceStatus::Surrendered,
+        ] {
             let err = decide(None, register(false), &exporter, &facts_with(status), now()).unwrap_err();
             assert!(matches!(&err, Rejection::Blocked(m) if m.contains("is ")), "{status:?}: {err}");
         }
         let past = facts().expires_at + Duration::seconds(1);
-        assert!(matches!(decide(None, register(false), &exporter, &facts(), past), Err(Rejection::Blocked(m)) if m.contains("expired")));
+        assert!(
+            matches!(decide(None, register(false), &exporter, &facts(), past), Err(Rejection::Blocked(m)) if m.contains("expired"))
+        );
         match decide(None, register(true), &exporter, &facts(), now()) {
             Err(Rejection::Invalid(f)) => assert_eq!(f.field, "public_key"),
             other => panic!("{other:?}"),
@@ -509,7 +523,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let i = registered();
-        assert_eq!(decide(Some(&i), register(false), &exporter, &facts(), now()), Err(Rejection::AlreadyExists));
+        assert_eq!(
+            decide(Some(&i), register(false), &exporter, &facts(), now()),
+            Err(Rejection::AlreadyExists)
+        );
     }
 
     #[test]
@@ -528,14 +545,26 @@ mod tests {
         assert!(!w.is_active());
         assert_eq!(w.withdrawn.as_ref().unwrap().reason, "decommissioned");
         assert!(matches!(
-            decide(Some(&w), InstallationCommand::Withdraw { reason: String::new() }, &exporter_of(&case), &facts(), now()),
+            decide(
+                Some(&w),
+                InstallationCommand::Withdraw { reason: String::new() },
+                &exporter_of(&case),
+                &facts(),
+                now()
+            ),
             Err(Rejection::Blocked(_))
         ));
         let refused =
             decide_renewal(&w, &facts(), "n", now() + Duration::seconds(5), &LeasePolicy::default(), now());
         assert_eq!(refused, Err(RenewalRefused::Withdrawn));
         assert_eq!(
-            decide(None, InstallationCommand::Withdraw { reason: String::new() }, &exporter_of(&case), &facts(), now()),
+            decide(
+                None,
+                InstallationCommand::Withdraw { reason: String::new() },
+                &exporter_of(&case),
+                &facts(),
+                now()
+            ),
             Err(Rejection::NotFound)
         );
     }
@@ -565,7 +594,8 @@ mod tests {
         let i = registered();
         let f = facts();
         let late = f.expires_at - Duration::seconds(60);
-        let lease = decide_renewal(&i, &f, "n", late + Duration::seconds(30), &LeasePolicy::default(), late).unwrap();
+        let lease =
+            decide_renewal(&i, &f, "n", late + Duration::seconds(30), &LeasePolicy::default(), late).unwrap();
         assert_eq!(lease.expires, f.expires_at);
     }
 
@@ -578,7 +608,14 @@ mod tests {
             (LicenceStatus::Expired, "expired"),
             (LicenceStatus::Surrendered, "surrendered"),
         ] {
-            let r = decide_renewal(&i, &facts_with(status), "n", now() + Duration::seconds(5), &LeasePolicy::default(), now());
+            let r = decide_renewal(
+                &i,
+                &facts_with(status),
+                "n",
+                now() + Duration::seconds(5),
+                &LeasePolicy::default(),
+                now(),
+            );
             match r {
                 Err(RenewalRefused::LicenceInactive(why)) => assert!(why.contains(word), "{why}"),
                 other => panic!("{other:?}"),

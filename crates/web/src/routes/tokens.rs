@@ -153,7 +153,10 @@ pub struct LatestQuery {
 /// An installation's newest token with a fresh proof (e.g. cosigned by more witnesses since).
 #[utoipa::path(get, path = "/api/tokens/latest", tag = "tokens", params(LatestQuery),
     responses((status = 200, body = RenewedToken), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn latest(State(s): State<AppState>, ApiQuery(q): ApiQuery<LatestQuery>) -> ApiResult<Json<RenewedToken>> {
+async fn latest(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<LatestQuery>,
+) -> ApiResult<Json<RenewedToken>> {
     Ok(Json(s.app.latest_token(&q.installation_key).await?))
 }
 

@@ -18,7 +18,6 @@ pub mod admin;
 pub mod appeals;
 pub mod case;
 pub mod complaints;
-pub mod tokens;
 pub mod display;
 pub mod draft;
 pub mod licence;
@@ -27,6 +26,7 @@ pub mod portal;
 pub mod queue;
 pub mod reports;
 pub mod session;
+pub mod tokens;
 pub mod verify;
 
 use axum::{

@@ -49,7 +49,13 @@ struct InstallationsPage {
     typed_deployment: String,
 }
 
-fn page_for(s: &AppState, v: &Signed, id: ApplicationId, errors: Vec<FieldMessage>, typed: (String, String)) -> Response {
+fn page_for(
+    s: &AppState,
+    v: &Signed,
+    id: ApplicationId,
+    errors: Vec<FieldMessage>,
+    typed: (String, String),
+) -> Response {
     let view = match s.app.get_application(&v.actor, id) {
         Ok(view) => view,
         Err(e) => return app_error(s, e, Some(v)),
@@ -65,12 +71,18 @@ fn page_for(s: &AppState, v: &Signed, id: ApplicationId, errors: Vec<FieldMessag
     render(
         status,
         &InstallationsPage {
-            layout: Layout::new(s, format!("Installations under {}", licence.number), Some(v), "/applications"),
+            layout: Layout::new(
+                s,
+                format!("Installations under {}", licence.number),
+                Some(v),
+                "/applications",
+            ),
             errors,
             case_id: id.to_string(),
             licence_number: licence.number.clone(),
             licence_status: label(&licence.status),
-            can_register: v.actor.has(oversight_domain::Role::Exporter) && v.actor.org == view.application.org,
+            can_register: v.actor.has(oversight_domain::Role::Exporter)
+                && v.actor.org == view.application.org,
             rows: list
                 .iter()
                 .rev()
@@ -205,7 +217,13 @@ pub async fn public(State(s): State<AppState>, Viewer(v): Viewer) -> Response {
         })
         .collect();
     let revocation = match s.app.revocation_list().await {
-        Ok(l) => Some((l.sequence, date_time(l.issued_at), date_time(l.expires), l.licences, l.installations.len())),
+        Ok(l) => Some((
+            l.sequence,
+            date_time(l.issued_at),
+            date_time(l.expires),
+            l.licences,
+            l.installations.len(),
+        )),
         Err(e) => {
             tracing::warn!("the revocation list could not be served on the register page: {e}");
             None
@@ -213,6 +231,10 @@ pub async fn public(State(s): State<AppState>, Viewer(v): Viewer) -> Response {
     };
     render(
         StatusCode::OK,
-        &PublicPage { layout: Layout::new(&s, "Operating tokens", v.as_ref(), "/register"), rows, revocation },
+        &PublicPage {
+            layout: Layout::new(&s, "Operating tokens", v.as_ref(), "/register"),
+            rows,
+            revocation,
+        },
     )
 }
