@@ -199,7 +199,9 @@ async fn refusals_are_clear_and_change_nothing(t: TestServer) {
     assert_eq!(challenge(&t, &unknown).await.0, StatusCode::NOT_FOUND);
     let c = challenge(&t, &public).await.1["challenge"].as_str().unwrap().to_string();
     let sign = |text: &str| B64.encode(k.sign(text.as_bytes()).to_bytes());
-    let post = |body: Value| async move { t.anonymous().post("/api/tokens/renew", body).await };
+    let anonymous = t.anonymous();
+    let r = &anonymous;
+    let post = move |body: Value| async move { r.post("/api/tokens/renew", body).await };
     // Signed by another key.
     let (intruder, _) = key(94);
     let (s, e) =
