@@ -537,7 +537,11 @@ impl App {
             )?;
             let new: Vec<_> = events.iter().map(|e| new_event(e.kind(), e, Some(actor.user), now)).collect();
             self.append(&rules::stream(id), state.version, new, &[], &[]).await?;
-            Ok(events.iter().fold(Some(state), |s, e| rules::apply(s, e)).expect("withdrawn"))
+            let mut after = Some(state);
+            for e in &events {
+                after = rules::apply(after, e);
+            }
+            after.ok_or(AppError::NotFound)
         })
         .await
     }

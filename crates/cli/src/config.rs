@@ -79,9 +79,7 @@ fn tokens_settings(t: TokensSection) -> Result<TokensSettings> {
         tier_b: t.lease_tier_b_seconds.unwrap_or(d.tier_b),
         tier_c: t.lease_tier_c_seconds.unwrap_or(d.tier_c),
     };
-    lease
-        .check()
-        .map_err(|e| anyhow!("tokens.{}_seconds: {}", e.field.replace("lease_", "lease_"), e.message))?;
+    lease.check().map_err(|e| anyhow!("tokens.{}_seconds: {}", e.field, e.message))?;
     let revocation_list_seconds = t.revocation_list_seconds.unwrap_or(3600);
     if !(10..=7 * 24 * 3600).contains(&revocation_list_seconds) {
         bail!("tokens.revocation_list_seconds: must be from 10 to 604800");

@@ -541,7 +541,11 @@ mod tests {
             now(),
         )
         .unwrap();
-        let w = events.iter().fold(Some(i), |s, e| apply(s, e)).unwrap();
+        let mut w = Some(i);
+        for e in &events {
+            w = apply(w, e);
+        }
+        let w = w.unwrap();
         assert!(!w.is_active());
         assert_eq!(w.withdrawn.as_ref().unwrap().reason, "decommissioned");
         assert!(matches!(
@@ -645,7 +649,7 @@ mod tests {
         let too_long = LeasePolicy { tier_c: MAX_LEASE_SECONDS + 1, ..LeasePolicy::default() };
         assert_eq!(too_long.check().unwrap_err().field, "lease_tier_c");
         let f = facts();
-        assert_eq!(f.end_user.is_empty(), false);
+        assert!(!f.end_user.is_empty());
         let mut unlicensed = licensed_case();
         unlicensed.licence = None;
         assert!(LicenceFacts::of(&unlicensed, ControlList::bundled()).is_none());
