@@ -377,6 +377,12 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     demo_reports(app).await?;
     // Breaches past their grace period go to licence reviews, as the server's hourly sweep does.
     app.sweep_obligations().await?;
+    // The installation on the active licence renews twice: its tokens are the log's last leaves,
+    // after the history's records (whose log indexes stay as they were).
+    let key = crate::tokens::demo_key(7);
+    for _ in 0..2 {
+        crate::tokens::demo_renew(app, &key).await?;
+    }
     // One checkpoint over the whole demo history, so the register starts fully signed (not at
     // whatever size the background sequencer signed last).
     app.publish_checkpoint().await;
@@ -618,7 +624,7 @@ async fn load_history(app: &App) -> Result<(), AppError> {
                     &exporter,
                     7,
                     "Monitoring centre, site 1 (demo installation)",
-                    2,
+                    0,
                 )
                 .await?;
             }
@@ -631,15 +637,15 @@ async fn load_history(app: &App) -> Result<(), AppError> {
                 step(&enforcement, cmd, 20).await?;
             }
             Stage::Revoked => {
-                // An installation that held a token before the licence was revoked: its renewals
-                // are refused from now on, and the revocation list names it.
+                // An installation registered before the licence was revoked: its renewals are
+                // refused, and the revocation list names it.
                 crate::tokens::demo_installation(
                     app,
                     id,
                     &exporter,
                     8,
                     "Delivery appliance, Riyadh (demo installation)",
-                    1,
+                    0,
                 )
                 .await?;
                 let cmd = Command::RevokeLicence {

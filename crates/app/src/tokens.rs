@@ -1046,6 +1046,11 @@ pub(crate) async fn demo_installation(
     Ok(i)
 }
 
+/// Demo data: the installation key derived from `seed` (never for real use).
+pub(crate) fn demo_key(seed: u8) -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[seed; 32])
+}
+
 /// Demo data: one renewal by the holder of `key`.
 pub(crate) async fn demo_renew(app: &App, key: &ed25519_dalek::SigningKey) -> Result<RenewedToken> {
     let c = app.token_challenge(&B64.encode(key.verifying_key().to_bytes()))?;

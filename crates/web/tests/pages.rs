@@ -111,7 +111,7 @@ async fn a_record_page_shows_every_public_field_and_its_inclusion_proof() {
     }
     assert!(
         html.contains("Inclusion proof")
-            && html.contains("<pre class=\"checkpoint\">oversight.local/register\n9\n")
+            && html.contains("<pre class=\"checkpoint\">oversight.local/register\n11\n")
     );
     assert!(html.contains(&format!("oversight verify --url {}", site.base)));
     assert!(html.contains("Criterion 2: human rights"));
@@ -183,7 +183,7 @@ async fn record_text_is_escaped_on_every_page() {
     let (s, body) =
         exporter.post(&format!("/api/applications/{id}/withdraw"), json!({"reason": reason})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    // Published only once an officer releases it, as the exporter's statement (record 10).
+    // Published only once an officer releases it, as the exporter's statement (record 12: the demo ends with two token leaves).
     let officer = site.login("officer@authority.example").await;
     let (s, body) =
         officer.post(&format!("/api/applications/{id}/exporter-statement/release"), json!({})).await;
@@ -193,7 +193,7 @@ async fn record_text_is_escaped_on_every_page() {
     let list = page(&site, "/register?q=alert").await.1;
     assert_eq!(rows(&list), 1);
     assert!(list.contains(escaped) && !list.contains("<script>"), "{list}");
-    let record = page(&site, "/register/10").await.1;
+    let record = page(&site, "/register/12").await.1;
     assert!(record.contains(escaped) && !record.contains("<script>"), "{record}");
     // What the visitor typed is escaped too.
     let echoed = page(&site, "/register?q=%22%3E%3Cscript%3E").await.1;
