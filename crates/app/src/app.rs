@@ -78,6 +78,8 @@ pub struct App {
     pub(crate) repeat_policy: oversight_domain::enforcement::RepeatPolicy,
     /// Calendar days a proposed change of rule is open for comment.
     pub(crate) comment_period_days: u32,
+    /// Installations and operating tokens: the token key, leases, witnesses ([`crate::tokens`]).
+    pub(crate) tokens: crate::tokens::Tokens,
 }
 
 /// How an app is set up beyond its store and clock.
@@ -110,6 +112,8 @@ pub struct AppConfig {
     /// Calendar days a proposed change of rule is open for comment; `None` is
     /// [`DEFAULT_PERIOD_DAYS`](oversight_domain::rulemaking::DEFAULT_PERIOD_DAYS).
     pub comment_period_days: Option<u32>,
+    /// The token-signing key, lease lengths and witnesses ([`crate::tokens`]).
+    pub tokens: crate::tokens::TokensConfig,
 }
 
 impl std::fmt::Debug for AppConfig {
@@ -142,7 +146,9 @@ impl App {
             Some(s) => s,
             None => crate::register::ephemeral_signer(entropy.as_ref())?,
         };
+        let tokens = crate::tokens::Tokens::new(config.tokens, "Oversight licensing authority")?;
         let app = Arc::new(App {
+            tokens,
             store,
             clock,
             entropy,
@@ -202,6 +208,7 @@ impl App {
         // Sign a checkpoint over anything published but not yet signed (e.g. before a crash).
         app.publish_checkpoint().await;
         app.spawn_sequencer();
+        app.spawn_witness_submitter();
         Ok(app)
     }
 

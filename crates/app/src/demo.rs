@@ -522,6 +522,12 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     demo_rulemaking(app).await?;
     // Breaches past their grace period go to licence reviews, as the server's hourly sweep does.
     app.sweep_obligations().await?;
+    // The installation on the active licence renews twice: its tokens are the log's last leaves,
+    // after the history's records (whose log indexes stay as they were).
+    let key = crate::tokens::demo_key(7);
+    for _ in 0..2 {
+        crate::tokens::demo_renew(app, &key).await?;
+    }
     // One checkpoint over the whole demo history, so the register starts fully signed (not at
     // whatever size the background sequencer signed last).
     app.publish_checkpoint().await;
@@ -754,7 +760,19 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             app.execute_at(&second_approver, id, cmd, t.get()).await?;
         }
         match c.stage {
-            Stage::ApprovedWithConditions => demo_compliance(app, id, &exporter, &officer, t.get()).await?,
+            Stage::ApprovedWithConditions => {
+                demo_compliance(app, id, &exporter, &officer, t.get()).await?;
+                // An installation holding operating tokens (issue 13).
+                crate::tokens::demo_installation(
+                    app,
+                    id,
+                    &exporter,
+                    7,
+                    "Monitoring centre, site 1 (demo installation)",
+                    0,
+                )
+                .await?;
+            }
             Stage::Suspended => {
                 let cmd = Command::SuspendLicence {
                     reason:
@@ -764,6 +782,17 @@ async fn load_history(app: &App) -> Result<(), AppError> {
                 step(&enforcement, cmd, 20).await?;
             }
             Stage::Revoked => {
+                // An installation registered before the licence was revoked: its renewals are
+                // refused, and the revocation list names it.
+                crate::tokens::demo_installation(
+                    app,
+                    id,
+                    &exporter,
+                    8,
+                    "Delivery appliance, Riyadh (demo installation)",
+                    0,
+                )
+                .await?;
                 let cmd = Command::RevokeLicence {
                     reason:
                         "New evidence that the end user used similar technology against activists abroad."

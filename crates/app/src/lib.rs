@@ -39,6 +39,7 @@ pub mod reviews;
 pub mod rulemaking;
 pub mod screening;
 pub mod snapshot;
+pub mod tokens;
 
 pub use accounts::{Login, Me};
 pub use app::{App, AppConfig};

@@ -57,6 +57,8 @@ pub(crate) enum Fold {
     Review(uuid::Uuid, review::ReviewEvent),
     /// `enforcement-<org uuid>`: the investigations of one exporter.
     Enforcement(oversight_domain::OrgId, oversight_domain::enforcement::EnforcementEvent),
+    /// `installation-<uuid>`, `token-revocations`, `token-witnessed`: installations and tokens.
+    Tokens(crate::tokens::TokensFold),
     /// A stream no capability of this version knows (a later version's); kept in the log, not folded.
     Unknown,
 }
@@ -106,6 +108,8 @@ impl Fold {
         } else if let Some(rest) = s.strip_prefix("enforcement-") {
             let id = rest.parse().map_err(|_| anyhow::anyhow!("event {}: bad stream id {s}", e.seq))?;
             Fold::Enforcement(oversight_domain::OrgId(id), decode(e)?)
+        } else if let Some(t) = crate::tokens::TokensFold::decode(e)? {
+            Fold::Tokens(t)
         } else if let Some(id) = s.strip_prefix("evidence-") {
             Fold::Evidence(id.to_string(), decode(e)?)
         } else {
@@ -140,6 +144,7 @@ pub struct Projections {
     #[serde(default)]
     pub(crate) enforcement: crate::enforcement::EnforcementProjection,
     pub(crate) rulemaking: crate::rulemaking::RulemakingProjection,
+    pub(crate) tokens: crate::tokens::TokensProjection,
 }
 
 impl Projections {
@@ -163,6 +168,7 @@ impl Projections {
         self.complaints.fold(&fold);
         self.enforcement.fold(&fold);
         self.rulemaking.fold(&fold);
+        self.tokens.fold(&fold);
         self.last_seq = e.seq;
         Ok(())
     }

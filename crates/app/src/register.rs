@@ -36,6 +36,12 @@ impl RegisterProjection {
     pub(crate) fn leaf_count(&self) -> u64 {
         self.records.len() as u64
     }
+
+    /// The index of the newest folded leaf with this hash (searched from the end: for a leaf just
+    /// published).
+    pub(crate) fn leaf_index_from_end(&self, hash: &oversight_tlog::Hash) -> Option<u64> {
+        self.leaf_hashes.iter().rposition(|h| h == hash).map(|i| i as u64)
+    }
 }
 
 /// A record with its position in the log.
@@ -329,8 +335,9 @@ impl App {
     }
 
     /// The latest signed checkpoint note.
+    /// With the witnesses' cosignatures when they have cosigned it ([`crate::tokens`]).
     pub async fn log_checkpoint(&self) -> Result<Option<String>> {
-        Ok(self.store.latest_checkpoint().await?.map(|c| c.note))
+        Ok(self.store.latest_checkpoint().await?.map(|c| self.with_cosignatures(c.size, c.note)))
     }
 
     /// The note verifier key of the log (`name+keyid+base64`).

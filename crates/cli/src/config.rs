@@ -32,6 +32,71 @@ pub struct FileConfig {
     pub accounts: AccountsSection,
     #[serde(default)]
     pub cases: CasesSection,
+    #[serde(default)]
+    pub tokens: TokensSection,
+}
+
+/// `[tokens]`: the operating-token authority (file only).
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TokensSection {
+    /// The token-signing key (created on first start; its root chain is `<key>.roots`).
+    pub key: Option<PathBuf>,
+    /// Lease lengths in seconds per licence tier.
+    pub lease_tier_a_seconds: Option<u64>,
+    pub lease_tier_b_seconds: Option<u64>,
+    pub lease_tier_c_seconds: Option<u64>,
+    /// How long a revocation list is valid, in seconds.
+    pub revocation_list_seconds: Option<u64>,
+    /// The witnesses each new checkpoint is submitted to.
+    #[serde(default)]
+    pub witness: Vec<WitnessEntry>,
+}
+
+/// `[[tokens.witness]]`.
+#[derive(Debug, Deserialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessEntry {
+    /// Base URL (the request goes to `<url>/add-checkpoint`).
+    pub url: String,
+    /// Its cosignature verifier key `name+keyid+base64`.
+    pub vkey: String,
+}
+
+/// The effective `[tokens]` settings.
+#[derive(Debug, Clone)]
+pub struct TokensSettings {
+    pub key: PathBuf,
+    pub lease: oversight_domain::installation::LeasePolicy,
+    pub revocation_list_seconds: u64,
+    pub witnesses: Vec<WitnessEntry>,
+}
+
+fn tokens_settings(t: TokensSection) -> Result<TokensSettings> {
+    let d = oversight_domain::installation::LeasePolicy::default();
+    let lease = oversight_domain::installation::LeasePolicy {
+        tier_a: t.lease_tier_a_seconds.unwrap_or(d.tier_a),
+        tier_b: t.lease_tier_b_seconds.unwrap_or(d.tier_b),
+        tier_c: t.lease_tier_c_seconds.unwrap_or(d.tier_c),
+    };
+    lease.check().map_err(|e| anyhow!("tokens.{}_seconds: {}", e.field, e.message))?;
+    let revocation_list_seconds = t.revocation_list_seconds.unwrap_or(3600);
+    if !(10..=7 * 24 * 3600).contains(&revocation_list_seconds) {
+        bail!("tokens.revocation_list_seconds: must be from 10 to 604800");
+    }
+    for w in &t.witness {
+        if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+            bail!("tokens.witness.url: {:?} is not an http(s) URL", w.url);
+        }
+        oversight_tlog::CosignatureVerifier::parse(&w.vkey)
+            .map_err(|e| anyhow!("tokens.witness.vkey {:?}: {e}", w.vkey))?;
+    }
+    Ok(TokensSettings {
+        key: t.key.unwrap_or_else(|| PathBuf::from("oversight-token.key")),
+        lease,
+        revocation_list_seconds,
+        witnesses: t.witness,
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,6 +267,8 @@ pub struct Settings {
     pub comment_period_days: Setting<u32>,
     /// Events folded between snapshots of the read models (0: none written).
     pub snapshot_every_events: Setting<u64>,
+    /// `[tokens]`: the token key, leases, witnesses (file only).
+    pub tokens: TokensSettings,
 }
 
 /// Reads the configuration file named by `--config` or `OVERSIGHT_CONFIG` (none if neither), then
@@ -285,7 +352,8 @@ pub fn resolve(
         let parse = number(range);
         move |s: &str| parse(s).map(|n| n as u32)
     };
-    let FileConfig { database, server, register, log, accounts, cases } = file;
+    let FileConfig { database, server, register, log, accounts, cases, tokens } = file;
+    let tokens = tokens_settings(tokens)?;
     let db = layer!(
         "database.url",
         flags.db.clone(),
@@ -531,6 +599,7 @@ pub fn resolve(
         small(1..=365)
     );
     Ok(Settings {
+        tokens,
         obligation_grace_days,
         appeal_window_days,
         repeat_offender_findings,

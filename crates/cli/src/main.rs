@@ -11,6 +11,7 @@ mod config;
 mod lists;
 mod progress;
 mod screen;
+mod token;
 mod witness;
 
 use anyhow::{Context, Result, bail};
@@ -68,6 +69,11 @@ enum Cmd {
     Verify(VerifyArgs),
     /// Run a C2SP tlog-witness (no subcommand), or `submit` a register's checkpoint to witnesses.
     Witness(witness::WitnessArgs),
+    /// Operating tokens: an installation's key, renewal, the guarded check; the authority's key rotation.
+    Token {
+        #[command(subcommand)]
+        command: token::TokenCmd,
+    },
     /// The configuration: `check` validates it and prints the effective values and their sources.
     Config {
         #[command(subcommand)]
@@ -266,6 +272,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Assess(args) => assess::run(args).map(|_| ExitCode::SUCCESS),
         Cmd::Witness(args) => witness::run(args),
+        Cmd::Token { command } => token::run(command),
         Cmd::Verify(args) => {
             let mut opts = oversight_verify::VerifyOptions::new(args.url);
             opts.state_file = Some(args.state);
@@ -338,9 +345,12 @@ fn flags_of(cmd: &Cmd) -> Flags {
         Cmd::Lists { command: lists::ListsCmd::Import(a) } => db(&a.db),
         Cmd::Backup(a) => db(&a.db),
         Cmd::Restore(a) => db(&a.db),
-        Cmd::Config { .. } | Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) | Cmd::Witness(_) => {
-            Flags::default()
-        }
+        Cmd::Config { .. }
+        | Cmd::Screen(_)
+        | Cmd::Assess(_)
+        | Cmd::Verify(_)
+        | Cmd::Witness(_)
+        | Cmd::Token { .. } => Flags::default(),
     }
 }
 
@@ -402,6 +412,20 @@ async fn open_store_publishing(
             period_days: settings.repeat_offender_days.value,
         }),
         comment_period_days: Some(settings.comment_period_days.value),
+        tokens: oversight_app::tokens::TokensConfig {
+            authority: Some(oversight_app::tokens::TokenAuthority::load_or_create(
+                &settings.tokens.key,
+                settings.authority_name.value.as_deref().unwrap_or(oversight_web::DEFAULT_AUTHORITY_NAME),
+            )?),
+            lease: settings.tokens.lease,
+            witnesses: settings
+                .tokens
+                .witnesses
+                .iter()
+                .map(|w| oversight_app::tokens::WitnessConfig { url: w.url.clone(), vkey: w.vkey.clone() })
+                .collect(),
+            revocation_list_seconds: Some(settings.tokens.revocation_list_seconds),
+        },
     };
     App::open_with(store, Arc::new(SystemClock), config)
         .await
@@ -466,7 +490,12 @@ async fn run_async(cmd: Cmd, settings: Settings) -> Result<()> {
         Cmd::Lists { command } => lists::run(command, db).await,
         Cmd::Backup(args) => backup::backup(&args, db).await,
         Cmd::Restore(args) => backup::restore(&args, db).await,
-        Cmd::Screen(_) | Cmd::Assess(_) | Cmd::Verify(_) | Cmd::Witness(_) | Cmd::Config { .. } => {
+        Cmd::Screen(_)
+        | Cmd::Assess(_)
+        | Cmd::Verify(_)
+        | Cmd::Witness(_)
+        | Cmd::Token { .. }
+        | Cmd::Config { .. } => {
             unreachable!("handled without a runtime")
         }
     }

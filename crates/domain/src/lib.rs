@@ -31,6 +31,7 @@ pub mod disclosure;
 pub mod enforcement;
 pub mod grants;
 pub mod ids;
+pub mod installation;
 pub mod licence;
 pub mod lifecycle;
 pub mod party;

@@ -26,9 +26,22 @@ impl ServerProcess {
     /// Starts `bin serve --db DB --addr 127.0.0.1:0 --log-key KEY [--demo]` (`bin` is
     /// `env!("CARGO_BIN_EXE_oversight")` in the CLI's tests) and waits until it listens.
     pub fn start(name: &str, bin: &str, db_url: &str, log_key: &Path, demo: bool) -> ServerProcess {
+        Self::start_with(name, bin, db_url, log_key, demo, &[])
+    }
+
+    /// As [`start`](Self::start), with more arguments (e.g. `--config PATH`).
+    pub fn start_with(
+        name: &str,
+        bin: &str,
+        db_url: &str,
+        log_key: &Path,
+        demo: bool,
+        extra: &[&std::ffi::OsStr],
+    ) -> ServerProcess {
         let log = tempfile::NamedTempFile::new().expect("a log file");
         let mut cmd = Command::new(bin);
         cmd.args(["serve", "--db", db_url, "--addr", "127.0.0.1:0", "--log-key"]).arg(log_key);
+        cmd.args(extra);
         if demo {
             cmd.arg("--demo");
         }

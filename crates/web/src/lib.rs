@@ -85,7 +85,8 @@ pub const DEFAULT_AUTHORITY_NAME: &str = "Export Licensing Authority";
         (name = "reference", description = "Public reference data"),
         (name = "register", description = "The public register of decisions (no login)"),
         (name = "log", description = "The transparency log behind the register (no login)"),
-        (name = "rules", description = "The rules in force and public consultations on changing them")
+        (name = "rules", description = "The rules in force and public consultations on changing them"),
+        (name = "tokens", description = "Installations of licensed products and their operating tokens")
     )
 )]
 struct ApiDoc;
@@ -102,6 +103,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::complaints::router())
         .merge(routes::enforcement::router())
         .merge(routes::rulemaking::router())
+        .merge(routes::tokens::router())
         .merge(routes::admin::router())
         .merge(routes::reference::router())
         .merge(routes::register::router())

@@ -20,6 +20,8 @@ async fn page(site: &TestServer, path: &str) -> (StatusCode, String) {
 /// The records the demo publishes: its decisions and licence actions, its informed notice, and its
 /// debarred exporter's warning, fine and debarment, and its adopted rule change.
 const DEMO_RECORDS: usize = 13;
+/// The demo's log: its records and the two operating tokens its active licence's installation renews.
+const DEMO_LEAVES: usize = DEMO_RECORDS + 2;
 
 fn rows(html: &str) -> usize {
     html.matches("<tr class=\"outcome-").count()
@@ -114,7 +116,7 @@ async fn a_record_page_shows_every_public_field_and_its_inclusion_proof() {
     }
     assert!(
         html.contains("Inclusion proof")
-            && html.contains(&format!("<pre class=\"checkpoint\">oversight.local/register\n{DEMO_RECORDS}\n"))
+            && html.contains(&format!("<pre class=\"checkpoint\">oversight.local/register\n{DEMO_LEAVES}\n"))
     );
     assert!(html.contains(&format!("oversight verify --url {}", site.base)));
     assert!(html.contains("Criterion 2: human rights"));
@@ -197,7 +199,7 @@ async fn record_text_is_escaped_on_every_page() {
     let list = page(&site, "/register?q=alert").await.1;
     assert_eq!(rows(&list), 1);
     assert!(list.contains(escaped) && !list.contains("<script>"), "{list}");
-    let record = page(&site, &format!("/register/{}", DEMO_RECORDS + 1)).await.1;
+    let record = page(&site, &format!("/register/{}", DEMO_LEAVES + 1)).await.1;
     assert!(record.contains(escaped) && !record.contains("<script>"), "{record}");
     // What the visitor typed is escaped too.
     let echoed = page(&site, "/register?q=%22%3E%3Cscript%3E").await.1;

@@ -16,3 +16,4 @@ pub mod reports;
 pub mod rulemaking;
 pub mod screening;
 pub mod session;
+pub mod tokens;

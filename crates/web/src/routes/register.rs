@@ -231,7 +231,9 @@ async fn decisions_csv(State(s): State<AppState>) -> ApiResult<impl IntoResponse
 }
 
 /// Every published record, one JSON object per line: each line is byte for byte a leaf of the
-/// transparency log, so anyone can check it is in the log (`oversight verify`).
+/// transparency log, so anyone can check it is in the log (`oversight verify`). The log's other
+/// statements (operating tokens and revocation lists, `oversight/attest/v1 …` lines) are not
+/// records and are left out.
 #[utoipa::path(get, path = "/register/decisions.jsonl", tag = "register",
     responses((status = 200, content_type = "application/jsonl", body = String), (status = 503, body = ErrorBody)))]
 async fn decisions_jsonl(State(s): State<AppState>) -> ApiResult<impl IntoResponse> {
@@ -248,7 +250,7 @@ async fn decisions_jsonl(State(s): State<AppState>) -> ApiResult<impl IntoRespon
             let end = (at + 2000).min(size);
             let chunk = store.log_leaves(at, end).await.map(|leaves| {
                 let mut buf = Vec::new();
-                for l in leaves {
+                for l in leaves.into_iter().filter(|l| !l.starts_with(b"oversight/attest/v1 ")) {
                     buf.extend_from_slice(&l);
                     buf.push(b'\n');
                 }

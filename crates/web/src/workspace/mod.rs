@@ -28,6 +28,7 @@ pub mod queue;
 pub mod reports;
 pub mod rulemaking;
 pub mod session;
+pub mod tokens;
 pub mod verify;
 
 use axum::{
@@ -152,6 +153,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/basis", get(admin::basis))
         .route("/admin/calendar", get(admin::calendar).post(admin::change_calendar))
         .route("/register/verify", get(verify::verify_page))
+        .route("/register/tokens", get(tokens::public))
+        .route("/applications/{id}/installations", get(tokens::page).post(tokens::register))
+        .route("/installations/{id}/withdraw", post(tokens::withdraw))
         .route("/static/oversight.css", get(stylesheet))
         .route("/static/htmx.min.js", get(htmx))
 }
