@@ -297,6 +297,9 @@ async fn demo_enforcement(app: &App) -> Result<(), AppError> {
         open(nordwatch.id, "Press reports that monitoring software of the kind licensed to the company was demonstrated to a security service in a destination it holds no licence for."),
     )
     .await?;
+    Ok(())
+}
+
 /// Public participation in rule-making: an embargo-list change adopted after its comment period
 /// (one comment published, one rejected, the authority's response), and an assessment-policy
 /// change in its comment period (two comments published, one held for moderation).

@@ -143,7 +143,9 @@ pub struct Projections {
     pub(crate) complaints: crate::complaints::ComplaintsProjection,
     #[serde(default)]
     pub(crate) enforcement: crate::enforcement::EnforcementProjection,
+    #[serde(default)]
     pub(crate) rulemaking: crate::rulemaking::RulemakingProjection,
+    #[serde(default)]
     pub(crate) tokens: crate::tokens::TokensProjection,
 }
 

@@ -467,7 +467,7 @@ impl App {
 
     fn licence_facts(&self, case: ApplicationId) -> Option<(LicenceFacts, u64)> {
         let c = self.case(case)?;
-        Some((LicenceFacts::of(&c, &self.control_list)?, c.version))
+        Some((LicenceFacts::of(&c, &self.control_list())?, c.version))
     }
 
     async fn load_installation(&self, id: Uuid) -> Result<Option<Installation>> {
@@ -493,7 +493,7 @@ impl App {
             if !oversight_domain::access::can_see_case(actor, c.org) {
                 return Err(AppError::NotFound);
             }
-            let facts = LicenceFacts::of(&c, &self.control_list)
+            let facts = LicenceFacts::of(&c, &self.control_list())
                 .ok_or_else(|| AppError::Conflict("the case has no licence".into()))?;
             // Roles first (a refusal must not reveal whether a key is taken), then the key.
             rules::require_holder(actor, facts.org, "registering an installation")?;
@@ -641,7 +641,7 @@ impl App {
                 let now = self.now();
                 let state = self.load_installation(id).await?.ok_or(AppError::NotFound)?;
                 let c = self.case(state.case).ok_or(AppError::NotFound)?;
-                let facts = LicenceFacts::of(&c, &self.control_list).ok_or(AppError::NotFound)?;
+                let facts = LicenceFacts::of(&c, &self.control_list()).ok_or(AppError::NotFound)?;
                 let lease =
                     rules::decide_renewal(&state, &facts, &nonce, challenge_expires, &self.tokens.lease, now)
                         .map_err(renewal_refused)?;

@@ -589,6 +589,7 @@ pub fn resolve(
         cases.repeat_offender_days.map(|n| Value::Text(n.to_string())),
         1095,
         small(1..=3650)
+    );
     let comment_period_days = layer!(
         "cases.comment_period_days",
         None::<u32>,
@@ -744,6 +745,8 @@ impl Settings {
                 "cases.repeat_offender_days",
                 self.repeat_offender_days.value.to_string(),
                 &self.repeat_offender_days.source,
+            ),
+            (
                 "cases.comment_period_days",
                 self.comment_period_days.value.to_string(),
                 &self.comment_period_days.source,

@@ -617,6 +617,7 @@ pub fn penalty_records(
                 first_decision: false,
                 excluded_from_statistics: Some("enforcement act, not a licensing decision".into()),
                 penalty: Some(published),
+                rule: None,
             }
         })
         .collect()

@@ -740,6 +740,7 @@ pub fn adoption_record(p: &Proposal, record_id: String) -> Option<crate::registe
         departed_from_recommendation: false,
         first_decision: false,
         excluded_from_statistics: Some("rule change, not a licensing decision".into()),
+        penalty: None,
         rule: Some(crate::register::RuleRef {
             kind: p.kind,
             version: p.version.clone(),
