@@ -212,7 +212,7 @@ impl App {
         let record = fold_record(&stored)?;
         let ctx = Context { now, live_licences: &live };
         let events = rules::decide(record.as_ref(), org, cmd, actor, &ctx)?;
-        let after = events.iter().fold(record, |r, e| rules::apply(r, e));
+        let after = events.iter().fold(record, rules::apply);
         let concluded =
             after.as_ref().and_then(|r| r.investigation(id)).cloned().ok_or(AppError::NotFound)?;
         let exporter_name = self.org_name(org).unwrap_or_default();
@@ -280,7 +280,7 @@ impl App {
             let user = (!actor.is_platform()).then_some(actor.user);
             let new: Vec<_> = events.iter().map(|e| new_event(e.kind(), e, user, now)).collect();
             self.append(&rules::stream(org), stored.len() as u64, new, &[], &[]).await?;
-            events.iter().fold(record, |r, e| rules::apply(r, e)).ok_or(AppError::NotFound)
+            events.iter().fold(record, rules::apply).ok_or(AppError::NotFound)
         })
         .await
     }
