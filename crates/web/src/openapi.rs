@@ -24,7 +24,7 @@ use utoipa::openapi::{
 /// Tags whose operations need no login.
 pub const PUBLIC_TAGS: [&str; 4] = ["health", "reference", "register", "log"];
 /// Operations outside those tags that need no login.
-pub const PUBLIC_OPERATIONS: [&str; 7] = [
+pub const PUBLIC_OPERATIONS: [&str; 12] = [
     "login",
     "submit_complaint",
     "complaint_status",
@@ -32,6 +32,12 @@ pub const PUBLIC_OPERATIONS: [&str; 7] = [
     "list_proposals",
     "read_proposal",
     "comment_on_proposal",
+    // An installation authenticates by its own key's signature, not by a login.
+    "challenge",
+    "renew",
+    "latest",
+    "revocations",
+    "trust",
 ];
 
 /// Whether the operation needs login (see the module's rule).
