@@ -170,7 +170,9 @@ pub struct Conclusion {
     pub violation: bool,
     /// Written for publication when a penalty is published.
     pub findings: String,
+    /// Each `{"type": "warning" | "fine" | "licence_suspension" | "debarment", …}` (see `Penalty`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub penalties: Vec<Penalty>,
     pub by: UserId,
     pub at: DateTime<Utc>,

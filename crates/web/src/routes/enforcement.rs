@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    extract::{DefaultBodyLimit, Path, Query, State},
+    extract::{DefaultBodyLimit, Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -19,6 +19,7 @@ use crate::{
     auth::Authenticated,
     error::{ApiResult, ErrorBody, path_id},
     json::ApiJson,
+    query::ApiQuery,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -41,11 +42,11 @@ pub struct InvestigationFilter {
 
 /// Investigations, open ones first, then newest first (enforcement officers and approvers).
 #[utoipa::path(get, path = "/api/investigations", tag = "enforcement", params(InvestigationFilter),
-    responses((status = 200, body = Vec<InvestigationView>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<InvestigationView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_investigations(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
-    Query(q): Query<InvestigationFilter>,
+    ApiQuery(q): ApiQuery<InvestigationFilter>,
 ) -> ApiResult<Json<Vec<InvestigationView>>> {
     Ok(Json(s.app.investigations(&actor, q.open.unwrap_or(false))?))
 }

@@ -155,9 +155,11 @@ pub struct ModerateComment {
 async fn moderate(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
-    Path((reference, number)): Path<(String, u32)>,
+    Path((reference, number)): Path<(String, String)>,
     ApiJson(req): ApiJson<ModerateComment>,
 ) -> ApiResult<Json<Proposal>> {
+    // A number that is not one names no comment: 404, like any other path id.
+    let number: u32 = crate::error::path_id(&number)?;
     Ok(Json(s.app.moderate_comment(&actor, &reference, number, req.decision, req.reason).await?))
 }
 
