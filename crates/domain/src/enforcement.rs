@@ -165,6 +165,8 @@ pub struct EvidenceItem {
 /// How an investigation ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart from the complaints' `Conclusion` request in the OpenAPI document.
+#[cfg_attr(feature = "openapi", schema(as = InvestigationConclusion))]
 pub struct Conclusion {
     /// Whether a violation was found (only a finding of violation counts towards repeat offending).
     pub violation: bool,
