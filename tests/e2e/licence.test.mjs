@@ -171,8 +171,12 @@ const checks = [
     await accessible(exporter, 'appeal-new-error');
     await exporter.getByLabel(/^Condition 2: A post-shipment verification/).check();
     await exporter.getByLabel('Your grounds').fill('The end user verifies every shipment under its own statutory audit.');
+    await exporter.getByLabel(/^A supporting document/).setInputFiles({
+      name: 'statutory-audit.txt', mimeType: 'text/plain', buffer: Buffer.from('Statutory audit of every shipment, 2026.'),
+    });
     await follow(exporter, exporter.getByRole('button', { name: 'Send the appeal' }));
     assert.match(exporter.url(), /\/appeals\/[0-9a-f-]{36}$/);
+    await exporter.getByText('Documents: statutory-audit.txt').waitFor();
     const appealUrl = exporter.url();
     await accessible(exporter, 'appeal-exporter');
     for (const email of ['panel@authority.example', 'panel2@authority.example']) {

@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use oversight_domain::{
     Actor, ApplicationId, OrgKind, Role, UserId,
     appeal::{
@@ -56,6 +58,11 @@ pub struct AppealRequest {
 }
 
 impl App {
+    /// Calendar days after an act within which it may be appealed (`cases.appeal_window_days`).
+    pub fn appeal_window_days(&self) -> u32 {
+        self.appeal_window_days
+    }
+
     /// The case as stored, its lifecycle history, and who recorded its other records.
     async fn case_with_history(
         &self,
@@ -98,8 +105,8 @@ impl App {
         id: Uuid,
         case: Option<ApplicationId>,
         cmd: AppealCommand,
+        now: DateTime<Utc>,
     ) -> Result<Appeal> {
-        let now = self.now();
         self.retrying("the appeal", || async {
             let (appeal, version) = self.appeal_from_store(id).await?;
             let case_id = appeal.as_ref().map(|a| a.case).or(case).ok_or(AppError::NotFound)?;
@@ -140,7 +147,18 @@ impl App {
         req: AppealRequest,
         documents: Vec<(String, Vec<u8>)>,
     ) -> Result<Appeal> {
-        let now = self.now();
+        self.file_appeal_at(actor, case, req, documents, self.now()).await
+    }
+
+    /// [`Self::file_appeal`] at a given time (the demo's back-dated history).
+    pub(crate) async fn file_appeal_at(
+        &self,
+        actor: &Actor,
+        case: ApplicationId,
+        req: AppealRequest,
+        documents: Vec<(String, Vec<u8>)>,
+        now: DateTime<Utc>,
+    ) -> Result<Appeal> {
         let mut files = Vec::new();
         for (name, bytes) in &documents {
             if bytes.is_empty() || bytes.len() > crate::cases::MAX_DOCUMENT_BYTES {
@@ -152,7 +170,7 @@ impl App {
                 size: bytes.len() as u64,
             });
         }
-        let id = self.new_uuid();
+        let id = self.new_uuid_at(now);
         let cmd = AppealCommand::File { id, subject: req.subject, grounds: req.grounds, documents: files };
         // Decided before any byte is stored: a refused appeal leaves nothing behind.
         let (c, history, others, _) = self.case_with_history(case).await?;
@@ -169,18 +187,32 @@ impl App {
         for (_, bytes) in &documents {
             self.store.put_blob(bytes, now).await?;
         }
-        self.appeal_command(actor, id, Some(case), cmd).await
+        self.appeal_command(actor, id, Some(case), cmd, now).await
     }
 
     /// A review-panel member joins an appeal's panel (refused to one who took part in the case).
     pub async fn join_panel(&self, actor: &Actor, id: Uuid) -> Result<Appeal> {
-        self.appeal_command(actor, id, None, AppealCommand::JoinPanel).await
+        self.join_panel_at(actor, id, self.now()).await
+    }
+
+    pub(crate) async fn join_panel_at(&self, actor: &Actor, id: Uuid, at: DateTime<Utc>) -> Result<Appeal> {
+        self.appeal_command(actor, id, None, AppealCommand::JoinPanel, at).await
     }
 
     /// A panel member asks the exporter a question.
     pub async fn ask_appellant(&self, actor: &Actor, id: Uuid, question: &str) -> Result<Appeal> {
-        let cmd = AppealCommand::Ask { id: self.new_uuid(), question: question.to_string() };
-        self.appeal_command(actor, id, None, cmd).await
+        self.ask_appellant_at(actor, id, question, self.now()).await
+    }
+
+    pub(crate) async fn ask_appellant_at(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        question: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Appeal> {
+        let cmd = AppealCommand::Ask { id: self.new_uuid_at(at), question: question.to_string() };
+        self.appeal_command(actor, id, None, cmd, at).await
     }
 
     /// The exporter answers the panel's question.
@@ -191,13 +223,19 @@ impl App {
         question: Uuid,
         answer: &str,
     ) -> Result<Appeal> {
-        self.appeal_command(
-            actor,
-            id,
-            None,
-            AppealCommand::Answer { id: question, answer: answer.to_string() },
-        )
-        .await
+        self.answer_panel_at(actor, id, question, answer, self.now()).await
+    }
+
+    pub(crate) async fn answer_panel_at(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        question: Uuid,
+        answer: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Appeal> {
+        let cmd = AppealCommand::Answer { id: question, answer: answer.to_string() };
+        self.appeal_command(actor, id, None, cmd, at).await
     }
 
     /// A panel member records the panel's decision. Its effect on the case is taken first, through
@@ -209,7 +247,17 @@ impl App {
         outcome: AppealOutcome,
         reasons: &str,
     ) -> Result<Appeal> {
-        let now = self.now();
+        self.decide_appeal_at(actor, id, outcome, reasons, self.now()).await
+    }
+
+    pub(crate) async fn decide_appeal_at(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        outcome: AppealOutcome,
+        reasons: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Appeal> {
         let (appeal, _) = self.appeal_from_store(id).await?;
         let appeal = appeal.ok_or(AppError::NotFound)?;
         let (case, history, others, _) = self.case_with_history(appeal.case).await?;
@@ -231,7 +279,7 @@ impl App {
             reasons: reasons.to_string(),
         };
         self.execute_at(actor, appeal.case, act, now).await?;
-        let decided = self.appeal_command(actor, id, None, cmd).await?;
+        let decided = self.appeal_command(actor, id, None, cmd, now).await?;
         if outcome == AppealOutcome::SentBack && appeal.subject != AppealSubject::Refusal {
             let evidence = format!(
                 "The review panel sent {} back for a new decision: {}",

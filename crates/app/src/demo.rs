@@ -67,6 +67,8 @@ enum Stage {
     Approved,
     ApprovedWithConditions,
     Denied,
+    /// Refused, then overturned on appeal and decided again by another approver (`demo_appeals`).
+    Overturned,
     Withdrawn,
     Suspended,
     Revoked,
@@ -208,15 +210,143 @@ const CASES: &[Case] = &[
         end_user: ("Presidency of State Security", "Riyadh", Sector::Intelligence),
         stage: Stage::Revoked,
     },
+    Case {
+        exporter: 1,
+        title: "Forensic extraction for anti-corruption prosecutors",
+        end_use: "Extraction of data from phones seized in corruption prosecutions, under a judge's warrant.",
+        destination: "CL",
+        item: ("5A004.b", "Mobile device forensic extraction kits", 6, 210_000),
+        end_user: (
+            "Fiscalía Nacional, Unidad Especializada Anticorrupción",
+            "General Mackenna 1369, Santiago",
+            Sector::CivilGovernment,
+        ),
+        stage: Stage::Overturned,
+    },
 ];
+
+/// A demo user as an actor.
+fn demo_actor(app: &App, email: &str) -> Result<Actor, AppError> {
+    let id = app.user_by_email(email).ok_or(AppError::NotFound)?;
+    let me = app.me_of_id(id)?;
+    Ok(Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles })
+}
+
+/// A decided demo case and the time of its last act (the decision, suspension or revocation).
+type Acts = std::collections::BTreeMap<&'static str, (ApplicationId, DateTime<Utc>)>;
+
+/// Appeals in every state, each filed within the window of the act it appeals: a refusal upheld
+/// after the panel's question was answered; a refusal overturned and decided again by another
+/// approver; a condition sent back (a licence review opens); a suspension whose panel waits for the
+/// exporter's answer; a revocation waiting for a panel.
+async fn demo_appeals(app: &App, acts: &Acts) -> Result<(), AppError> {
+    use crate::appeals::AppealRequest;
+    use oversight_domain::appeal::{AppealOutcome, AppealSubject};
+    let actor = |email: &str| demo_actor(app, email);
+    let (nordwatch, helix, sentinel) = (
+        actor("compliance@nordwatch.example")?,
+        actor("compliance@helix-forensics.example")?,
+        actor("compliance@sentinel-signal.example")?,
+    );
+    let (panel, panel2) = (actor("panel@authority.example")?, actor("panel2@authority.example")?);
+    let act = |title: &str| acts.get(title).copied().ok_or(AppError::NotFound);
+    let days = Duration::days;
+    let file = |who: &Actor, case, subject, grounds: &str, at| {
+        let req = AppealRequest { subject, grounds: grounds.into() };
+        let who = who.clone();
+        async move { app.file_appeal_at(&who, case, req, vec![], at).await.map(|a| a.id) }
+    };
+
+    // Upheld, after a question answered.
+    let (case, at) = act("IMSI catchers for state security")?;
+    let id = file(&sentinel, case, AppealSubject::Refusal, "The devices would be used only to protect crowds at mass events; the end user has given a written assurance that they will not be used against demonstrators.", at + days(6)).await?;
+    app.join_panel_at(&panel, id, at + days(8)).await?;
+    app.join_panel_at(&panel2, id, at + days(8)).await?;
+    let asked = app
+        .ask_appellant_at(
+            &panel,
+            id,
+            "Which independent body would supervise the end user's use of the devices?",
+            at + days(9),
+        )
+        .await?;
+    let question = asked.questions.last().map(|q| q.id).ok_or(AppError::NotFound)?;
+    app.answer_panel_at(
+        &sentinel,
+        id,
+        question,
+        "The end user's own inspectorate reviews every deployment.",
+        at + days(12),
+    )
+    .await?;
+    app.decide_appeal_at(&panel2, id, AppealOutcome::Upheld, "An assurance from the end user, supervised by its own inspectorate, does not remove the clear risk of use for internal repression. The refusal stands.", at + days(20)).await?;
+
+    // Overturned; another approver decides again.
+    let (case, at) = act("Forensic extraction for anti-corruption prosecutors")?;
+    let id = file(&helix, case, AppealSubject::Refusal, "The end user is the prosecution service, not the police: the reports cited concern phones seized by the Carabineros. Every extraction needs a judge's warrant.", at + days(4)).await?;
+    app.join_panel_at(&panel, id, at + days(6)).await?;
+    app.join_panel_at(&panel2, id, at + days(6)).await?;
+    app.decide_appeal_at(&panel, id, AppealOutcome::Overturned, "The refusal relied on reports about another body. The end user acts only under a judge's warrant, reviewed by the courts; the risk named in the refusal is not shown for this end user. The case is reopened for a new decision by an approver who did not take part.", at + days(14)).await?;
+    let approver2 = actor("approver2@authority.example")?;
+    let at = at + days(18);
+    let obligations = vec![
+        ObligationTerm { kind: ObligationKind::EndUseCertificate, days: None },
+        ObligationTerm { kind: ObligationKind::PostShipmentVerification, days: Some(90) },
+    ];
+    let cmd = decision_command(
+        case,
+        Outcome::ApproveWithConditions,
+        vec![],
+        "Licensed with conditions after the review panel overturned the refusal: the end user is the prosecution service, acting under judicial warrant.".into(),
+        "Demo decision after an appeal.".into(),
+        vec![],
+        "Demo: the review panel found the risk named in the refusal not shown for this end user.".into(),
+        at,
+        obligations,
+    );
+    let view = app.execute_at(&approver2, case, cmd, at).await?;
+    if view.application.proposed_decision.is_some() {
+        // The only other approver refused: nobody may concur, so the demo must not depart.
+        return Err(AppError::Conflict(
+            "the demo's decision after an appeal departs from the assessment".into(),
+        ));
+    }
+
+    // Sent back: a condition of a licence goes to the approvers as a licence review.
+    let (case, at) = act("Monitoring software for federal police")?;
+    let id = file(&nordwatch, case, AppealSubject::Condition { index: 1 }, "A verification visit within 90 days cannot be arranged: the end user's sites are closed to foreign visitors by law. We propose verification by the end user's own inspector-general.", at + days(4)).await?;
+    app.join_panel_at(&panel, id, at + days(7)).await?;
+    app.join_panel_at(&panel2, id, at + days(7)).await?;
+    app.decide_appeal_at(&panel2, id, AppealOutcome::SentBack, "The grounds raise a point the approvers did not consider: whether a verification by the end user's inspector-general is an adequate substitute. Sent back for a new decision on this condition.", at + days(15)).await?;
+
+    // The panel waits for the exporter's answer.
+    let (case, at) = act("Location tracking platform")?;
+    let id = file(
+        &nordwatch,
+        case,
+        AppealSubject::Suspension,
+        "The overdue verification was delayed by the end user's move to a new site; it has now taken place.",
+        at + days(5),
+    )
+    .await?;
+    app.join_panel_at(&panel, id, at + days(8)).await?;
+    app.ask_appellant_at(
+        &panel,
+        id,
+        "Please send the verification report and say who carried out the visit.",
+        at + days(10),
+    )
+    .await?;
+
+    // Filed, waiting for a panel.
+    let (case, at) = act("Intrusion software delivery system")?;
+    file(&sentinel, case, AppealSubject::Revocation, "The reports cited concern another product; our appliance was never deployed outside the end user's own premises.", at + days(26)).await?;
+    Ok(())
+}
 
 /// An exporter's suspicious-activity report waiting for triage, and an informed notice to another.
 async fn demo_reports(app: &App) -> Result<(), AppError> {
-    let actor = |email: &str| -> Result<Actor, AppError> {
-        let id = app.user_by_email(email).ok_or(AppError::NotFound)?;
-        let me = app.me_of_id(id)?;
-        Ok(Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles })
-    };
+    let actor = |email: &str| demo_actor(app, email);
     let report = crate::reports::ReportRequest {
         requester: "Horizon Gulf Trading FZE".into(),
         requester_country: "AE".into(),
@@ -247,10 +377,7 @@ async fn demo_reports(app: &App) -> Result<(), AppError> {
 /// Enforcement: a broker debarred for two years with a warning and a fine (on the register and the
 /// authority's restricted list), and an open investigation of one of the demo's exporters.
 async fn demo_enforcement(app: &App) -> Result<(), AppError> {
-    let id = app.user_by_email("enforcement@authority.example").ok_or(AppError::NotFound)?;
-    let me = app.me_of_id(id)?;
-    let officer =
-        Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles };
+    let officer = demo_actor(app, "enforcement@authority.example")?;
     let orion = app.register_org(None, DEMO_DEBARRED, OrgKind::Exporter, "RO").await?;
     let open = |exporter, summary: &str| crate::enforcement::InvestigationRequest {
         exporter,
@@ -306,11 +433,7 @@ async fn demo_enforcement(app: &App) -> Result<(), AppError> {
 async fn demo_rulemaking(app: &App) -> Result<(), AppError> {
     use crate::rulemaking::{CommentRequest, ProposalRequest};
     use oversight_domain::rulemaking::{ModerationDecision, RuleKind};
-    let actor = |email: &str| -> Result<Actor, AppError> {
-        let id = app.user_by_email(email).ok_or(AppError::NotFound)?;
-        let me = app.me_of_id(id)?;
-        Ok(Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles })
-    };
+    let actor = |email: &str| demo_actor(app, email);
     let (approver, admin) = (actor("approver@authority.example")?, actor("admin@authority.example")?);
     let now = app.now();
     let days = chrono::Duration::days;
@@ -519,7 +642,8 @@ fn opened_days_ago(stage: Stage) -> Option<i64> {
 
 /// Loads the demo dataset. Refuses if the database already has organisations.
 pub async fn load(app: &App) -> Result<(), AppError> {
-    load_history(app).await?;
+    let acts = load_history(app).await?;
+    demo_appeals(app, &acts).await?;
     demo_reports(app).await?;
     demo_enforcement(app).await?;
     demo_rulemaking(app).await?;
@@ -537,7 +661,7 @@ pub async fn load(app: &App) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn load_history(app: &App) -> Result<(), AppError> {
+async fn load_history(app: &App) -> Result<Acts, AppError> {
     if !app.orgs().is_empty() {
         return Err(AppError::Conflict(
             "the database is not empty; the demo loads only into an empty one".into(),
@@ -580,11 +704,7 @@ async fn load_history(app: &App) -> Result<(), AppError> {
     mk(exporters[2], "compliance@sentinel-signal.example", "Claire Hughes", vec![Role::Exporter]).await?;
     mk(partner, "liaison@partner-agency.example", "Pieter de Vries", vec![Role::PartnerAgency]).await?;
 
-    let actor = |email: &str| -> Result<Actor, AppError> {
-        let id = app.user_by_email(email).ok_or(AppError::NotFound)?;
-        let me = app.me_of_id(id)?;
-        Ok(Actor { user: me.id, org: me.organisation, org_kind: me.organisation_kind, roles: me.roles })
-    };
+    let actor = |email: &str| demo_actor(app, email);
     let exporter_logins = [
         "compliance@nordwatch.example",
         "compliance@helix-forensics.example",
@@ -600,6 +720,7 @@ async fn load_history(app: &App) -> Result<(), AppError> {
 
     // Far enough back that every back-dated step of the last case is in the past.
     let start = app.now() - Duration::days(200);
+    let mut acts = Acts::new();
     for (i, c) in CASES.iter().enumerate() {
         let exporter = actor(exporter_logins[c.exporter])?;
         let id = ApplicationId(app.new_id());
@@ -693,6 +814,11 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             _ => {}
         }
         let (outcome, reasoning, conditions) = match c.stage {
+            Stage::Overturned => (
+                Outcome::Deny,
+                "Risk of use against protesters (criterion 2): reports of phones seized from demonstrators in 2019.",
+                vec![],
+            ),
             Stage::Denied => (
                 Outcome::Deny,
                 "Clear risk of use for internal repression (criterion 2); end user is the state security service of a closed autocracy.",
@@ -722,6 +848,10 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             continue;
         }
         let (criteria, rationale) = match outcome {
+            Outcome::Deny if c.stage == Stage::Overturned => (
+                vec![2],
+                "Refused: there is a risk that the kits would be used on phones seized from demonstrators (criterion 2).",
+            ),
             Outcome::Deny => (
                 vec![2, 7],
                 "Refused: there is a clear risk that the equipment would be used for internal repression (criterion 2), and a risk of diversion to other security bodies (criterion 7).",
@@ -805,6 +935,7 @@ async fn load_history(app: &App) -> Result<(), AppError> {
             }
             _ => {}
         }
+        acts.insert(c.title, (id, t.get()));
     }
-    Ok(())
+    Ok(acts)
 }

@@ -1,8 +1,14 @@
 //! The public register end to end with the real binary: `oversight verify` succeeds against a
 //! running server, keeps succeeding as the log grows, and fails — saying what is wrong — when a
-//! published record is edited or deleted in the database, or the log is rolled back.
+//! published record is edited or deleted in the database, or the log is rolled back; and the
+//! redress flows through the real binary: a refusal appealed, overturned and decided again by
+//! another approver, all on the register and accepted by `oversight verify`, and a public complaint
+//! that leads to a licence review.
 
-use oversight_testkit::{ServerProcess, TestDb, users::APPROVER};
+use oversight_testkit::users::{
+    APPROVER, APPROVER2, EXPORTER, OFFICER, OMBUDSPERSON, OTHER_EXPORTER, PANEL, PANEL2,
+};
+use oversight_testkit::{ServerProcess, TestDb};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -52,11 +58,121 @@ async fn publish_something(server: &ServerProcess) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    signed_after(server, &signed).await;
+}
+
+/// Waits (at most 10 s) for the sequencer to sign a checkpoint other than `signed`.
+async fn signed_after(server: &ServerProcess, signed: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while checkpoint(server).await == signed {
-        assert!(std::time::Instant::now() < deadline, "no checkpoint covers the new record");
+        assert!(std::time::Instant::now() < deadline, "no checkpoint covers the new records");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// Issue 12 with the real binary: the demo's case awaiting a decision is refused; its exporter
+/// appeals; two panel members who took no part overturn the refusal; the approver who refused may
+/// not decide again and another approver licenses it; the register shows the refusal, the appeal's
+/// outcome acting on it and the new decision, and `oversight verify` accepts the log. Then a member
+/// of the public complains about the new licence and the ombudsperson's finding opens a review.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_overturned_on_appeal_is_decided_again_and_verified_and_a_complaint_opens_a_review() {
+    let db = TestDb::sqlite();
+    let state: PathBuf = db.dir().join("state.json");
+    let server = start(&db).await;
+    let first = verify(&server.base, &state);
+    assert!(first.status.success(), "{}", text(&first));
+    let signed = checkpoint(&server).await;
+
+    let (_, pending) = server.login(OFFICER).await.get("/api/applications?status=pending_decision").await;
+    let id = pending[0]["id"].as_str().expect("a demo case awaiting a decision").to_string();
+    let mut exporter = server.login(EXPORTER).await;
+    if exporter.get(&format!("/api/applications/{id}")).await.0 != StatusCode::OK {
+        exporter = server.login(OTHER_EXPORTER).await;
+    }
+    let approver = server.login(APPROVER).await;
+    let refuse = serde_json::json!({"outcome": "deny", "criteria": [2],
+        "public_rationale": "Refused: a risk that the equipment would be used for internal repression.",
+        "departure_justification": "The officer's review of the end user's record outweighs the indicator score."});
+    let (s, v) = approver.post(&format!("/api/applications/{id}/decision"), refuse).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let appeal = serde_json::json!({"subject": {"kind": "refusal"},
+        "grounds": "The end user acts only under a judge's warrant; the reports cited concern another body."});
+    let (s, a) = exporter.post(&format!("/api/applications/{id}/appeals"), appeal).await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let aid = a["id"].as_str().unwrap();
+    let (panel, panel2) = (server.login(PANEL).await, server.login(PANEL2).await);
+    for member in [&panel, &panel2] {
+        let (s, v) = member.post(&format!("/api/appeals/{aid}/panel"), serde_json::json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let reasons =
+        "The refusal relied on reports about another body; the end user acts under judicial warrant.";
+    let (s, v) = panel
+        .post(
+            &format!("/api/appeals/{aid}/decision"),
+            serde_json::json!({"outcome": "overturned", "reasons": reasons}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // The new decision follows the assessment, so that it needs no second approver: the only other
+    // approver of the demo is the one who refused.
+    let (_, assessment) = approver.get(&format!("/api/applications/{id}/assessment")).await;
+    let approve = match assessment["latest"]["assessment"]["recommended_outcome"].as_str() {
+        Some("approve" | "refer") => serde_json::json!({"outcome": "approve"}),
+        Some("approve_with_conditions") => serde_json::json!({"outcome": "approve_with_conditions",
+            "conditions": ["An end-use certificate signed by the end user before shipment"]}),
+        other => panic!("the demo case's assessment recommends {other:?}: {assessment}"),
+    };
+    let mut approve = approve.as_object().unwrap().clone();
+    approve
+        .insert("public_rationale".into(), "Licensed after the review panel overturned the refusal.".into());
+    let approve = Value::Object(approve);
+    let (s, e) = approver.post(&format!("/api/applications/{id}/decision"), approve.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "the approver who refused may not decide again: {e}");
+    let (s, v) =
+        server.login(APPROVER2).await.post(&format!("/api/applications/{id}/decision"), approve).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let (s, page) = server.anonymous().get(&format!("/api/register?case_id={id}")).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let records: Vec<&Value> = page["records"].as_array().unwrap().iter().map(|r| &r["record"]).collect();
+    let kinds: Vec<&str> = records.iter().filter_map(|r| r["kind"].as_str()).collect();
+    let refusal = records.iter().find(|r| r["kind"] == "licence_refused").expect("the refusal");
+    let overturned = records.iter().find(|r| r["kind"] == "appeal_overturned").expect("the appeal");
+    assert_eq!(overturned["acts_on"], refusal["record_id"]);
+    assert_eq!(overturned["public_rationale"], reasons);
+    let issued = records
+        .iter()
+        .find(|r| r["kind"].as_str().is_some_and(|k| k.starts_with("licence_issued")))
+        .unwrap_or_else(|| panic!("{kinds:?}"));
+    assert_eq!(issued["first_decision"], false, "a decision after an appeal is not a first decision");
+
+    // A member of the public complains about the new licence; the ombudsperson opens a review.
+    let complaint = serde_json::json!({"kind": "misuse", "account": "The newly licensed kits were used on phones taken from journalists at a press conference."});
+    let (s, c) = server.anonymous().post("/api/complaints", complaint).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let reference = c["reference"].as_str().unwrap();
+    let ombudsperson = server.login(OMBUDSPERSON).await;
+    let examine = format!("/api/ombudsperson/complaints/{reference}/examine");
+    assert_eq!(ombudsperson.post(&examine, serde_json::json!({})).await.0, StatusCode::OK);
+    let findings = serde_json::json!({"findings": "The account is credible: the licence is under review.",
+        "action": "licence_review", "case_id": id});
+    let (s, v) =
+        ombudsperson.post(&format!("/api/ombudsperson/complaints/{reference}/findings"), findings).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, reviews) = approver.get(&format!("/api/reviews?case_id={id}")).await;
+    assert!(reviews.as_array().unwrap().iter().any(|r| r["trigger"]["kind"] == "complaint"), "{reviews}");
+    let (_, status) = server.anonymous().get(&format!("/api/complaints/{reference}")).await;
+    assert_eq!(status["action"], "licence_review", "{status}");
+
+    // Every record above is in the log, and the log is consistent with the one verified first.
+    signed_after(&server, &signed).await;
+    let again = verify(&server.base, &state);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("verified"), "{}", text(&again));
 }
 
 async fn sqlite(db: &TestDb) -> sqlx::SqlitePool {
@@ -80,7 +196,7 @@ async fn verify_succeeds_then_catches_an_edited_record() {
     // An attacker with database access rewrites a published refusal as an issued licence.
     let pool = sqlite(&db).await;
     sqlx::query("DROP TRIGGER log_leaves_no_update").execute(&pool).await.unwrap();
-    let changed = sqlx::query("UPDATE log_leaves SET data = CAST(REPLACE(CAST(data AS TEXT), 'licence_refused', 'licence_issued') AS BLOB) WHERE CAST(data AS TEXT) LIKE '%licence_refused%'")
+    let changed = sqlx::query("UPDATE log_leaves SET data = CAST(REPLACE(CAST(data AS TEXT), 'licence_refused', 'licence_issued') AS BLOB) WHERE idx = (SELECT MIN(idx) FROM log_leaves WHERE CAST(data AS TEXT) LIKE '%licence_refused%')")
         .execute(&pool)
         .await
         .unwrap();
@@ -243,7 +359,7 @@ async fn the_server_withholds_the_register_after_a_leaf_is_edited() {
     assert_eq!(status, StatusCode::OK, "an untouched database is served after a restart");
     let pool = sqlite(&db).await;
     sqlx::query("DROP TRIGGER log_leaves_no_update").execute(&pool).await.unwrap();
-    let changed = sqlx::query("UPDATE log_leaves SET data = CAST(REPLACE(CAST(data AS TEXT), 'licence_refused', 'licence_issued') AS BLOB) WHERE CAST(data AS TEXT) LIKE '%licence_refused%'")
+    let changed = sqlx::query("UPDATE log_leaves SET data = CAST(REPLACE(CAST(data AS TEXT), 'licence_refused', 'licence_issued') AS BLOB) WHERE idx = (SELECT MIN(idx) FROM log_leaves WHERE CAST(data AS TEXT) LIKE '%licence_refused%')")
         .execute(&pool)
         .await
         .unwrap();

@@ -133,8 +133,9 @@ async fn an_overturned_refusal_is_decided_again_by_a_different_approver_and_publ
     // Reopened: the approver who refused may not decide again; another approver does.
     let (_, case) = others[0].get(&format!("/api/applications/{id}")).await;
     assert_eq!(case["status"], "pending_decision");
-    let approve = json!({"outcome": "approve", "public_rationale": "Licensed after the appeal.",
-        "departure_justification": "The review panel found the judicial oversight effective; the assessment is outweighed."});
+    // As the assessment recommends (approval with conditions): no second approver needed.
+    let approve = json!({"outcome": "approve_with_conditions", "public_rationale": "Licensed after the appeal.",
+        "conditions": ["An end-use certificate signed by the end user before shipment"]});
     let (s, e) =
         t.login(APPROVER).await.post(&format!("/api/applications/{id}/decision"), approve.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{e}");
@@ -150,9 +151,9 @@ async fn an_overturned_refusal_is_decided_again_by_a_different_approver_and_publ
         records.iter().find(|r| r["kind"] == "appeal_overturned").expect("the appeal's decision");
     assert_eq!(overturned["acts_on"], refusal["record_id"]);
     assert_eq!(overturned["public_rationale"], "The panel finds the judicial oversight effective.");
-    if let Some(issued) = records.iter().find(|r| r["kind"] == "licence_issued") {
-        assert_eq!(issued["first_decision"], false);
-    }
+    let issued =
+        records.iter().find(|r| r["kind"] == "licence_issued_with_conditions").expect("the new decision");
+    assert_eq!(issued["first_decision"], false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,9 +17,10 @@ async fn page(site: &TestServer, path: &str) -> (StatusCode, String) {
 }
 
 /// Rows of the results table.
-/// The records the demo publishes: its decisions and licence actions, its informed notice, and its
-/// debarred exporter's warning, fine and debarment, and its adopted rule change.
-const DEMO_RECORDS: usize = 13;
+/// The records the demo publishes: its decisions and licence actions, its three decided appeals and
+/// the decision after one of them, its informed notice, its debarred exporter's warning, fine and
+/// debarment, and its adopted rule change.
+const DEMO_RECORDS: usize = 18;
 /// The demo's log: its records and the two operating tokens its active licence's installation renews.
 const DEMO_LEAVES: usize = DEMO_RECORDS + 2;
 
@@ -58,16 +59,18 @@ async fn the_register_page_lists_the_demo_decisions_with_links_to_the_open_data(
 async fn each_filter_narrows_the_results() {
     let site = TestServer::sqlite().await;
     let refused = page(&site, "/register?outcome=refused").await.1;
-    assert_eq!(rows(&refused), 1);
-    assert!(refused.contains("Belarus") && !refused.contains("France (FR)"));
+    assert_eq!(rows(&refused), 2);
+    assert!(refused.contains("Belarus") && refused.contains("Chile") && !refused.contains("France (FR)"));
     assert!(refused.contains("<option value=\"refused\" selected>"), "the form keeps the filter");
 
     assert_eq!(rows(&page(&site, "/register?destination=PH").await.1), 2);
     assert_eq!(rows(&page(&site, "/register?destination=PHL").await.1), 2);
-    assert_eq!(rows(&page(&site, "/register?control_entry=5a001.f").await.1), 1);
-    assert_eq!(rows(&page(&site, "/register?end_user_sector=intelligence").await.1), 3);
+    // The Belarusian refusal and the appeal that upheld it.
+    assert_eq!(rows(&page(&site, "/register?control_entry=5a001.f").await.1), 2);
+    assert_eq!(rows(&page(&site, "/register?end_user_sector=intelligence").await.1), 4);
     assert_eq!(rows(&page(&site, "/register?q=judicial+oversight").await.1), 2);
-    assert_eq!(rows(&page(&site, "/register?end_user_sector=police&outcome=issued").await.1), 1);
+    let p = page(&site, "/register?end_user_sector=police&outcome=issued").await.1;
+    assert_eq!(rows(&p), 1, "{p}");
     let future = page(&site, "/register?from=2099-01-01").await.1;
     assert_eq!(rows(&future), 0);
     assert!(future.contains("No published record matches"));
@@ -158,7 +161,7 @@ async fn the_statistics_page_has_tables_and_charts_whose_numbers_are_shown() {
         |label: &str, n: usize| format!("{label}</th><td class=\"num\" data-label=\"Count\">{n}</td>");
     assert!(html.contains(&count("licence action, not a licensing decision", 2)), "{html}");
     assert!(html.contains(&count("withdrawn by the applicant before a decision", 1)), "{html}");
-    assert!(html.contains("Cyber-surveillance items") && html.contains("5 first decisions"));
+    assert!(html.contains("Cyber-surveillance items") && html.contains("6 first decisions"));
     assert!(html.contains("first decisions only"));
 }
 

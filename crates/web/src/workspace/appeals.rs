@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Request, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -17,7 +17,7 @@ use oversight_domain::{
 
 use super::{
     display::{capitalise, date, date_time, label},
-    page::{CsrfForm, Layout, Signed, SignedIn, app_error, render},
+    page::{CsrfForm, Layout, Signed, SignedIn, app_error, check_csrf_token, read_multipart, render},
     session::FieldMessage,
 };
 use crate::AppState;
@@ -227,6 +227,7 @@ struct NewAppealPage {
     title: String,
     subjects: Vec<(String, String, bool)>,
     grounds: String,
+    window_days: u32,
 }
 
 /// What the exporter may appeal on its case: (value, label).
@@ -274,6 +275,7 @@ fn new_page(
             title: c.title.clone(),
             subjects: subjects(&c).into_iter().map(|(val, l)| (val.clone(), l, val == chosen)).collect(),
             grounds: grounds.to_string(),
+            window_days: s.app.appeal_window_days(),
         },
     )
 }
@@ -284,23 +286,25 @@ pub async fn new_form(State(s): State<AppState>, SignedIn(v): SignedIn, Path(id)
     new_page(&s, &v, ApplicationId(id), vec![], "", "")
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct NewAppealForm {
-    #[serde(default)]
-    subject: String,
-    #[serde(default)]
-    grounds: String,
-}
-
-/// `POST /applications/{id}/appeal`.
+/// `POST /applications/{id}/appeal` (`multipart/form-data`: `csrf_token`, `subject`, `grounds`,
+/// optional `file`, a supporting document).
 pub async fn file(
     State(s): State<AppState>,
+    SignedIn(v): SignedIn,
     Path(id): Path<String>,
-    CsrfForm(v, form): CsrfForm<NewAppealForm>,
+    req: Request,
 ) -> Response {
+    let form = match read_multipart(req, &s, Some(&v)).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf_token(&s, &v, &form.get("csrf_token")) {
+        return *r;
+    }
     let Ok(id) = id.parse::<uuid::Uuid>() else { return app_error(&s, AppError::NotFound, Some(&v)) };
     let id = ApplicationId(id);
-    let subject = match form.subject.as_str() {
+    let (chosen, grounds) = (form.get("subject"), form.get("grounds"));
+    let subject = match chosen.as_str() {
         "refusal" => Some(AppealSubject::Refusal),
         "suspension" => Some(AppealSubject::Suspension),
         "revocation" => Some(AppealSubject::Revocation),
@@ -311,27 +315,32 @@ pub async fn file(
     };
     let Some(subject) = subject else {
         let errors = vec![FieldMessage { field: "subject", message: "Choose what you appeal".into() }];
-        return new_page(&s, &v, id, errors, &form.subject, &form.grounds);
+        return new_page(&s, &v, id, errors, &chosen, &grounds);
     };
+    let documents = form.file.into_iter().collect();
     match s
         .app
-        .file_appeal(&v.actor, id, AppealRequest { subject, grounds: form.grounds.clone() }, vec![])
+        .file_appeal(&v.actor, id, AppealRequest { subject, grounds: grounds.clone() }, documents)
         .await
     {
         Ok(a) => Redirect::to(&format!("/appeals/{}", a.id)).into_response(),
         Err(AppError::Invalid(f)) => {
-            let field = if f.field == "grounds" { "grounds" } else { "subject" };
+            let field = match f.field.as_str() {
+                "grounds" => "grounds",
+                f if f.starts_with("documents") => "file",
+                _ => "subject",
+            };
             let errors =
                 vec![FieldMessage { field, message: format!("{}: {}", capitalise(&f.field), f.message) }];
-            new_page(&s, &v, id, errors, &form.subject, &form.grounds)
+            new_page(&s, &v, id, errors, &chosen, &grounds)
         }
         Err(AppError::Conflict(why)) => new_page(
             &s,
             &v,
             id,
             vec![FieldMessage { field: "subject", message: capitalise(&why) }],
-            &form.subject,
-            &form.grounds,
+            &chosen,
+            &grounds,
         ),
         Err(e) => app_error(&s, e, Some(&v)),
     }
