@@ -2,7 +2,7 @@
 //! restart equal the live ones; refused commands append nothing.
 
 use oversight_app::{App, AppError, SystemClock, demo};
-use oversight_domain::{ApplicationStatus, LicenceStatus, lifecycle::Command};
+use oversight_domain::{ApplicationStatus, LicenceStatus, appeal::AppealOutcome, lifecycle::Command};
 use oversight_testkit::{TestDb, actor};
 use std::sync::Arc;
 
@@ -17,9 +17,23 @@ async fn demo_covers_every_state_and_survives_a_restart() {
     demo::load(&app).await.unwrap();
     let officer = actor(&app, "officer@authority.example");
     let all = app.list_applications(&officer, None).unwrap();
-    assert_eq!(all.len(), 12);
+    assert_eq!(all.len(), 13);
     for status in ApplicationStatus::ALL {
         assert!(all.iter().any(|a| a.application.status == status), "no demo case is {status:?}");
+    }
+    // An appeal in each state: filed, a panel waiting for an answer, and each outcome.
+    let panel = actor(&app, "panel@authority.example");
+    let appeals = app.appeals(&panel).unwrap();
+    assert!(appeals.iter().any(|a| a.is_open() && a.panel.is_empty()), "no appeal waits for a panel");
+    assert!(
+        appeals.iter().any(|a| a.is_open() && a.questions.iter().any(|q| q.answer.is_none())),
+        "no panel waits for an answer"
+    );
+    for outcome in AppealOutcome::ALL {
+        assert!(
+            appeals.iter().any(|a| a.decision.as_ref().is_some_and(|d| d.outcome == outcome)),
+            "no demo appeal was {outcome:?}"
+        );
     }
     let licences: Vec<_> =
         all.iter().filter_map(|a| a.application.licence.as_ref().map(|l| l.status)).collect();
