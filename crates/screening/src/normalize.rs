@@ -458,6 +458,9 @@ const LEGAL_WORDS: &[(&str, &str)] = &[
     ("kft", "kft"),
     ("zrt", "zrt"),
     ("doo", "llc"),
+    // Bulgarian OOD / EOOD (ООД, ЕООД: limited liability company, single-member).
+    ("ood", "llc"),
+    ("eood", "llc"),
     ("sl", "sl"),
 ];
 
@@ -737,6 +740,34 @@ fn legal_typo(word: &str) -> Option<&'static str> {
         .filter(|(d, w)| *d <= 1 || (*d == 2 && w.len() >= 10 && word.len() >= 10))
         .min()
         .map(|(_, w)| w)
+}
+
+/// The short legal-form abbreviations (three to five letters) a word one edit away may be a typo
+/// of, where a legal form is expected ("LTJ" → ltd, "OOA" → ooo or oao, "Lptd" → ltd, "Sdhn" →
+/// sdn): the word is three to five letters, not itself a legal form, its first letter right, and
+/// one edit (a letter changed, added, dropped, or two swapped) from the abbreviation. Returns the
+/// abbreviations (at most one per legal-form symbol), nearest first in table order.
+pub fn legal_abbreviation_typos(word: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    if !(3..=5).contains(&word.len()) || !is_alpha(word) || legal_word(word).is_some() || word == "sdn" {
+        return out;
+    }
+    let mut seen: Vec<&'static str> = Vec::new();
+    let abbreviations = LEGAL_WORDS.iter().map(|(w, c)| (*w, *c)).chain([("sdn", "sdn")]);
+    for (abbr, symbol) in abbreviations {
+        if !(3..=5).contains(&abbr.len())
+            || matches!(abbr, "comp" | "cie" | "ltda")
+            || abbr.as_bytes()[0] != word.as_bytes()[0]
+            || seen.contains(&symbol)
+        {
+            continue;
+        }
+        if rapidfuzz::distance::osa::distance(abbr.bytes(), word.bytes()) == 1 {
+            seen.push(symbol);
+            out.push(abbr);
+        }
+    }
+    out
 }
 
 /// Whether a canonical symbol is a legal form (used by the scorer to relate two legal forms).
