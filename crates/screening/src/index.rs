@@ -491,6 +491,12 @@ impl Index {
             let (a, b) = (tq.as_bytes()[0], o.as_bytes()[0]);
             o.len() >= 4 && (a == b || (initial_class(a).is_some() && initial_class(a) == initial_class(b)))
         };
+        // Spellings of one item that begin differently may still be the same name when one is a
+        // familiar or short form built on a stem of the other (Tolya / Anatoliy, Kolya /
+        // Nikolay, Vanya / Ivan, Slava / Vyacheslav): the first three letters of one occur inside
+        // the other, not at its start. Loose items of unrelated short names (Zhang / Chan) do not
+        // pass.
+        let stem = |o: &str| o.len() >= 4 && (o[1..].contains(&tq[..3]) || tq[1..].contains(&o[..3]));
         if tq.len() >= 4 && !self.name_groups.is_empty() {
             let names = crate::names::table();
             let groups: Vec<u32> = match self.vocab.get(text) {
@@ -502,11 +508,14 @@ impl Index {
             };
             for g in groups {
                 if let Some(v) = self.name_groups.get(&g) {
-                    equiv.extend(
-                        v.iter()
-                            .filter(|id| alike(&self.tok_translit[**id as usize]))
-                            .map(|&id| (id, NAME_GROUP_SIM, How::NameGroup(g))),
-                    );
+                    for &id in v {
+                        let o = &self.tok_translit[id as usize];
+                        if alike(o) {
+                            equiv.push((id, NAME_GROUP_SIM, How::NameGroup(g)));
+                        } else if stem(o) {
+                            equiv.push((id, NAME_GROUP_SIM, How::FamiliarForm(g)));
+                        }
+                    }
                 }
                 for b in names.bridges(g) {
                     if let Some(v) = self.name_bridges.get(b) {

@@ -119,6 +119,9 @@ pub(crate) enum How {
     Romanisation,
     /// Two spellings of one name in the person-name table (the group's index).
     NameGroup(u32),
+    /// A familiar or short form and the full name, spellings of one item of the person-name
+    /// table that begin differently (Tolya / Anatoliy, Kolya / Nikolay).
+    FamiliarForm(u32),
     /// Two names of the table written alike in Arabic script (the query's and the listed
     /// token's groups).
     NameBridge(u32, u32),
@@ -169,6 +172,10 @@ impl How {
             How::Nickname => "nickname (nicknames table)".into(),
             How::NameGroup(g) => format!(
                 "same name in another language or romanisation (Wikidata {}, rigour person-name table)",
+                crate::names::table().qid(g)
+            ),
+            How::FamiliarForm(g) => format!(
+                "familiar or short form of the same name (Wikidata {}, rigour person-name table)",
                 crate::names::table().qid(g)
             ),
             How::NameBridge(a, b) => {

@@ -576,6 +576,37 @@ fn a_misspelt_short_legal_form_where_one_is_expected_is_read_as_that_legal_form(
 }
 
 #[test]
+fn familiar_forms_from_the_person_name_table_meet_the_full_name() {
+    let index = own_index(vec![
+        entry("bortsov", Schema::Person, &["BORTSOV, Nikolay Ivanovich"]),
+        entry("yermakov", Schema::Person, &["YERMAKOV, Ivan Sergeyevich"]),
+        entry("quevedo", Schema::Person, &["QUEVEDO, Manuel"]),
+        entry("zhang", Schema::Person, &["ZHANG, Wei Ming"]),
+    ]);
+    for (name, id) in [
+        ("BORTSOV, Kolya Ivanovich", "bortsov"),
+        ("YERMAKOV, Vanya Sergeyevich", "yermakov"),
+        ("QUEVEDO, Manolo", "quevedo"),
+    ] {
+        let m = best(&index, name, Some(Schema::Person), id).unwrap_or_else(|| panic!("{name} not found"));
+        assert!(m.score >= DEFAULT_THRESHOLD, "{name}: {m:?}");
+    }
+    let m = best(&index, "BORTSOV, Kolya Ivanovich", Some(Schema::Person), "bortsov").unwrap();
+    assert!(
+        m.explanation
+            .alignment
+            .iter()
+            .any(|p| p.how.starts_with("familiar or short form of the same name (Wikidata")),
+        "{m:?}"
+    );
+    // Loose items of short names stay apart.
+    assert!(
+        best(&index, "CHAN, Wei Ming", Some(Schema::Person), "zhang")
+            .is_none_or(|m| m.score < DEFAULT_THRESHOLD)
+    );
+}
+
+#[test]
 fn an_acronym_of_three_letters_with_a_typo_meets_the_listed_party() {
     let index = own_index(vec![
         entry("stg", Schema::Organization, &["STG HOLDINGS LIMITED"]),
