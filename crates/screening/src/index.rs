@@ -10,7 +10,7 @@
 
 use crate::model::{Entry, NameStrength, Schema};
 use crate::normalize::{
-    Token, TokenKind, fold, korean_key, legal_abbreviation_typos, tokenize, translit_key,
+    Token, TokenKind, fold, korean_key, legal_abbreviation_typos, read_folded_word, tokenize, translit_key,
 };
 use crate::score::{
     Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, KOREAN_SIM, Keys, Match,
@@ -578,8 +578,17 @@ impl Index {
             if matches!(hint, Some(Schema::Person)) || w.len() < 2 {
                 return None;
             }
-            let t = tokenize(w, hint);
-            (t.len() == 1 && t[0].text != w && self.vocab.contains_key(t[0].text.as_str())).then_some(true)
+            let text = match read_folded_word(w, hint) {
+                Some(t) => t.text,
+                None => {
+                    let t = tokenize(w, hint);
+                    if t.len() != 1 {
+                        return None;
+                    }
+                    t.into_iter().next()?.text
+                }
+            };
+            (text != w && self.vocab.contains_key(text.as_str())).then_some(true)
         };
         // Two syllables of Korean listed persons' names in another romanisation, written as one
         // word ("Heojin" read as "heo jin" for "Ho Jin").
@@ -723,8 +732,8 @@ impl Index {
         // the name must match closely: "Syria OYO" read as "Syria OAO" is not "OJSC TSRY"). Only for a word the lists
         // do not have or have rarely (a listed word is not taken for a typo).
         if !matches!(hint, Some(Schema::Person)) && base.len() >= 2 {
-            let folded = fold(&query.name);
-            let raw: Vec<String> = folded.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect();
+            // The query's folded words, computed only when a reading is tried.
+            let mut raw: Option<Vec<String>> = None;
             let last = base.len() - 1;
             let mut readings = 0;
             for (i, t) in base.iter().enumerate() {
@@ -734,6 +743,7 @@ impl Index {
                     || base[i + 1].kind == TokenKind::LegalForm;
                 if t.kind != TokenKind::Word
                     || !expected
+                    || !(3..=5).contains(&t.text.len())
                     || self
                         .vocab
                         .get(t.text.as_str())
@@ -748,6 +758,9 @@ impl Index {
                     readings += 1;
                     // Re-read from the folded words, so that the phrase the abbreviation
                     // completes is recognised ("Sdhn Bhd" → "sdn bhd").
+                    let raw = raw.get_or_insert_with(|| {
+                        fold(&query.name).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+                    });
                     let mut words: Vec<&str> = raw.iter().map(String::as_str).collect();
                     let at = if i == 0 {
                         words.iter().position(|w| *w == t.text)

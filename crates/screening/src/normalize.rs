@@ -882,6 +882,26 @@ pub fn tokenize(name: &str, schema: Option<Schema>) -> Vec<Token> {
     out
 }
 
+/// The token `tokenize(word, schema)` gives for one word that is already folded (lower-case ASCII
+/// letters and digits), without folding it again; `None` for anything else (use `tokenize`).
+/// The query's split and join readings try many such pieces, and folding each (NFKC,
+/// transliteration) cost a tenth of a query's screening.
+pub fn read_folded_word(word: &str, schema: Option<Schema>) -> Option<Token> {
+    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+        return None;
+    }
+    let org_ok = !matches!(schema, Some(Schema::Person));
+    let person_ok = matches!(schema, None | Some(Schema::Person | Schema::LegalEntity));
+    // As in `tokenize`: a typo of a legal-form word is corrected when the word alone is a legal form.
+    let w = if org_ok { legal_typo(word).filter(|f| legal_word(f).is_some()).unwrap_or(word) } else { word };
+    let mut t = classify(w, org_ok, person_ok);
+    if matches!(t.kind, TokenKind::Generic | TokenKind::Honorific | TokenKind::Stopword) {
+        // A name of one low-information word keeps it as an ordinary word.
+        t.kind = TokenKind::Word;
+    }
+    Some(t)
+}
+
 /// Whether folded words contain a legal form, written out or as spaced letters ("s a").
 fn legal_context(raw: &[&str]) -> bool {
     if raw.iter().any(|w| w.len() > 1 && legal_word(w).is_some()) {
@@ -1157,6 +1177,50 @@ mod tests {
         assert_eq!(a, canonical("Al Qaida", None));
         assert_eq!(a, canonical("ALQAIDA", None));
         assert_eq!(a, "alqaida");
+    }
+
+    #[test]
+    fn reading_a_folded_word_is_tokenising_it() {
+        let words = [
+            "ltd",
+            "limited",
+            "compay",
+            "llc",
+            "ooo",
+            "gmbh",
+            "belarusian",
+            "russian",
+            "international",
+            "trading",
+            "the",
+            "of",
+            "dr",
+            "sheikh",
+            "general",
+            "ivan",
+            "x",
+            "11420",
+            "coltd",
+            "stock",
+            "company",
+            "incorporated",
+            "jsc",
+            "sa",
+            "oao",
+            "liited",
+            "corporaton",
+            "group",
+            "abu",
+        ];
+        for w in words {
+            for schema in [None, Some(Schema::Person), Some(Schema::Organization), Some(Schema::LegalEntity)]
+            {
+                let t = tokenize(w, schema);
+                assert_eq!(t.len(), 1, "{w}");
+                assert_eq!(read_folded_word(w, schema), Some(t[0].clone()), "{w} {schema:?}");
+            }
+        }
+        assert_eq!(read_folded_word("Ltd", None), None);
     }
 
     #[test]
