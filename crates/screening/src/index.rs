@@ -80,6 +80,9 @@ const MAX_LEGAL_TYPO_READINGS: usize = 3;
 const MAX_CANDIDATES: usize = 120;
 /// How many vocabulary tokens one query token may stand for.
 const MAX_EXPANSIONS: usize = 24;
+/// For a word of three letters, this many of the commonest words one typo away are kept beyond
+/// `MAX_EXPANSIONS`.
+const SHORT_TYPO_KEPT: usize = 4;
 /// Tokens this long are looked up within two edits (shorter ones within one).
 const LONG_TOKEN: usize = 8;
 
@@ -559,7 +562,24 @@ impl Index {
             b.1.total_cmp(&a.1)
                 .then_with(|| self.postings[b.0 as usize].len().cmp(&self.postings[a.0 as usize].len()))
         });
-        out.truncate(MAX_EXPANSIONS);
+        if text.len() == 3 && out.len() > MAX_EXPANSIONS {
+            // A word of three letters the lists do not have: its consonants are shared by dozens
+            // of spellings that score higher (a vowel-less reading, "thb" / "tub"), which would
+            // crowd out the most common words one typo away ("the", "zhu", "kyu"); a few of those
+            // are kept.
+            let mut kept = 0;
+            let mut k = MAX_EXPANSIONS;
+            while k < out.len() && kept < SHORT_TYPO_KEPT {
+                if out[k].2 == How::Fuzzy(1) {
+                    out.swap(MAX_EXPANSIONS + kept, k);
+                    kept += 1;
+                }
+                k += 1;
+            }
+            out.truncate(MAX_EXPANSIONS + kept);
+        } else {
+            out.truncate(MAX_EXPANSIONS);
+        }
         out
     }
 
