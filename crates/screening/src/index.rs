@@ -563,10 +563,10 @@ impl Index {
                 .then_with(|| self.postings[b.0 as usize].len().cmp(&self.postings[a.0 as usize].len()))
         });
         if text.len() == 3 && out.len() > MAX_EXPANSIONS {
-            // A word of three letters the lists do not have: its consonants are shared by dozens
-            // of spellings that score higher (a vowel-less reading, "thb" / "tub"), which would
-            // crowd out the most common words one typo away ("the", "zhu", "kyu"); a few of those
-            // are kept.
+            // A word of three letters (typically one the lists do not have): its consonants are
+            // shared by dozens of spellings that score higher (a vowel-less reading, "thb" /
+            // "tub"), which would crowd out the most common words one typo away ("the", "zhu",
+            // "kyu"); a few of those are kept.
             let mut kept = 0;
             let mut k = MAX_EXPANSIONS;
             while k < out.len() && kept < SHORT_TYPO_KEPT {
@@ -749,8 +749,9 @@ impl Index {
         // (the first or last word of an organisation's name, or next to another legal form:
         // "MIRIM SHIPPING CO LTJ", "Krasnoye Znamya Plant OAY", "Sdhn Bhd"): also read as that
         // legal form, the name score squared and multiplied by `LEGAL_TYPO_FACTOR` (the rest of
-        // the name must match closely: "Syria OYO" read as "Syria OAO" is not "OJSC TSRY"). Only for a word the lists
-        // do not have or have rarely (a listed word is not taken for a typo).
+        // the name must match closely: "Syria OYO" read as "Syria OAO" is not "OJSC TSRY").
+        // Only for a word the lists do not have or have rarely (a listed word is not taken for a
+        // typo).
         if !matches!(hint, Some(Schema::Person)) && base.len() >= 2 {
             // The query's folded words, computed only when a reading is tried.
             let mut raw: Option<Vec<String>> = None;
