@@ -71,7 +71,9 @@ const KINDS: &[&str] = &[
 ];
 
 /// Given names and their familiar forms (English, Spanish, Russian), written here by hand for the
-/// generator, independently of the nickname table the engine uses (`nicknames` package).
+/// generator, independently of the nickname table the engine uses (`nicknames` package) and of
+/// the familiar forms it finds in the person-name table (rigour; used since the fourth round,
+/// after this table was written: both hold some of the same pairs, Kolya / Nikolay).
 const NICKNAMES: &[&[&str]] = &[
     &["William", "Bill", "Will", "Billy"],
     &["Robert", "Bob", "Rob", "Bobby"],

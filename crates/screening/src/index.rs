@@ -9,7 +9,9 @@
 //! "xi jinping" / "xi jin ping") are handled by query variants checked against the vocabulary.
 
 use crate::model::{Entry, NameStrength, Schema};
-use crate::normalize::{Token, TokenKind, fold, korean_key, tokenize, translit_key};
+use crate::normalize::{
+    Token, TokenKind, fold, korean_key, legal_abbreviation_typos, read_folded_word, tokenize, translit_key,
+};
 use crate::score::{
     Adjustment, Alignment, EXTRA_PART_WEIGHT, Explanation, FLOOR, How, KOREAN_SIM, Keys, Match,
     NAME_BRIDGE_SIM, NAME_GROUP_SIM, NICKNAME_SIM, SideToken, TokenPair, WEAK_ALIAS_FACTOR, align,
@@ -68,10 +70,19 @@ const RARE_SHORT_WORD: usize = 20;
 const COMMON_POSTINGS: usize = 3000;
 /// Multiplier for a match found on the query read without its country words.
 const COUNTRY_READING_FACTOR: f64 = 0.97;
+/// Multiplier for a match found on the query read with a word one edit from a legal-form
+/// abbreviation taken for that legal form ("MIRIM SHIPPING CO LTJ" read as "... CO LTD"); the
+/// name score is squared first, as for the country reading.
+const LEGAL_TYPO_FACTOR: f64 = 0.97;
+/// At most this many such readings per query.
+const MAX_LEGAL_TYPO_READINGS: usize = 3;
 /// How many best-voted names are scored in full.
 const MAX_CANDIDATES: usize = 120;
 /// How many vocabulary tokens one query token may stand for.
 const MAX_EXPANSIONS: usize = 24;
+/// For a word of three letters, this many of the commonest words one typo away are kept beyond
+/// `MAX_EXPANSIONS`.
+const SHORT_TYPO_KEPT: usize = 4;
 /// Tokens this long are looked up within two edits (shorter ones within one).
 const LONG_TOKEN: usize = 8;
 
@@ -483,6 +494,12 @@ impl Index {
             let (a, b) = (tq.as_bytes()[0], o.as_bytes()[0]);
             o.len() >= 4 && (a == b || (initial_class(a).is_some() && initial_class(a) == initial_class(b)))
         };
+        // Spellings of one item that begin differently may still be the same name when one is a
+        // familiar or short form built on a stem of the other (Tolya / Anatoliy, Kolya /
+        // Nikolay, Vanya / Ivan, Slava / Vyacheslav): the first three letters of one occur inside
+        // the other, not at its start. Loose items of unrelated short names (Zhang / Chan) do not
+        // pass.
+        let stem = |o: &str| o.len() >= 4 && (o[1..].contains(&tq[..3]) || tq[1..].contains(&o[..3]));
         if tq.len() >= 4 && !self.name_groups.is_empty() {
             let names = crate::names::table();
             let groups: Vec<u32> = match self.vocab.get(text) {
@@ -494,11 +511,14 @@ impl Index {
             };
             for g in groups {
                 if let Some(v) = self.name_groups.get(&g) {
-                    equiv.extend(
-                        v.iter()
-                            .filter(|id| alike(&self.tok_translit[**id as usize]))
-                            .map(|&id| (id, NAME_GROUP_SIM, How::NameGroup(g))),
-                    );
+                    for &id in v {
+                        let o = &self.tok_translit[id as usize];
+                        if alike(o) {
+                            equiv.push((id, NAME_GROUP_SIM, How::NameGroup(g)));
+                        } else if stem(o) {
+                            equiv.push((id, NAME_GROUP_SIM, How::FamiliarForm(g)));
+                        }
+                    }
                 }
                 for b in names.bridges(g) {
                     if let Some(v) = self.name_bridges.get(b) {
@@ -536,8 +556,30 @@ impl Index {
                 None => out.push(e),
             }
         }
-        out.sort_by(|a, b| b.1.total_cmp(&a.1));
-        out.truncate(MAX_EXPANSIONS);
+        // Among equally close spellings the more common listed word is the likelier one meant
+        // ("WIE" for "WEI", "THP" for "THE" among dozens of three-letter neighbours).
+        out.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| self.postings[b.0 as usize].len().cmp(&self.postings[a.0 as usize].len()))
+        });
+        if text.len() == 3 && out.len() > MAX_EXPANSIONS {
+            // A word of three letters (typically one the lists do not have): its consonants are
+            // shared by dozens of spellings that score higher (a vowel-less reading, "thb" /
+            // "tub"), which would crowd out the most common words one typo away ("the", "zhu",
+            // "kyu"); a few of those are kept.
+            let mut kept = 0;
+            let mut k = MAX_EXPANSIONS;
+            while k < out.len() && kept < SHORT_TYPO_KEPT {
+                if out[k].2 == How::Fuzzy(1) {
+                    out.swap(MAX_EXPANSIONS + kept, k);
+                    kept += 1;
+                }
+                k += 1;
+            }
+            out.truncate(MAX_EXPANSIONS + kept);
+        } else {
+            out.truncate(MAX_EXPANSIONS);
+        }
         out
     }
 
@@ -556,8 +598,17 @@ impl Index {
             if matches!(hint, Some(Schema::Person)) || w.len() < 2 {
                 return None;
             }
-            let t = tokenize(w, hint);
-            (t.len() == 1 && t[0].text != w && self.vocab.contains_key(t[0].text.as_str())).then_some(true)
+            let text = match read_folded_word(w, hint) {
+                Some(t) => t.text,
+                None => {
+                    let t = tokenize(w, hint);
+                    if t.len() != 1 {
+                        return None;
+                    }
+                    t.into_iter().next()?.text
+                }
+            };
+            (text != w && self.vocab.contains_key(text.as_str())).then_some(true)
         };
         // Two syllables of Korean listed persons' names in another romanisation, written as one
         // word ("Heojin" read as "heo jin" for "Ho Jin").
@@ -679,6 +730,7 @@ impl Index {
                     )),
                 );
                 pv.country = Some(code.to_string());
+                pv.squared_factor = Some(COUNTRY_READING_FACTOR);
                 prepared.push(pv);
                 if end - lo > 1 {
                     let mut pv = self.prepare(
@@ -688,6 +740,66 @@ impl Index {
                         )),
                     );
                     pv.country = Some(code.to_string());
+                    pv.squared_factor = Some(COUNTRY_READING_FACTOR);
+                    prepared.push(pv);
+                }
+            }
+        }
+        // A word one edit from a short legal-form abbreviation where a legal form is expected
+        // (the first or last word of an organisation's name, or next to another legal form:
+        // "MIRIM SHIPPING CO LTJ", "Krasnoye Znamya Plant OAY", "Sdhn Bhd"): also read as that
+        // legal form, the name score squared and multiplied by `LEGAL_TYPO_FACTOR` (the rest of
+        // the name must match closely: "Syria OYO" read as "Syria OAO" is not "OJSC TSRY").
+        // Only for a word the lists do not have or have rarely (a listed word is not taken for a
+        // typo).
+        if !matches!(hint, Some(Schema::Person)) && base.len() >= 2 {
+            // The query's folded words, computed only when a reading is tried.
+            let mut raw: Option<Vec<String>> = None;
+            let last = base.len() - 1;
+            let mut readings = 0;
+            for (i, t) in base.iter().enumerate() {
+                let expected = i == 0
+                    || i == last
+                    || base[i - 1].kind == TokenKind::LegalForm
+                    || base[i + 1].kind == TokenKind::LegalForm;
+                if t.kind != TokenKind::Word
+                    || !expected
+                    || !(3..=5).contains(&t.text.len())
+                    || self
+                        .vocab
+                        .get(t.text.as_str())
+                        .is_some_and(|id| self.postings[*id as usize].len() > RARE_SHORT_WORD)
+                {
+                    continue;
+                }
+                for abbr in legal_abbreviation_typos(&t.text) {
+                    if readings >= MAX_LEGAL_TYPO_READINGS {
+                        break;
+                    }
+                    readings += 1;
+                    // Re-read from the folded words, so that the phrase the abbreviation
+                    // completes is recognised ("Sdhn Bhd" → "sdn bhd").
+                    let raw = raw.get_or_insert_with(|| {
+                        fold(&query.name).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+                    });
+                    let mut words: Vec<&str> = raw.iter().map(String::as_str).collect();
+                    let at = if i == 0 {
+                        words.iter().position(|w| *w == t.text)
+                    } else {
+                        words.iter().rposition(|w| *w == t.text)
+                    };
+                    match at {
+                        Some(k) => words[k] = abbr,
+                        None => continue,
+                    }
+                    let mut tokens = tokenize(&words.join(" "), hint);
+                    tokens.truncate(48);
+                    let note = format!(
+                        "query word \"{}\" read as the legal form \"{abbr}\" (one letter different; name score squared × {LEGAL_TYPO_FACTOR})",
+                        t.text
+                    );
+                    let mut pv = self.prepare(tokens, Some(note));
+                    pv.squared_factor = Some(LEGAL_TYPO_FACTOR);
                     prepared.push(pv);
                 }
             }
@@ -723,11 +835,13 @@ impl Index {
                 }
                 let al = self.align_prepared(pv, &q, rec, &mut c_buf, false);
                 let mut s = al.score as f64;
-                if pv.country.is_some() {
-                    // The country confirms, but the name left to compare is short: a near
-                    // miss on it (one edit, a phonetic skeleton) is not enough, so the score is
-                    // squared (1.0 stays 1.0, 0.85 falls to 0.72) before the factor.
-                    s = s * s * COUNTRY_READING_FACTOR;
+                if let Some(factor) = pv.squared_factor {
+                    // A reading of the query that is not the query as written (the country
+                    // confirms but the name left to compare is short; a word taken for a
+                    // misspelt legal form): a near miss on the rest (one edit, a phonetic
+                    // skeleton) is not enough, so the score is squared (1.0 stays 1.0, 0.85
+                    // falls to 0.72) before the factor.
+                    s = s * s * factor;
                 }
                 if rec.strength == NameStrength::Weak {
                     s *= WEAK_ALIAS_FACTOR;
@@ -849,7 +963,7 @@ impl Index {
                         .is_none_or(|id| self.tok_person[*id as usize] != PersonUse::OrganisationOnly)
             })
             .collect();
-        PreparedVariant { tokens, exps, names, note, country: None, extra_parts: false }
+        PreparedVariant { tokens, exps, names, note, country: None, extra_parts: false, squared_factor: None }
     }
 
     /// Names voted for by the query's tokens, best first.
@@ -1057,6 +1171,9 @@ struct PreparedVariant {
     /// query as written, not for a split or joined reading ("Tanaka" read as "tan aka" does not
     /// bring a name part "aka").
     extra_parts: bool,
+    /// For a reading that is not the query as written (country words left out, a word taken for
+    /// a misspelt legal form): its name score is squared and multiplied by this factor.
+    squared_factor: Option<f64>,
 }
 
 /// Initial letters that languages write for one another in the forms of a given name: vowels and

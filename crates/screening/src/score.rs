@@ -119,6 +119,9 @@ pub(crate) enum How {
     Romanisation,
     /// Two spellings of one name in the person-name table (the group's index).
     NameGroup(u32),
+    /// A familiar or short form and the full name, spellings of one item of the person-name
+    /// table that begin differently (Tolya / Anatoliy, Kolya / Nikolay).
+    FamiliarForm(u32),
     /// Two names of the table written alike in Arabic script (the query's and the listed
     /// token's groups).
     NameBridge(u32, u32),
@@ -133,6 +136,14 @@ pub(crate) enum How {
 /// Arabic-script form ("TARIQ AZIZ" / طارق عزيز) scored about 0.83, under the default threshold.
 /// A vowel-less spelling of three letters keeps 0.8.
 pub(crate) const VOWELLESS_SIM: f32 = 0.85;
+
+/// Similarity of a word of three letters and a one-edit typo of it (first letter right, not two
+/// pinyin syllables). Just above the 0.7 a distinctive token must reach to identify a party, so
+/// that a name whose only distinctive word has three letters (an acronym: "SGT HOLDING LIMITED"
+/// for "STG HOLDINGS LIMITED", "JLF Technology" for "JLD Technology") can reach the threshold
+/// when everything else matches; until the fourth round it was 0.675 (an edit charged as one in
+/// four letters), which kept such names capped at 0.5.
+pub(crate) const SHORT_WORD_TYPO_SIM: f32 = 0.72;
 
 /// Similarity of a given name and its nickname.
 pub(crate) const NICKNAME_SIM: f32 = 0.85;
@@ -161,6 +172,10 @@ impl How {
             How::Nickname => "nickname (nicknames table)".into(),
             How::NameGroup(g) => format!(
                 "same name in another language or romanisation (Wikidata {}, rigour person-name table)",
+                crate::names::table().qid(g)
+            ),
+            How::FamiliarForm(g) => format!(
+                "familiar or short form of the same name (Wikidata {}, rigour person-name table)",
                 crate::names::table().qid(g)
             ),
             How::NameBridge(a, b) => {
@@ -292,9 +307,10 @@ pub(crate) fn token_sim(a: &str, b: &str, ka: Keys<'_>, kb: Keys<'_>) -> (f32, H
     // not two syllables of Chinese pinyin (Wei / Wen, Mei / Wei are different names).
     let short_typo_ok = short > 3 || (a.as_bytes()[0] == b.as_bytes()[0] && !(is_pinyin(a) && is_pinyin(b)));
     if d <= budget && short_typo_ok {
-        // One letter changed in a word of three (Huo / Heo, Ali / Aki) is charged as one in four:
-        // at 1.3 / 3 a short name with a typo could never reach the threshold.
-        let s = 1.0 - 1.3 * d as f32 / long.max(4) as f32;
+        // One letter changed in a word of three (Huo / Heo, Ali / Aki, SGT / STG) scores
+        // `SHORT_WORD_TYPO_SIM`: at 1.3 / 3 a short name with a typo could never reach the
+        // threshold.
+        let s = if short == 3 { SHORT_WORD_TYPO_SIM } else { 1.0 - 1.3 * d as f32 / long.max(4) as f32 };
         // Below this two tokens are different names (Jose / Jesse), not one name misspelt.
         if s >= 0.55 {
             best = (s, How::Fuzzy(d as u8));

@@ -541,6 +541,89 @@ fn a_typo_in_a_word_of_three_letters_still_alerts_unless_both_are_pinyin() {
 }
 
 #[test]
+fn a_misspelt_short_legal_form_where_one_is_expected_is_read_as_that_legal_form() {
+    let index = own_index(vec![
+        entry("mirim", Schema::Organization, &["MIRIM SHIPPING CO LTD"]),
+        entry("krasnoye", Schema::Organization, &["Krasnoye Znamya Plant OAO"]),
+        entry("albin", Schema::Organization, &["Albin Technologies Sdn Bhd."]),
+        entry("torgovy", Schema::Organization, &["LLC TORGOVY KVARTAL-NOVOSIBIRSK"]),
+        entry("tsry", Schema::LegalEntity, &["OJSC TSRY"]),
+    ]);
+    let alerts = |name: &str, id: &str| {
+        best(&index, name, Some(Schema::Organization), id).is_some_and(|m| m.score >= DEFAULT_THRESHOLD)
+    };
+    for (name, id) in [
+        ("MIRIM SHIPPING CO LTJ", "mirim"),
+        ("Krasnoye Znamya Plant OAY", "krasnoye"),
+        ("Albin Technologies Sdhn Bhd.", "albin"),
+        ("LLT TORGOVY KVARTAL-NOVOSIBIRSK", "torgovy"),
+    ] {
+        assert!(alerts(name, id), "{name}");
+    }
+    let m = best(&index, "MIRIM SHIPPING CO LTJ", Some(Schema::Organization), "mirim").unwrap();
+    assert!(m.score < 1.0, "the reading costs a little: {m:?}");
+    assert!(
+        m.explanation.adjustments.iter().any(|a| a.reason.contains("read as the legal form \"ltd\"")),
+        "{m:?}"
+    );
+    // The rest of the name must match closely: a phonetic near miss left alone is not enough.
+    assert!(!alerts("Syria OYO", "tsry"));
+    // Not in a person's name, nor in the middle of a name.
+    assert!(
+        best(&index, "MIRIM LTJ SHIPPING CO", Some(Schema::Organization), "mirim")
+            .is_none_or(|m| m.score < 0.97)
+    );
+}
+
+#[test]
+fn familiar_forms_from_the_person_name_table_meet_the_full_name() {
+    let index = own_index(vec![
+        entry("bortsov", Schema::Person, &["BORTSOV, Nikolay Ivanovich"]),
+        entry("yermakov", Schema::Person, &["YERMAKOV, Ivan Sergeyevich"]),
+        entry("quevedo", Schema::Person, &["QUEVEDO, Manuel"]),
+        entry("zhang", Schema::Person, &["ZHANG, Wei Ming"]),
+    ]);
+    for (name, id) in [
+        ("BORTSOV, Kolya Ivanovich", "bortsov"),
+        ("YERMAKOV, Vanya Sergeyevich", "yermakov"),
+        ("QUEVEDO, Manolo", "quevedo"),
+    ] {
+        let m = best(&index, name, Some(Schema::Person), id).unwrap_or_else(|| panic!("{name} not found"));
+        assert!(m.score >= DEFAULT_THRESHOLD, "{name}: {m:?}");
+    }
+    let m = best(&index, "BORTSOV, Kolya Ivanovich", Some(Schema::Person), "bortsov").unwrap();
+    assert!(
+        m.explanation
+            .alignment
+            .iter()
+            .any(|p| p.how.starts_with("familiar or short form of the same name (Wikidata")),
+        "{m:?}"
+    );
+    // Loose items of short names stay apart.
+    assert!(
+        best(&index, "CHAN, Wei Ming", Some(Schema::Person), "zhang")
+            .is_none_or(|m| m.score < DEFAULT_THRESHOLD)
+    );
+}
+
+#[test]
+fn an_acronym_of_three_letters_with_a_typo_meets_the_listed_party() {
+    let index = own_index(vec![
+        entry("stg", Schema::Organization, &["STG HOLDINGS LIMITED"]),
+        entry("jld", Schema::Organization, &["JLD Technology"]),
+    ]);
+    for (name, id) in [("SGT Holding Limited", "stg"), ("JLF Technology", "jld")] {
+        let m = best(&index, name, Some(Schema::Organization), id).unwrap_or_else(|| panic!("{name}"));
+        assert!(m.score >= DEFAULT_THRESHOLD, "{name}: {m:?}");
+    }
+    // The first letter must be right.
+    assert!(
+        best(&index, "KLD Technology", Some(Schema::Organization), "jld")
+            .is_none_or(|m| m.score < DEFAULT_THRESHOLD)
+    );
+}
+
+#[test]
 fn an_acronym_with_the_long_form_of_its_country_meets_the_listed_party() {
     let mut adf = entry("adf", Schema::Organization, &["ALLIED DEMOCRATIC FORCES", "ADF"]);
     adf.countries.push("CD".into());
