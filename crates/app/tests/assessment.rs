@@ -481,7 +481,7 @@ async fn every_demo_decision_went_through_the_assessment_gates() {
         .into_iter()
         .filter(|v| v.application.decision.is_some())
         .collect();
-    assert_eq!(decided.len(), 5);
+    assert_eq!(decided.len(), 6);
     let mut red_flags_cleared = 0;
     for v in decided {
         let a = app.case_assessments(&officer, v.application.id).await.unwrap();

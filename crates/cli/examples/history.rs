@@ -70,19 +70,20 @@ struct Args {
 
 /// The demo's cases in the order `demo::load` creates them, and how often each kind of case occurs
 /// in the generated history (percent): most cases are decided, a few are open at any time.
-const TEMPLATE_WEIGHTS: [(&str, u32); 12] = [
+const TEMPLATE_WEIGHTS: [(&str, u32); 13] = [
     ("draft abandoned", 7),
     ("submitted", 3),
     ("under review", 3),
     ("in consultation", 3),
     ("pending decision", 3),
     ("on hold", 3),
-    ("approved", 30),
+    ("approved", 29),
     ("approved with conditions", 25),
     ("denied", 10),
     ("withdrawn", 8),
     ("licence suspended", 3),
     ("licence revoked", 2),
+    ("refused, overturned on appeal, licensed", 1),
 ];
 
 /// One event of a template: the stored event and the leaves it published.

@@ -150,7 +150,7 @@ async fn serve_with_demo_creates_the_database_and_keeps_it_across_restarts() {
     let mut server = start(&db, true).await;
     assert!(path.exists(), "the database file is created on first run");
     let before: Value = server.login(OFFICER).await.get("/api/applications").await.1;
-    assert_eq!(before.as_array().unwrap().len(), 12);
+    assert_eq!(before.as_array().unwrap().len(), 13);
     server.kill9();
     // Restarting with --demo again does not load it twice.
     let server = start(&db, true).await;
