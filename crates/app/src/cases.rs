@@ -65,6 +65,13 @@ pub struct QueueEntry {
     pub reason: String,
 }
 
+/// A page of the work queue and how many entries the whole queue has.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuePage {
+    pub total: usize,
+    pub entries: Vec<QueueEntry>,
+}
+
 /// One line of a case's history: who did what, when, and why.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -497,8 +504,10 @@ impl App {
             .collect())
     }
 
-    /// What is waiting for the actor: triage and assigned cases for officers, decisions for approvers.
-    pub fn work_queue(&self, actor: &Actor) -> Result<Vec<QueueEntry>> {
+    /// What waits for the actor, oldest submission first (the clock is running): `limit` entries
+    /// from `offset`, and how many wait in all. Built under one read of the read model without
+    /// cloning the cases: the queue of a busy authority holds thousands.
+    pub fn work_queue(&self, actor: &Actor, offset: usize, limit: usize) -> Result<QueuePage> {
         let officer = actor.org_kind == OrgKind::Authority && actor.has(Role::LicensingOfficer);
         let approver = actor.org_kind == OrgKind::Authority && actor.has(Role::Approver);
         if !officer && !approver {
@@ -506,40 +515,43 @@ impl App {
         }
         let now = self.now();
         let calendar = self.working_calendar();
-        let waiting: Vec<(Application, &'static str)> = {
-            let p = self.read();
-            p.cases
-                .applications
-                .values()
-                .filter_map(|a| {
-                    let reason = match a.status {
-                        ApplicationStatus::Submitted if officer => Some("submitted: to be assigned"),
-                        ApplicationStatus::UnderReview
-                        | ApplicationStatus::Consultation
-                        | ApplicationStatus::OnHold
-                            if officer && a.assigned_officer == Some(actor.user) =>
-                        {
-                            Some("assigned to you")
-                        }
-                        ApplicationStatus::PendingDecision
-                            if approver
-                                && a.proposed_decision.as_ref().is_some_and(|d| d.by != actor.user) =>
-                        {
-                            Some("a departure from the assessment awaits a second approver")
-                        }
-                        ApplicationStatus::PendingDecision
-                            if approver && a.recommendation.as_ref().is_some_and(|r| r.by != actor.user) =>
-                        {
-                            Some("awaiting decision")
-                        }
-                        _ => None,
-                    };
-                    reason.map(|r| (a.clone(), r))
-                })
-                .collect()
-        };
-        let mut out: Vec<QueueEntry> = waiting
+        let p = self.read();
+        let mut waiting: Vec<(&Application, &'static str)> = p
+            .cases
+            .applications
+            .values()
+            .filter_map(|a| {
+                let reason = match a.status {
+                    ApplicationStatus::Submitted if officer => Some("submitted: to be assigned"),
+                    ApplicationStatus::UnderReview
+                    | ApplicationStatus::Consultation
+                    | ApplicationStatus::OnHold
+                        if officer && a.assigned_officer == Some(actor.user) =>
+                    {
+                        Some("assigned to you")
+                    }
+                    ApplicationStatus::PendingDecision
+                        if approver && a.proposed_decision.as_ref().is_some_and(|d| d.by != actor.user) =>
+                    {
+                        Some("a departure from the assessment awaits a second approver")
+                    }
+                    ApplicationStatus::PendingDecision
+                        if approver && a.recommendation.as_ref().is_some_and(|r| r.by != actor.user) =>
+                    {
+                        Some("awaiting decision")
+                    }
+                    _ => None,
+                };
+                reason.map(|r| (a, r))
+            })
+            .collect();
+        let total = waiting.len();
+        // Oldest submission first (then by id, so that pages do not overlap).
+        waiting.sort_unstable_by_key(|(a, _)| (a.submitted_at, a.id));
+        let entries = waiting
             .into_iter()
+            .skip(offset)
+            .take(limit)
             .map(|(a, reason)| QueueEntry {
                 id: a.id,
                 title: a.title.clone(),
@@ -551,9 +563,7 @@ impl App {
                 reason: reason.into(),
             })
             .collect();
-        // Oldest submission first: the clock is running.
-        out.sort_by_key(|q| q.submitted_at);
-        Ok(out)
+        Ok(QueuePage { total, entries })
     }
 
     /// The cases that satisfy `pred`, in id order: the cases capability's answer to the other

@@ -43,6 +43,6 @@ pub mod tokens;
 
 pub use accounts::{Login, Me};
 pub use app::{App, AppConfig};
-pub use cases::{ApplicationView, HistoryEntry, MAX_DOCUMENT_BYTES, QueueEntry};
+pub use cases::{ApplicationView, HistoryEntry, MAX_DOCUMENT_BYTES, QueueEntry, QueuePage};
 pub use clock::{Clock, Entropy, FixedClock, OsEntropy, SeededEntropy, SystemClock};
 pub use error::AppError;

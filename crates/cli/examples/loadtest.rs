@@ -9,7 +9,7 @@
 //! concurrent clients for `--seconds`. Client `i` talks to node `i mod nodes` as one of the demo
 //! exporters, and repeats the life of a filing: create a draft, add an item, add the end user,
 //! submit, read the case back; every fourth round it also lists its organisation's applications, and
-//! reads the officer's work queue (as the officer) on the same node. Each client owns its drafts,
+//! reads the officer's work queue (its first page, as the officer) on the same node. Each client owns its drafts,
 //! so a conflict (409) is an error here, as is any non-2xx answer or a transport failure.
 //!
 //! Afterwards it checks that no acknowledged write was lost: every case whose creation was

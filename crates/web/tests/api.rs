@@ -463,3 +463,45 @@ async fn the_openapi_document_matches_its_snapshot() {
     }
     insta::assert_json_snapshot!("openapi", json);
 }
+
+/// The work queue comes a page at a time, oldest submission first, with the whole queue's size in
+/// `X-Total-Count`; a limit out of range is refused naming the field.
+#[tokio::test]
+async fn the_work_queue_is_paged_oldest_submission_first() {
+    let t = TestServer::sqlite().await;
+    let exporter = t.login(EXPORTER).await;
+    for _ in 0..3 {
+        let id = draft(&exporter).await;
+        let (s, v) = exporter.post(&format!("/api/applications/{id}/submit"), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let officer = t.login(OFFICER).await;
+    let page = |query: &'static str| {
+        let req = officer.request(Method::GET, &format!("/api/queue{query}"));
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            let total =
+                resp.headers().get("x-total-count").map(|v| v.to_str().unwrap().parse::<usize>().unwrap());
+            (status, total, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, total, all) = page("").await;
+    assert_eq!(s, StatusCode::OK);
+    let all = all.as_array().unwrap().clone();
+    assert_eq!(total, Some(all.len()));
+    assert!(all.len() >= 3, "{all:?}");
+    let submitted: Vec<&str> = all.iter().filter_map(|q| q["submitted_at"].as_str()).collect();
+    assert!(submitted.windows(2).all(|w| w[0] <= w[1]), "oldest first: {submitted:?}");
+    let (_, total, second) = page("?limit=1&offset=1").await;
+    assert_eq!(total, Some(all.len()));
+    assert_eq!(second.as_array().unwrap().as_slice(), &all[1..2]);
+    let (_, _, beyond) = page(if all.len() < 1000 { "?offset=1000" } else { "?offset=100000" }).await;
+    assert_eq!(beyond, json!([]));
+    for bad in ["?limit=0", "?limit=1001", "?limit=x", "?offset=-1", "?page=2"] {
+        let (s, _, e) = page(bad).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {e}");
+    }
+    let (_, _, e) = page("?limit=0").await;
+    assert!(e.to_string().contains("limit"), "{e}");
+}

@@ -609,12 +609,31 @@ async fn answer_query(
     Ok(Json(s.app.answer_query(&actor, app_id(&id)?, query, &req.answer, document).await?))
 }
 
-/// What waits for the caller: triage and assigned cases (officers), decisions (approvers).
-#[utoipa::path(get, path = "/api/queue", tag = "applications",
-    responses((status = 200, body = Vec<QueueEntry>), (status = 403, body = ErrorBody)))]
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueueParams {
+    /// At most this many entries (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+    /// Entries to skip from the start of the queue (default 0).
+    offset: Option<usize>,
+}
+
+/// What waits for the caller, oldest submission first: triage and assigned cases (officers),
+/// decisions (approvers). One page at a time; `X-Total-Count` says how many wait in all.
+#[utoipa::path(get, path = "/api/queue", tag = "applications", params(QueueParams),
+    responses((status = 200, body = Vec<QueueEntry>,
+               headers(("X-Total-Count" = u64, description = "How many entries the whole queue has"))),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn work_queue(
     State(s): State<AppState>,
     Authenticated(actor): Authenticated,
-) -> ApiResult<Json<Vec<QueueEntry>>> {
-    Ok(Json(s.app.work_queue(&actor)?))
+    ApiQuery(params): ApiQuery<QueueParams>,
+) -> ApiResult<impl IntoResponse> {
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(oversight_app::AppError::invalid("limit", "must be 1 to 1000").into());
+    }
+    let page = s.app.work_queue(&actor, params.offset.unwrap_or(0), limit)?;
+    Ok(([(header::HeaderName::from_static("x-total-count"), page.total.to_string())], Json(page.entries)))
 }
