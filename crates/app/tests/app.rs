@@ -102,12 +102,12 @@ async fn work_queues_show_what_waits_for_each_role() {
     let app = open(&db).await;
     demo::load(&app).await.unwrap();
     let officer = actor(&app, "officer@authority.example");
-    let q = app.work_queue(&officer).unwrap();
+    let q = app.work_queue(&officer, 0, 1000).unwrap().entries;
     assert!(q.iter().any(|e| e.status == ApplicationStatus::Submitted));
     assert!(q.iter().any(|e| e.reason == "assigned to you"));
     let approver = actor(&app, "approver@authority.example");
-    let q = app.work_queue(&approver).unwrap();
+    let q = app.work_queue(&approver, 0, 1000).unwrap().entries;
     assert!(q.iter().all(|e| e.status == ApplicationStatus::PendingDecision) && !q.is_empty());
     let exporter = actor(&app, "compliance@nordwatch.example");
-    assert!(matches!(app.work_queue(&exporter), Err(AppError::Forbidden(_))));
+    assert!(matches!(app.work_queue(&exporter, 0, 100), Err(AppError::Forbidden(_))));
 }

@@ -139,7 +139,7 @@ async fn a_decision_departing_from_the_assessment_is_justified_and_towards_appro
         || oversight_app::register::RegisterQuery { case_id: Some(id.to_string()), ..Default::default() };
     assert_eq!(app.register_search(&of_case()).unwrap().total, 0);
     let second = actor(&app, APPROVER2);
-    let queue = app.work_queue(&second).unwrap();
+    let queue = app.work_queue(&second, 0, 1000).unwrap().entries;
     assert!(queue.iter().any(|q| q.id == id && q.reason.contains("second approver")), "{queue:?}");
     // The exporter sees nothing of it.
     let mine = app.get_application(&actor(&app, EXPORTER), id).unwrap().application;

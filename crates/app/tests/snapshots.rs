@@ -28,7 +28,7 @@ async fn answers(app: &App) -> serde_json::Value {
     serde_json::json!({
         "cases": serde_json::to_value(&cases).unwrap(),
         "exporter": serde_json::to_value(app.list_applications(&exporter, None).unwrap()).unwrap(),
-        "queue": serde_json::to_value(app.work_queue(&officer).unwrap()).unwrap(),
+        "queue": serde_json::to_value(app.work_queue(&officer, 0, 1000).unwrap().entries).unwrap(),
         "register": serde_json::to_value(app.register_all().unwrap()).unwrap(),
         "stats": serde_json::to_value(app.register_stats().unwrap()).unwrap(),
         "history": serde_json::to_value(app.history(&officer, first).await.unwrap()).unwrap(),
