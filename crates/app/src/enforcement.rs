@@ -222,7 +222,25 @@ impl App {
                 .map(|r| (0, r.to_leaf()))
                 .collect();
         let new: Vec<_> = events.iter().map(|e| new_event(e.kind(), e, Some(actor.user), now)).collect();
-        self.append(&rules::stream(org), stored.len() as u64, new, &leaves, &[]).await?;
+        // Each licence to suspend is read as stored: the conclusion is appended only if none of
+        // them has changed since (and is still active), so that a licence revoked or suspended
+        // meanwhile refuses the whole conclusion rather than leaving it half done.
+        let mut expect = Vec::new();
+        for p in concluded.conclusion.iter().flat_map(|c| c.penalties.iter()) {
+            if let Penalty::LicenceSuspension { case, licence_number } = p {
+                let stored_case = self.store.read_stream(&case.stream()).await?;
+                let active = crate::cases::fold_case(&stored_case)?
+                    .and_then(|a| a.licence)
+                    .is_some_and(|l| l.status == LicenceStatus::Active);
+                if !active {
+                    return Err(AppError::Conflict(format!(
+                        "licence {licence_number} is no longer active: nothing was recorded"
+                    )));
+                }
+                expect.push(Expect { stream: case.stream(), version: stored_case.len() as u64 });
+            }
+        }
+        self.append(&rules::stream(org), stored.len() as u64, new, &leaves, &expect).await?;
         // A debarment is on the restricted list from now: open cases and live licences naming the
         // exporter as a party are screened against it (a failure is logged; the next screening
         // of any case uses the list).
@@ -240,7 +258,8 @@ impl App {
                 tracing::error!("re-screening against the debarment of {org} failed: {e}");
             }
         }
-        // The conclusion stands; each suspension is then the licence's own act and record.
+        // The conclusion stands; each suspension is then the licence's own act and record (a
+        // change to the licence after the check above and before this is the one window left).
         let findings = concluded.conclusion.as_ref().map(|c| c.findings.clone()).unwrap_or_default();
         for p in concluded.conclusion.iter().flat_map(|c| c.penalties.iter()) {
             if let Penalty::LicenceSuspension { case, licence_number } = p {

@@ -16,6 +16,7 @@ both_backends!(
     a_debarred_exporter_is_caught_by_screening_and_published,
     repeat_offenders_go_to_senior_review,
     a_complaint_referred_to_enforcement_opens_an_investigation,
+    a_suspension_penalty_suspends_the_licence_and_is_published,
 );
 
 async fn org_of(t: &TestServer, who: &str) -> String {
@@ -282,4 +283,40 @@ async fn a_complaint_referred_to_enforcement_opens_an_investigation(t: TestServe
     let inv = inv.unwrap_or_else(|| panic!("no investigation from {reference}: {list}"));
     assert_eq!(inv["origin"], "complaint");
     assert!(inv["opened_by"].is_null(), "the platform opened it");
+}
+
+/// A conclusion that suspends an active licence of the exporter suspends it through the licence's
+/// lifecycle and publishes it; a conclusion naming a licence no longer active is refused and
+/// stores nothing.
+async fn a_suspension_penalty_suspends_the_licence_and_is_published(t: TestServer) {
+    let e = t.login(ENFORCEMENT).await;
+    let exporter = t.login(EXPORTER).await;
+    let (_, mine) = exporter.get("/api/applications").await;
+    let active = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["licence"]["status"] == "active")
+        .expect("an active demo licence of the exporter");
+    let case = active["id"].as_str().unwrap().to_string();
+    let org = org_of(&t, EXPORTER).await;
+    let inv = open(&e, &org, "Shipments to an undeclared consignee.").await;
+    conclude(&e, &inv, json!([{"type": "licence_suspension", "case": case}])).await;
+    let (_, after) = exporter.get(&format!("/api/applications/{case}")).await;
+    assert_eq!(after["licence"]["status"], "suspended", "{after}");
+    let (_, page) = t.anonymous().get(&format!("/api/register?case_id={case}")).await;
+    assert!(page.to_string().contains("licence_suspended"), "{page}");
+
+    // The licence is suspended now: a second conclusion naming it is refused, storing nothing.
+    let again = open(&e, &org, "A second matter.").await;
+    let before = t.events().await;
+    let id = again["id"].as_str().unwrap();
+    let (s, err) = e
+        .post(
+            &format!("/api/investigations/{id}/conclusion"),
+            json!({"violation": true, "findings": "f", "penalties": [{"type": "licence_suspension", "case": case}]}),
+        )
+        .await;
+    assert!(s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::CONFLICT, "{s}: {err}");
+    assert_eq!(t.events().await, before, "nothing stored");
 }
