@@ -120,16 +120,13 @@ async fn a_refusal_overturned_on_appeal_is_decided_again_and_verified_and_a_comp
     // The new decision follows the assessment, so that it needs no second approver: the only other
     // approver of the demo is the one who refused.
     let (_, assessment) = approver.get(&format!("/api/applications/{id}/assessment")).await;
-    let approve = match assessment["latest"]["assessment"]["recommended_outcome"].as_str() {
+    let mut approve = match assessment["latest"]["assessment"]["recommended_outcome"].as_str() {
         Some("approve" | "refer") => serde_json::json!({"outcome": "approve"}),
         Some("approve_with_conditions") => serde_json::json!({"outcome": "approve_with_conditions",
             "conditions": ["An end-use certificate signed by the end user before shipment"]}),
         other => panic!("the demo case's assessment recommends {other:?}: {assessment}"),
     };
-    let mut approve = approve.as_object().unwrap().clone();
-    approve
-        .insert("public_rationale".into(), "Licensed after the review panel overturned the refusal.".into());
-    let approve = Value::Object(approve);
+    approve["public_rationale"] = "Licensed after the review panel overturned the refusal.".into();
     let (s, e) = approver.post(&format!("/api/applications/{id}/decision"), approve.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "the approver who refused may not decide again: {e}");
     let (s, v) =
